@@ -1,0 +1,118 @@
+"""Settings for every part of the assistant, read from the environment (prefix ``ASSISTANT_``, nested with ``__``)
+and an optional ``.env`` file.
+
+Examples::
+
+    ASSISTANT_OLLAMA__HOST=http://192.168.1.5:11434
+    ASSISTANT_OLLAMA__CHAT_MODEL=llama3.2:3b
+    ASSISTANT_CHROMA__MODE=http ASSISTANT_CHROMA__PORT=8000
+
+Build settings with :func:`load_settings`; nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+class OllamaSettings(BaseModel):
+    host: str = Field("http://127.0.0.1:11434", description="Ollama server URL; any host works.")
+    chat_model: str = Field("smollm2-135m-grounded", description="Chat model name in Ollama.")
+    embed_model: str = Field("all-minilm-l6-v2-local", description="Embedding model name in Ollama.")
+    binary: Path | None = Field(None, description="An `ollama` binary to start when no server answers.")
+    manage: bool = Field(True, description="Start (and if needed build) Ollama when no server answers.")
+    create_bundled: bool = Field(True, description="Create the bundled models when they are missing.")
+    request_timeout_s: float = Field(180.0, description="Timeout for one model request.")
+    num_ctx: int = Field(2048, description="Context window (tokens) the prompt is fitted to.")
+    temperature: float = Field(0.0, description="0 gives reproducible answers.")
+    seed: int = Field(42, description="Sampling seed, for reproducible answers.")
+    max_answer_tokens: int = Field(160, description="Upper bound on generated tokens per answer.")
+
+
+class ChromaSettings(BaseModel):
+    mode: Literal["embedded", "http"] = Field("embedded", description="Embedded PersistentClient or HTTP server.")
+    path: Path | None = Field(None, description="Embedded index directory (default: <data_dir>/chroma).")
+    host: str = Field("127.0.0.1", description="HTTP mode: `chroma run` host.")
+    port: int = Field(8000, description="HTTP mode: `chroma run` port.")
+    collection: str = Field("documents", description="Collection holding the passages.")
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
+    min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
+    embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
+
+
+class AnswerSettings(BaseModel):
+    unsupported: Literal["remove", "flag"] = Field(
+        "remove", description="What to do with answer sentences no passage supports."
+    )
+    generation: Literal["text", "json"] = Field(
+        "text", description="Free-text answers or Ollama structured outputs (JSON schema)."
+    )
+    min_coverage: float = Field(0.7, description="Share of a sentence's content words a passage must hold.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+
+
+class UISettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Bind address; 127.0.0.1 keeps the UI local.")
+    port: int = Field(7860, description="Port of the chat UI.")
+    username: str | None = Field(None, description="Set with password to require a login.")
+    password: SecretStr | None = Field(None, description="Password for `username`.")
+
+
+class EvalSettings(BaseModel):
+    min_citation_validity: float = 1.0
+    min_citation_recall: float = 0.9
+    min_citation_precision: float = 0.85
+    min_fact_recall: float = 0.8
+    min_refusal_rate: float = 0.9
+    max_false_refusal_rate: float = 0.1
+    max_unsupported_entities: int = 0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
+    cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    ollama: OllamaSettings = OllamaSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    ui: UISettings = UISettings()
+    eval: EvalSettings = EvalSettings()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.chroma.path or self.data_dir / "chroma"
+
+    @property
+    def ollama_models_dir(self) -> Path:
+        return self.cache_dir / "ollama-models"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``.env``, with keyword overrides on top."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise ConfigError(f"Invalid settings: {e}") from e

@@ -1,0 +1,77 @@
+"""The typed, frozen results the assistant returns: passages, citations, answers and stream events."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Passage(_Frozen):
+    """A chunk of a source document. ``start``/``end`` are character offsets in the document's extracted text."""
+
+    id: str
+    text: str
+    source: str
+    title: str = ""
+    start: int
+    end: int
+    chunk_index: int = 0
+    doc_hash: str = ""
+    score: float = Field(0.0, description="Cosine similarity to the query, in [-1, 1]; higher is closer.")
+
+
+class Citation(_Frozen):
+    """A verified citation: passage ``passage_id`` supports the sentence marked ``[marker]``.
+
+    ``start``/``end`` locate ``quote``, the supporting span, in the source document's extracted text.
+    """
+
+    marker: int
+    passage_id: str
+    source: str
+    start: int
+    end: int
+    quote: str
+
+
+class RemovedSentence(_Frozen):
+    text: str
+    reason: str
+    flagged: bool = Field(False, description="True when kept in the answer (flag mode) instead of removed.")
+
+
+class Timings(_Frozen):
+    retrieve: float = 0.0
+    generate: float = 0.0
+    verify: float = 0.0
+    total: float = 0.0
+    first_token: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Answer(_Frozen):
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = []
+    passages: list[Passage] = []
+    query: str
+    removed: list[RemovedSentence] = []
+    timings: Timings = Timings()
+    model: str = ""
+    mode: str = Field("", description="How the answer was made: generated, extractive, or refused.")
+    refusal_reason: str = ""
+    dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
+
+
+class TextDelta(_Frozen):
+    """Part of the answer text, streamed. Only verified sentences are streamed."""
+
+    text: str
+
+
+StreamEvent = TextDelta | Answer
