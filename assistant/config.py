@@ -39,7 +39,7 @@ class OllamaSettings(BaseModel):
     num_ctx: int = Field(2048, description="Context window (tokens) the prompt is fitted to.")
     temperature: float = Field(0.0, description="0 gives reproducible answers.")
     seed: int = Field(42, description="Sampling seed, for reproducible answers.")
-    max_answer_tokens: int = Field(160, description="Upper bound on generated tokens per answer.")
+    max_answer_tokens: int = Field(120, description="Upper bound on generated tokens per answer.")
 
 
 class ChromaSettings(BaseModel):
@@ -55,6 +55,9 @@ class RetrievalSettings(BaseModel):
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
     min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
+    min_question_overlap: float = Field(
+        0.5, description="Refuse when the passages hold less than this share of the question's content words."
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -63,6 +66,9 @@ class AnswerSettings(BaseModel):
     )
     generation: Literal["text", "json"] = Field(
         "text", description="Free-text answers or Ollama structured outputs (JSON schema)."
+    )
+    add_best_evidence: bool = Field(
+        True, description="Append the best-matching passage sentence when the model's answer does not cite it."
     )
     min_coverage: float = Field(0.7, description="Share of a sentence's content words a passage must hold.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")

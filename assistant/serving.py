@@ -1,0 +1,234 @@
+"""The local model server: find, build or start Ollama, and create the bundled models in it.
+
+Order of preference: a server already answering at ``settings.ollama.host``; else an ``ollama`` binary from settings
+or PATH; else the pinned release built once from the Go module proxy into ``<cache_dir>/ollama/<tag>``.
+Run ``assistant serve-model`` to do all of it in the foreground, ``assistant doctor`` to see the state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from assistant.config import Settings
+from assistant.errors import ServerStartError, ServerUnavailableError
+
+# The one place the Ollama release is pinned. v0.24.0 is the last tag whose plain `go install` compiles the CPU
+# backend through cgo; binaries built that way report version 0.0.0, so we show this tag instead.
+PINNED_OLLAMA_TAG = "v0.24.0"
+OLLAMA_MODULE = "github.com/ollama/ollama"
+# Go module zips leave out vendor/, so llama.cpp's vendored headers come from Debian and from miniaudio's sdist.
+DEBIAN_HEADERS = {"nlohmann-json3-dev": "/usr/include/nlohmann/json.hpp", "libstb-dev": "/usr/include/stb/stb_image.h"}
+MINIAUDIO_SDIST = "miniaudio==1.71"
+
+Report = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    host: str
+    version: str
+    started_by_us: bool = False
+
+    @property
+    def shown_version(self) -> str:
+        # A source build says 0.0.0; what it really is, is the tag we pinned.
+        return f"{PINNED_OLLAMA_TAG} (source build)" if self.version == "0.0.0" else self.version
+
+
+def probe(host: str, timeout: float = 2.0) -> str | None:
+    """Ollama's version at ``host``; None when nothing listens there.
+
+    Raises ServerStartError when something that is not Ollama holds the port.
+    """
+    try:
+        r = httpx.get(f"{host.rstrip('/')}/api/version", timeout=timeout)
+    except httpx.HTTPError:
+        return None
+    try:
+        version = r.json().get("version") if r.status_code == 200 else None
+    except ValueError:
+        version = None
+    if not isinstance(version, str):
+        raise ServerStartError(
+            f"Something that is not Ollama answers at {host} (HTTP {r.status_code}). Stop it, or point "
+            "ASSISTANT_OLLAMA__HOST at a free port (e.g. http://127.0.0.1:11435)."
+        )
+    return version
+
+
+def build_dir(settings: Settings) -> Path:
+    return settings.cache_dir / "ollama" / PINNED_OLLAMA_TAG
+
+
+def find_binary(settings: Settings) -> Path | None:
+    """An ollama binary: from settings, else on PATH, else our cached build."""
+    if settings.ollama.binary:
+        if not settings.ollama.binary.is_file():
+            raise ServerStartError(f"ASSISTANT_OLLAMA__BINARY={settings.ollama.binary} does not exist.")
+        return settings.ollama.binary
+    on_path = shutil.which("ollama")
+    if on_path:
+        return Path(on_path)
+    cached = build_dir(settings) / "bin" / "ollama"
+    return cached if cached.is_file() else None
+
+
+def _miniaudio_include(workdir: Path, report: Report) -> Path:
+    include = workdir / "include"
+    if (include / "miniaudio" / "miniaudio.h").is_file():
+        return include
+    report(f"fetching {MINIAUDIO_SDIST} sdist for miniaudio.h")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
+        if shutil.which("uv") and subprocess.run([sys.executable, "-m", "pip", "--version"],
+                                                 capture_output=True).returncode != 0:
+            cmd = ["uv", "pip", "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        sdists = list(Path(tmp).glob("miniaudio-*.tar.gz"))
+        if done.returncode != 0 or not sdists:
+            raise ServerStartError(f"Could not download the {MINIAUDIO_SDIST} sdist: {done.stderr[-500:]}")
+        with tarfile.open(sdists[0]) as tar:
+            member = next(m for m in tar.getmembers() if m.name.endswith("miniaudio/miniaudio.h"))
+            data = tar.extractfile(member)
+            assert data is not None
+            (include / "miniaudio").mkdir(parents=True, exist_ok=True)
+            (include / "miniaudio" / "miniaudio.h").write_bytes(data.read())
+    return include
+
+
+def build_ollama(settings: Settings, report: Report = _quiet) -> Path:
+    """Build the pinned Ollama release with cgo into the cache, once. Takes 5-8 minutes on 2 cores."""
+    target = build_dir(settings)
+    binary = target / "bin" / "ollama"
+    if binary.is_file():
+        return binary
+    if not shutil.which("go"):
+        raise ServerStartError(
+            "No Ollama server answers, no `ollama` binary is on PATH, and Go is not installed to build one. "
+            "Install Ollama (https://ollama.com/download) and run `ollama serve`, or install Go >= 1.24 "
+            "and run `assistant serve-model` again, or set ASSISTANT_OLLAMA__HOST to a running server."
+        )
+    missing = [pkg for pkg, header in DEBIAN_HEADERS.items() if not Path(header).is_file()]
+    if missing:
+        raise ServerStartError(
+            f"Building Ollama needs C/C++ headers that are missing: run `apt-get install -y {' '.join(missing)}`."
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    include = _miniaudio_include(target, report)
+    log_path = target / "build.log"
+    staging = target / "bin.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    env = os.environ | {
+        "CGO_ENABLED": "1",
+        "CGO_CPPFLAGS": f"-I{include}",
+        "CGO_CFLAGS": "-O3 -march=native",
+        "CGO_CXXFLAGS": "-O3 -march=native",
+        "GOBIN": str(staging),
+    }
+    report(f"building Ollama {PINNED_OLLAMA_TAG} from source (no server or binary found; once, ~5-8 min on 2 cores)"
+           f"; log: {log_path}")
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            ["go", "install", f"{OLLAMA_MODULE}@{PINNED_OLLAMA_TAG}"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=target,
+        )
+        while proc.poll() is None:
+            time.sleep(15)
+            report(f"building Ollama {PINNED_OLLAMA_TAG}: {int(time.monotonic() - started)} s elapsed")
+    if proc.returncode != 0 or not (staging / "ollama").is_file():
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+        raise ServerStartError(f"Building Ollama failed (exit {proc.returncode}). Last lines:\n{tail}\n"
+                               f"Full log: {log_path}")
+    (target / "bin").mkdir(exist_ok=True)
+    os.replace(staging / "ollama", binary)  # atomic: an interrupted build never leaves a half binary in place
+    shutil.rmtree(staging, ignore_errors=True)
+    report(f"built Ollama {PINNED_OLLAMA_TAG} in {int(time.monotonic() - started)} s")
+    return binary
+
+
+class OllamaServer:
+    """An ``ollama serve`` process we started; ``stop()`` ends it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], info: ServerInfo, log_path: Path) -> None:
+        self.process = process
+        self.info = info
+        self.log_path = log_path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _is_local(host: str) -> bool:
+    return (urlparse(host).hostname or "") in {"127.0.0.1", "localhost", "::1"}
+
+
+def start_server(binary: Path, settings: Settings, report: Report = _quiet, wait_s: float = 60.0) -> OllamaServer:
+    """Start ``ollama serve`` bound to the configured loopback address, models under our cache dir."""
+    host = settings.ollama.host
+    parsed = urlparse(host)
+    models_dir = settings.ollama_models_dir
+    models_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.cache_dir / "ollama-serve.log"
+    env = os.environ | {
+        "OLLAMA_HOST": f"{parsed.hostname}:{parsed.port or 11434}",
+        "OLLAMA_MODELS": str(models_dir),
+        "OLLAMA_NOPRUNE": "1",
+    }
+    report(f"starting `ollama serve` on {host} (models in {models_dir})")
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen([str(binary), "serve"], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-10:])
+            raise ServerStartError(f"`ollama serve` exited with code {proc.returncode}:\n{tail}\nLog: {log_path}")
+        version = probe(host, timeout=1.0)
+        if version is not None:
+            return OllamaServer(proc, ServerInfo(host, version, started_by_us=True), log_path)
+        time.sleep(0.3)
+    proc.kill()
+    raise ServerStartError(f"`ollama serve` did not answer at {host} within {wait_s:.0f} s. Log: {log_path}")
+
+
+def ensure_server(settings: Settings, report: Report = _quiet) -> tuple[ServerInfo, OllamaServer | None]:
+    """A reachable server: the running one, or one we start (building Ollama first if needed).
+
+    Returns the server's info and, when we started it, the handle to stop it with.
+    """
+    host = settings.ollama.host
+    version = probe(host)
+    if version is not None:
+        return ServerInfo(host, version), None
+    if not settings.ollama.manage:
+        raise ServerUnavailableError(
+            f"Ollama is not reachable at {host} — start it, run `assistant serve-model`, or set ASSISTANT_OLLAMA__HOST."
+        )
+    if not _is_local(host):
+        raise ServerUnavailableError(f"Ollama is not reachable at {host}, and a remote host can't be started here.")
+    binary = find_binary(settings) or build_ollama(settings, report)
+    server = start_server(binary, settings, report)
+    return server.info, server

@@ -1,0 +1,111 @@
+"""The support check, from a table of (sentence, passages, expected support), traps included."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.citations import (
+    find_unsupported_terms,
+    key_terms,
+    sentence_spans,
+    split_sentences,
+    strip_markers,
+    supports,
+)
+from assistant.grounding import support_for
+from assistant.results import Passage
+
+VISIT = "President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10."
+FIRMS = ("This collaboration is expected to involve prominent tech companies such as Nvidia, Arm, and Amazon, among "
+         "others, signaling a concerted effort to leverage expertise and resources for technological advancement.")
+CHIPS = "In recent months, the U.S. has taken proactive measures to restrict the export of advanced AI chips to China."
+
+TABLE = [
+    ("Kishida will visit the U.S. on April 10.", [VISIT], True),
+    ("Biden will host Kishida on April 10.", [VISIT], True),
+    ("Nvidia, Arm, and Amazon are expected to be involved.", [FIRMS], True),
+    ("The U.S. restricted the export of advanced AI chips to China.", [CHIPS], True),
+    # right words, wrong number
+    ("Kishida will visit the U.S. on April 11.", [VISIT], False),
+    # right words, wrong month
+    ("Kishida will visit the U.S. on May 10.", [VISIT], False),
+    # an entity in no passage
+    ("Prime Minister Fumio Kisojo will visit the U.S. on April 10.", [VISIT], False),
+    ("The meeting will be held in Tokyo on April 10.", [VISIT], False),
+    ("Nvidia, Arm, and Google are expected to be involved.", [FIRMS], False),
+    # outside knowledge
+    ("The capital of France is Paris.", [VISIT, FIRMS, CHIPS], False),
+    # mostly unrelated words
+    ("The framework will receive substantial government funding next year.", [FIRMS], False),
+    ("", [VISIT], False),
+    ("Kishida will visit the U.S. on April 10.", [], False),
+]
+
+
+@pytest.mark.parametrize(("sentence", "passages", "expected"), TABLE)
+def test_support_table(sentence: str, passages: list[str], expected: bool) -> None:
+    assert supports(sentence, passages) is expected
+
+
+def test_markers_do_not_count_as_content() -> None:
+    assert supports("Kishida will visit the U.S. on April 10 [3].", [VISIT])
+    assert strip_markers("Foo bar [1][3].") == ("Foo bar.", [1, 3])
+
+
+def _passages(*texts: str) -> list[Passage]:
+    out, start = [], 0
+    for i, t in enumerate(texts):
+        out.append(Passage(id=f"p{i}", text=t, source="doc.txt", start=start, end=start + len(t)))
+        start += len(t) + 1
+    return out
+
+
+def test_sentence_supported_only_by_a_passage_it_did_not_cite_is_recited() -> None:
+    passages = _passages(FIRMS, VISIT)
+    support = support_for("Kishida will visit the U.S. on April 10.", passages, cited=[1], min_coverage=0.7)
+    assert [e.passage for e in support.evidence] == [1]
+    assert support.evidence[0].start == passages[1].start
+
+
+def test_cited_passage_wins_when_several_support() -> None:
+    passages = _passages(VISIT, VISIT)
+    support = support_for("Biden will host Kishida on April 10.", passages, cited=[2], min_coverage=0.7)
+    assert [e.passage for e in support.evidence] == [1]
+
+
+def test_facts_from_two_passages_do_not_support_one_conflated_sentence() -> None:
+    passages = _passages(CHIPS, VISIT)
+    support = support_for("The U.S. restricted AI chips to China during Kishida's visit on April 10.", passages,
+                          cited=[1, 2], min_coverage=0.7)
+    assert support.evidence == ()
+    assert support.reason
+
+
+def test_unsupported_reason_names_the_missing_entity() -> None:
+    support = support_for("Kishida will meet Biden in Tokyo.", _passages(VISIT), cited=[], min_coverage=0.7)
+    assert "tokyo" in support.reason.lower()
+
+
+def test_evidence_span_points_into_the_document() -> None:
+    doc = "Intro line here.\n" + VISIT + " " + CHIPS
+    p = Passage(id="p", text=doc[17:], source="d", start=17, end=len(doc))
+    ev = support_for("Kishida will visit the U.S. on April 10.", [p], cited=[1], min_coverage=0.7).evidence[0]
+    assert doc[ev.start:ev.end] == ev.text == VISIT
+
+
+def test_sentence_splitting_keeps_abbreviations_and_offsets() -> None:
+    text = "Japan and the U.S. will cooperate. It starts April 10 [1]. Done"
+    spans = sentence_spans(text)
+    assert [s.text for s in spans] == ["Japan and the U.S. will cooperate.", "It starts April 10 [1].", "Done"]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+    assert split_sentences("The U.S. aims higher.") == ["The U.S. aims higher."]
+
+
+def test_key_terms_hold_numbers_months_and_names() -> None:
+    terms = key_terms("Prime Minister Fumio Kisojo meets at 9 a.m. on Saturday in Tokyo.")
+    assert {"9", "saturday", "tokyo", "kisojo"} <= terms
+
+
+def test_unsupported_terms_lists_invented_names_and_numbers() -> None:
+    assert find_unsupported_terms("Kisojo met Biden in 2019 [1].", [VISIT]) == ["2019", "kisojo"]
+    assert find_unsupported_terms("Biden hosts Kishida on April 10.", [VISIT]) == []
