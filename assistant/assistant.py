@@ -29,6 +29,7 @@ from assistant.grounding import (
     answer_type,
     best_evidence,
     has_answer_type,
+    question_parts,
     refusal_reason,
     support_for,
 )
@@ -91,7 +92,7 @@ class Assistant:
         started = time.perf_counter()
         q = self.clean_question(question)
         query = self.condense(q, history or [])
-        passages = self.retriever.retrieve(query, self.settings.retrieval.top_k)
+        passages = self.retrieve(query)
         t_retrieve = time.perf_counter() - started
         base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
 
@@ -182,6 +183,19 @@ class Assistant:
                  any(w.lower().startswith(t[:4]) for t in topic.split())]
         core = re.sub(r"^(and|but|so|also)\s+", "", question, flags=re.I)
         return f"{core} ({' '.join(words)})" if words else core
+
+    def retrieve(self, query: str) -> list[Passage]:
+        """Passages for the query; a question asking two things is searched once per part, results merged."""
+        k = self.settings.retrieval.top_k
+        parts = question_parts(query)
+        if len(parts) < 2:
+            return self.retriever.retrieve(query, k)
+        best: dict[str, Passage] = {}
+        for part in parts:
+            for p in self.retriever.retrieve(part, k):
+                if p.id not in best or p.score > best[p.id].score:
+                    best[p.id] = p
+        return sorted(best.values(), key=lambda p: p.score, reverse=True)[: k + len(parts)]
 
     def fit_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], int]:
         """Drop the weakest whole passages until the prompt fits the model's context window."""

@@ -48,6 +48,12 @@ class ChromaSettings(BaseModel):
     host: str = Field("127.0.0.1", description="HTTP mode: `chroma run` host.")
     port: int = Field(8000, description="HTTP mode: `chroma run` port.")
     collection: str = Field("documents", description="Collection holding the passages.")
+    manifest_path: Path | None = Field(
+        None,
+        description="JSON manifest of indexed files, the commit point of every ingest (default: inside the embedded "
+        "index directory; <data_dir>/index-manifests/<host>_<port>_<collection>.json in HTTP mode). Processes "
+        "sharing an HTTP server must share this file.",
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -55,8 +61,9 @@ class RetrievalSettings(BaseModel):
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
     min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger files are refused by ingest, with a message.")
     min_question_overlap: float = Field(
-        0.5, description="Refuse when the passages hold less than this share of the question's content words."
+        0.25, description="Refuse when the passages hold less than this share of the question's content words."
     )
 
 

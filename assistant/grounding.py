@@ -7,12 +7,14 @@ better model only changes which proposals survive, never whether an unsupported 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.citations import (
+    STOPWORDS,
     MONTHS,
     WEEKDAYS,
     Span,
@@ -92,21 +94,71 @@ def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, Span]]:
     return out
 
 
+_GENERIC = frozenset(stem(w) for w in (
+    "expected", "likely", "plan", "going", "mention", "name", "happen", "kind", "type", "main", "describe",
+    "explain", "besides", "relative", "exact", "full", "specific", "particular", "according"))
+# Verbs that presuppose an event ("Why did X cancel ...?"): absent from the passages, the premise is false.
+_PREMISE_VERBS = frozenset(stem(w) for w in (
+    "cancel", "cancelled", "canceled", "postpone", "postponed", "delay", "delayed", "lift", "lifted", "scrap",
+    "scrapped", "abandon", "abandoned", "reject", "rejected", "withdraw", "withdrew", "suspend", "suspended",
+    "ban", "banned", "fail", "failed", "collapse", "collapsed", "resign", "resigned", "deny", "denied", "reverse",
+    "reversed", "oppose", "opposed", "criticize", "criticized", "refuse", "refused", "end", "ended", "sign",
+    "signed", "sue", "sued", "fire", "fired", "arrest", "arrested", "boycott", "sanction", "sanctioned"))
+_FOCUS = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:is|are|was|were|will|would|did|does|do|has"
+                    r"|have|had|can|could|should|may|might)\b|\bname of the\s+([\w-]+)", re.I)
+# Focus nouns the answer-type check already covers ("what date" needs a date, not the word "date").
+_TYPED_FOCUS = frozenset(stem(w) for w in ("date", "day", "time", "year", "month", "country", "countries", "nation",
+                                           "nations", "person", "people", "amount", "number"))
+_PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
+
+
+_AUX = frozenset("is are was were will would did does do has have had can could should may might the a an of kind "
+                 "type sort exact specific two".split())
+
+
+def focus_stem(question: str) -> str | None:
+    """The stem of the noun a which/what question asks for ("Which newspaper reported …" -> newspap)."""
+    toks = [w.lower() for w in words(question)]
+    for i, w in enumerate(toks):
+        if w in ("which", "what"):
+            for nxt in toks[i + 1:i + 5]:
+                if nxt not in _AUX:
+                    st = stem(nxt)
+                    return None if st in _GENERIC or nxt in STOPWORDS else st
+    return None
+
+
+def question_parts(question: str) -> list[str]:
+    """A question asking two things ("Who …, and which …?") as its parts."""
+    return [p.strip() for p in _PART_SPLIT.split(question) if p and p.strip()][:3]
+
+
 def _question_stems(question: str) -> set[str]:
-    generic = {stem(w) for w in ("expected", "likely", "plan", "going", "mention", "name", "happen", "kind",
-                                 "type", "main", "describe", "explain")}
-    return content_stems(question) - generic
+    return content_stems(question) - _GENERIC
+
+
+def _idf(passages: Sequence[Passage]) -> dict[str, float]:
+    sentences = [content_stems(s.text) for _, s in passage_sentences(passages)]
+    df: dict[str, int] = {}
+    for stems in sentences:
+        for st in stems:
+            df[st] = df.get(st, 0) + 1
+    n = len(sentences)
+    return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
 
 
 def rank_sentences(question: str, passages: Sequence[Passage], kind: AnswerType) -> list[Evidence]:
-    """Passage sentences ordered by how well they answer ``question``."""
+    """Passage sentences ordered by how well they answer ``question``: rare question words weigh most."""
     wanted = _question_stems(question)
+    idf = _idf(passages)
+    focus = focus_stem(question)
+    total = sum(idf.get(w, 0.0) for w in wanted) or 1.0
     ranked = []
     for i, span in passage_sentences(passages):
         have = content_stems(span.text)
-        overlap = len(wanted & have) / max(1, len(wanted))
+        overlap = sum(idf.get(w, 0.0) for w in wanted & have) / total + (0.5 if focus in have else 0.0)
         typed = has_answer_type(span.text, kind)
-        score = overlap + 0.3 * passages[i].score + (0.5 if typed and kind is not AnswerType.ANY else 0.0)
+        score = overlap + 0.3 * passages[i].score + (0.3 if typed and kind is not AnswerType.ANY else 0.0)
         if kind is not AnswerType.ANY and not typed:
             score -= 1.0
         start = passages[i].start + span.start
@@ -120,28 +172,40 @@ def refusal_reason(question: str, passages: Sequence[Passage], min_score: float,
     if not passages or max(p.score for p in passages) < min_score:
         return "no passage is close enough to the question"
     texts = [p.text for p in passages]
-    absent = missing_terms(question, texts)
+    absent = missing_terms(question, texts, question=True)
     if absent:
         return f"the documents never mention {', '.join(absent)}"
+    have, _ = _stems_of(texts)
     wanted = _question_stems(question)
-    if wanted and coverage(" ".join(wanted), texts) < min_overlap:
+    if wanted and len(wanted & have) / len(wanted) < min_overlap:
         return "the documents do not talk about what the question asks"
-    kind = answer_type(question)
-    if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in passage_sentences(passages)):
-        return f"the documents state no {kind.value} for this"
+    premise = sorted(w for w in wanted - have if w in _PREMISE_VERBS)
+    if premise:
+        return f"the question assumes something ({', '.join(premise)}) the documents never say"
+    for m in _FOCUS.finditer(question):
+        focus = content_stems(m.group(1) or m.group(2)) - _GENERIC - _TYPED_FOCUS
+        if focus and not focus & have:
+            return f"the documents name no {(m.group(1) or m.group(2)).lower()}"
+    for part in question_parts(question):
+        kind = answer_type(part)
+        if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in passage_sentences(passages)):
+            return f"the documents state no {kind.value} for this"
     return None
 
 
-def best_evidence(question: str, passages: Sequence[Passage], limit: int = 2) -> list[Evidence]:
-    """The sentence(s) to quote when the model's answer did not survive verification."""
-    ranked = rank_sentences(question, passages, answer_type(question))
-    if not ranked:
-        return []
-    chosen = [ranked[0]]
-    for ev in ranked[1:limit]:
-        # A second sentence only when it is nearly as good: questions that need two passages.
-        if ev.score >= 0.8 * ranked[0].score and ev.score > 0 and ev.text != ranked[0].text:
-            chosen.append(ev)
+def _stems_of(texts: Sequence[str]) -> tuple[set[str], int]:
+    return {stem(w) for t in texts for w in words(t)}, len(texts)
+
+
+def best_evidence(question: str, passages: Sequence[Passage], limit: int = 3) -> list[Evidence]:
+    """The sentence(s) to quote when the model's answer did not survive verification: the best one for each part
+    of the question."""
+    chosen: list[Evidence] = []
+    for part in question_parts(question)[:limit] or [question]:
+        for ev in rank_sentences(part, passages, answer_type(part)):
+            if ev.score > 0 and all(ev.text != c.text for c in chosen):
+                chosen.append(ev)
+                break
     return chosen
 
 

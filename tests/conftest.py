@@ -14,6 +14,8 @@ from rich.console import Console
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 
+pytest_plugins = ["tests.integration.conftest_store"]
+
 SEED = next((PROJECT_ROOT / "seeds").glob("*.txt"))
 
 

@@ -31,7 +31,7 @@ TABLE = [
     ("Kishida will visit the U.S. on May 10.", [VISIT], False),
     # an entity in no passage
     ("Prime Minister Fumio Kisojo will visit the U.S. on April 10.", [VISIT], False),
-    ("The meeting will be held in Tokyo on April 10.", [VISIT], False),
+    ("The meeting will be held in Osaka on April 10.", [VISIT], False),
     ("Nvidia, Arm, and Google are expected to be involved.", [FIRMS], False),
     # outside knowledge
     ("The capital of France is Paris.", [VISIT, FIRMS, CHIPS], False),
@@ -82,8 +82,8 @@ def test_facts_from_two_passages_do_not_support_one_conflated_sentence() -> None
 
 
 def test_unsupported_reason_names_the_missing_entity() -> None:
-    support = support_for("Kishida will meet Biden in Tokyo.", _passages(VISIT), cited=[], min_coverage=0.7)
-    assert "tokyo" in support.reason.lower()
+    support = support_for("Kishida will meet Biden in Osaka.", _passages(VISIT), cited=[], min_coverage=0.7)
+    assert "osaka" in support.reason.lower()
 
 
 def test_evidence_span_points_into_the_document() -> None:
@@ -102,8 +102,8 @@ def test_sentence_splitting_keeps_abbreviations_and_offsets() -> None:
 
 
 def test_key_terms_hold_numbers_months_and_names() -> None:
-    terms = key_terms("Prime Minister Fumio Kisojo meets at 9 a.m. on Saturday in Tokyo.")
-    assert {"9", "saturday", "tokyo", "kisojo"} <= terms
+    terms = key_terms("Prime Minister Fumio Kisojo meets at 9 a.m. on Saturday in Osaka.")
+    assert {"9", "saturday", "osaka", "kisojo"} <= terms
 
 
 def test_unsupported_terms_lists_invented_names_and_numbers() -> None:

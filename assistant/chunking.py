@@ -1,0 +1,211 @@
+"""Split a document's text into passages that follow its paragraphs and sentences.
+
+Rules, in order:
+
+* Paragraphs are separated by blank lines, or by a line break after a line that ends a sentence (``.!?:``) —
+  plain-text files often use one line per paragraph, while PDFs wrap lines mid-sentence.
+* A list (``-``, ``*``, ``•``, ``1.``, ``a)`` items) stays together with the line that introduces it (``…:``).
+* A paragraph or list that fits in ``chunk_chars`` is one passage. A longer one is split between list items or at
+  sentence ends, packing as many whole sentences as fit. A sentence is never cut, unless it is longer than
+  ``2 * chunk_chars`` (then it is not prose — a table, a code blob) and is cut at spaces.
+* Short neighbours (under a quarter of ``chunk_chars``, e.g. a heading and its paragraph) merge while they fit;
+  a Markdown heading always starts a new passage.
+
+Every chunk is a span of the text: ``text[chunk.start:chunk.end] == chunk.text``, with no leading or trailing
+whitespace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CHUNKER_VERSION = 1  # bump when the rules change, so ingest re-chunks every document
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*+•▪‣◦–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+\S")
+_MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
+_LINE_END = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al no nos fig figs vol p pp ed eds inc ltd co corp dept est "
+    "approx jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m gen gov sen rep rev".split()
+)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: ``text == document_text[start:end]``; ``index`` counts from 0 in reading order."""
+
+    text: str
+    start: int
+    end: int
+    index: int
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str  # "text", "item" (list item), "heading", "list" (lead-in + items)
+    parts: tuple[_Span, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def chunk_text(text: str, chunk_chars: int) -> list[Chunk]:
+    """Split ``text`` into chunks of about ``chunk_chars`` characters following the rules in the module doc."""
+    pieces: list[_Span] = []
+    for block in _group_lists(text, _paragraphs(text)):
+        if block.size <= chunk_chars:
+            pieces.append(block)
+        else:
+            pieces.extend(_split_long(text, block, chunk_chars))
+    short = chunk_chars // 4
+    merged: list[tuple[int, int]] = []
+    for p in pieces:
+        if merged:
+            start, end = merged[-1]
+            fits = p.end - start <= chunk_chars and (end - start < short or p.size < short)
+            if fits and p.kind != "heading":  # a heading opens a passage; it never trails the previous one
+                merged[-1] = (start, p.end)
+                continue
+        merged.append((p.start, p.end))
+    return [Chunk(text[s:e], s, e, i) for i, (s, e) in enumerate(merged)]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, whitespace trimmed; blank lines as (-1, -1) separators."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + lead + len(stripped)))
+        elif out and out[-1] != (-1, -1):
+            out.append((-1, -1))
+        pos += len(line) + 1
+    return out
+
+
+def _paragraphs(text: str) -> list[_Span]:
+    """Paragraphs, list items and headings, in order."""
+    spans: list[_Span] = []
+    cur: _Span | None = None
+    for start, end in _lines(text):
+        if start < 0:
+            if cur:
+                spans.append(cur)
+            cur = None
+            continue
+        line = text[start:end]
+        if _MD_HEADING.match(line):
+            kind = "heading"
+        elif _LIST_ITEM.match(line):
+            kind = "item"
+        else:
+            kind = "text"
+        continues = (
+            cur is not None
+            and cur.kind != "heading"
+            and kind == "text"
+            and not _LINE_END.search(text[cur.start:cur.end])
+        )
+        if cur is not None and continues:
+            cur = _Span(cur.start, end, cur.kind)
+        else:
+            if cur:
+                spans.append(cur)
+            cur = _Span(start, end, kind)
+    if cur:
+        spans.append(cur)
+    return spans
+
+
+def _group_lists(text: str, spans: list[_Span]) -> list[_Span]:
+    """Join runs of list items, with the line that introduces them (ending in ":"), into one "list" span."""
+    out: list[_Span] = []
+    for s in spans:
+        prev = out[-1] if out else None
+        if s.kind == "item" and prev is not None and prev.kind == "list":
+            out[-1] = _Span(prev.start, s.end, "list", (*prev.parts, s))
+        elif s.kind == "item" and prev is not None and prev.kind == "text" and _introduces_list(text, prev):
+            out[-1] = _Span(prev.start, s.end, "list", (prev, s))
+        elif s.kind == "item":
+            out.append(_Span(s.start, s.end, "list", (s,)))
+        else:
+            out.append(s)
+    return out
+
+
+def _introduces_list(text: str, span: _Span) -> bool:
+    return span.size < 300 and text[span.start:span.end].rstrip().endswith(":")
+
+
+def _split_long(text: str, block: _Span, chunk_chars: int) -> list[_Span]:
+    """Pack the block's list items or sentences into pieces of at most ``chunk_chars`` characters."""
+    units: list[_Span] = []
+    for part in block.parts or (block,):
+        if part.size <= chunk_chars:
+            units.append(part)
+        else:
+            units.extend(_sentences(text, part.start, part.end, chunk_chars))
+    packed: list[_Span] = []
+    for u in units:
+        if packed and u.end - packed[-1].start <= chunk_chars:
+            packed[-1] = _Span(packed[-1].start, u.end, "text")
+        else:
+            packed.append(u)
+    return packed
+
+
+def _sentences(text: str, start: int, end: int, chunk_chars: int) -> list[_Span]:
+    """Sentence spans within text[start:end]; sentences over ``2 * chunk_chars`` are cut at spaces."""
+    out: list[_Span] = []
+    seg = text[start:end]
+    pos = 0
+    for m in _SENTENCE_END.finditer(seg):
+        if _is_abbreviation(seg, m.start()):
+            continue
+        out.extend(_hard_split(text, start + pos, start + m.end(), chunk_chars))
+        pos = m.end()
+        while pos < len(seg) and seg[pos].isspace():
+            pos += 1
+    if pos < len(seg):
+        out.extend(_hard_split(text, start + pos, end, chunk_chars))
+    return out
+
+
+def _is_abbreviation(seg: str, dot: int) -> bool:
+    if seg[dot] != ".":
+        return False
+    word = re.search(r"([\w.]+)$", seg[:dot])
+    if not word:
+        return False
+    w = word.group(1).lower()
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+
+
+def _hard_split(text: str, start: int, end: int, chunk_chars: int) -> list[_Span]:
+    if end - start <= 2 * chunk_chars:
+        return [_Span(start, end, "text")]
+    out: list[_Span] = []
+    while end - start > chunk_chars:
+        cut = text.rfind(" ", start + chunk_chars // 2, start + chunk_chars)
+        if cut <= start:
+            cut = start + chunk_chars
+        out.append(_Span(start, _rstrip(text, start, cut), "text"))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append(_Span(start, end, "text"))
+    return out
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end

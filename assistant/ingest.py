@@ -1,0 +1,261 @@
+"""Ingest: files and folders → chunks with character offsets and content hashes → embeddings → the index.
+
+Run it as ``assistant ingest PATH... [--prune]`` (or ``python -m assistant.ingest``). Unchanged files are
+recognised by content hash from the manifest alone, without importing Chroma, LlamaIndex or Ollama, so re-running
+on an unchanged folder takes a fraction of a second. Changed files are replaced atomically (see
+:mod:`assistant.manifest`); ``--prune`` drops documents whose files are gone. A file that cannot be indexed is
+reported with a reason, and leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.chunking import CHUNKER_VERSION
+from assistant.config import Settings
+from assistant.documents import SUPPORTED, extract_text, hash_file, kind_of
+from assistant.manifest import (
+    Manifest,
+    generation_tag,
+    index_fingerprint,
+    ingest_lock,
+    manifest_path,
+    read_manifest,
+    signature,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assistant.results import Passage
+
+__all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "run_ingest"]
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did. Paths are absolute sources, as stored in passages."""
+
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    pruned: tuple[str, ...] = ()
+    failed: tuple[FileIssue, ...] = ()
+    skipped: tuple[FileIssue, ...] = ()  # unsupported files met while walking a folder: not errors
+    notes: tuple[FileIssue, ...] = ()  # indexed, with a remark (e.g. decoded as Windows-1252)
+    chunks: int = 0  # chunks written by this run
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file was indexed or unchanged, 1 when any failed."""
+        return 0 if self.ok else 1
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.unchanged)} unchanged, {len(self.replaced)} replaced, "
+            f"{len(self.pruned)} pruned, {len(self.failed)} failed — {self.chunks} chunks in {self.seconds:.2f} s"
+        )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    path: Path
+    source: str
+    replaces: bool  # the source is in the index already (changed file, or indexing settings changed)
+
+
+@dataclass
+class Plan:
+    """What an ingest has to do, worked out from the files and the manifest without touching the index."""
+
+    work: list[WorkItem] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    failed: list[FileIssue] = field(default_factory=list)
+    skipped: list[FileIssue] = field(default_factory=list)
+
+    def needs_index(self, manifest: Manifest) -> bool:
+        return bool(self.work or self.pruned or manifest.dirty)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileIssue], list[FileIssue]]:
+    """(documents, failures, skipped) for the given files and folders; folders are walked, hidden entries ignored."""
+    found: dict[Path, None] = {}
+    failed: list[FileIssue] = []
+    skipped: list[FileIssue] = []
+    for p in paths:
+        p = Path(os.path.abspath(p))
+        if p.is_dir():
+            before = len(found)
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if name.startswith("."):
+                        continue
+                    if kind_of(f) is None:
+                        skipped.append(FileIssue(str(f), f"unsupported file type (supported: {SUPPORTED})"))
+                    else:
+                        found[f.resolve()] = None
+            if len(found) == before:
+                failed.append(FileIssue(str(p), f"no documents ({SUPPORTED}) in this folder"))
+        elif not p.exists():
+            failed.append(FileIssue(str(p), "no such file or folder"))
+        elif not p.is_file():
+            failed.append(FileIssue(str(p), "not a regular file"))
+        elif kind_of(p) is None:
+            failed.append(FileIssue(str(p), f"unsupported file type '{p.suffix or p.name}' (supported: {SUPPORTED})"))
+        else:
+            found[p.resolve()] = None
+    return list(found), failed, skipped
+
+
+def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, prune: bool) -> Plan:
+    """Classify every file: new or changed (work), unchanged, or failed (too big, empty, unreadable)."""
+    files, failed, skipped = discover(paths)
+    plan = Plan(failed=failed, skipped=skipped)
+    fingerprint = index_fingerprint(settings, CHUNKER_VERSION)
+    limit = settings.retrieval.max_file_mb
+    for path in files:
+        source = str(path)
+        try:
+            size = path.stat().st_size
+            if size > limit * 1024 * 1024:
+                raise ValueError(
+                    f"file is {size / 1024 / 1024:.1f} MB, over the {limit:g} MB limit "
+                    "(raise it with ASSISTANT_RETRIEVAL__MAX_FILE_MB)"
+                )
+            if size == 0:
+                raise ValueError("empty file, nothing to index")
+            digest = hash_file(path)
+        except (OSError, ValueError) as e:
+            reason = f"cannot read it: {e.strerror}" if isinstance(e, OSError) and e.strerror else str(e)
+            plan.failed.append(FileIssue(source, reason))
+            continue
+        entry = manifest.documents.get(source)
+        if entry is not None and entry.generation == generation_tag(source, digest, fingerprint):
+            plan.unchanged.append(source)
+        else:
+            plan.work.append(WorkItem(path, source, replaces=entry is not None))
+    planned = {w.source for w in plan.work} | set(plan.unchanged)
+    for source, entry in manifest.documents.items():
+        if source in planned:
+            continue
+        if prune and not Path(source).exists():
+            plan.pruned.append(source)
+        elif entry.generation != generation_tag(source, entry.hash, fingerprint) and Path(source).is_file():
+            # Chunking or embedding settings changed: stored chunks of this document no longer match them.
+            plan.work.append(WorkItem(Path(source), source, replaces=True))
+    return plan
+
+
+def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Console | None) -> IngestReport:
+    """Index ``paths`` (files and folders) into the configured index; print progress and a summary to ``console``.
+
+    Per-file problems are in the report (``report.exit_code`` is 1 when any file failed). Raises
+    StoreUnavailableError, ServerUnavailableError or ModelNotFoundError when Chroma or Ollama cannot do the work;
+    documents committed before that stay indexed, the rest of the index is untouched.
+    """
+    t0 = time.perf_counter()
+    mpath = manifest_path(settings)
+    seen = signature(mpath)
+    manifest = read_manifest(mpath)
+    plan = plan_ingest(paths, manifest, settings, prune)
+    result = None
+    if plan.needs_index(manifest):
+        from assistant.indexer import write_plan
+
+        with ingest_lock(mpath):
+            if signature(mpath) != seen:  # another ingest finished while we planned or waited
+                manifest = read_manifest(mpath)
+                plan = plan_ingest(paths, manifest, settings, prune)
+            if plan.needs_index(manifest):
+                result = write_plan(plan, manifest, mpath, settings, console)
+    report = IngestReport(
+        added=tuple(result.added if result else ()),
+        replaced=tuple(result.replaced if result else ()),
+        unchanged=tuple(plan.unchanged),
+        pruned=tuple(plan.pruned),
+        failed=tuple(plan.failed + (result.failed if result else [])),
+        skipped=tuple(plan.skipped),
+        notes=tuple(result.notes if result else ()),
+        chunks=result.chunks if result else 0,
+        seconds=time.perf_counter() - t0,
+    )
+    if console is not None:
+        print_report(report, console)
+    return report
+
+
+def document_passages(path: Path, settings: Settings) -> list[Passage]:
+    """The passages ingest stores for the file at ``path`` — same ids, offsets, title and hash — computed offline.
+
+    Raises IngestError when the file cannot be indexed.
+    """
+    from assistant.indexer import load
+    from assistant.results import Passage
+
+    source = str(Path(os.path.abspath(path)).resolve())
+    entry, chunks, _ = load(WorkItem(Path(source), source, replaces=False), settings,
+                            index_fingerprint(settings, CHUNKER_VERSION))
+    return [
+        Passage(id=f"{entry.generation}:{c.index}", text=c.text, source=source, title=entry.title, start=c.start,
+                end=c.end, chunk_index=c.index, doc_hash=entry.hash, score=0.0)
+        for c in chunks
+    ]
+
+
+def print_report(report: IngestReport, console: Console) -> None:
+    from rich.markup import escape
+
+    for issue in report.failed:
+        console.print(f"[red]failed[/red]  {escape(issue.path)}: {escape(issue.reason)}")
+    for issue in report.notes:
+        console.print(f"[yellow]note[/yellow]    {escape(issue.path)}: {escape(issue.reason)}")
+    if report.skipped:
+        console.print(f"[dim]skipped {len(report.skipped)} unsupported file(s) (supported: {SUPPORTED})[/dim]")
+    style = "green" if report.ok else "red"
+    console.print(f"[{style}]Ingest:[/{style}] {report.summary()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m assistant.ingest PATH... [--prune]``: exit 0 when all files are indexed, 1 when some failed,
+    2 when Chroma or Ollama is unavailable."""
+    import argparse
+
+    from rich.console import Console
+
+    from assistant.config import load_settings
+    from assistant.errors import AssistantError
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.ingest", description=__doc__.split("\n")[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="files and folders to index")
+    parser.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True, soft_wrap=True)  # long paths stay on one line in logs
+    try:
+        return run_ingest(args.paths, load_settings(), args.prune, console).exit_code
+    except AssistantError as e:
+        console.print(f"[red]error:[/red] {e}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The index manifest: which version ("generation") of each source document is live.
+
+The manifest is a small JSON file next to the index and the single commit point of an ingest. Chunks are written to
+Chroma tagged with a generation first; replacing the manifest (temp file + ``os.replace``) then switches readers over
+in one step; superseded chunks are deleted after that. Readers only return chunks whose generation the manifest
+names for their source, so no query sees a document's old and new chunks together, or neither, and chunks left by
+an interrupted ingest stay invisible until the next ingest deletes them (``dirty`` marks that work).
+
+This module imports only the standard library: ``assistant ingest`` on unchanged files runs on it alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from assistant.config import Settings
+from assistant.errors import StoreUnavailableError
+
+FORMAT = 1
+_EMPTY: Mapping[str, DocEntry] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class DocEntry:
+    """The live version of one source: its content hash, generation tag, chunk count and title."""
+
+    hash: str
+    generation: str
+    chunks: int
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    documents: Mapping[str, DocEntry] = field(default_factory=lambda: _EMPTY)
+    fingerprint: str = ""
+    dirty: bool = False  # an ingest may have left chunks no document owns; the next ingest deletes them
+
+    @property
+    def total_chunks(self) -> int:
+        return sum(d.chunks for d in self.documents.values())
+
+    @property
+    def generations(self) -> frozenset[str]:
+        return frozenset(d.generation for d in self.documents.values())
+
+    def is_live(self, source: str, generation: str) -> bool:
+        entry = self.documents.get(source)
+        return entry is not None and entry.generation == generation
+
+    def with_documents(self, documents: Mapping[str, DocEntry], **changes: object) -> Manifest:
+        return replace(self, documents=MappingProxyType(dict(documents)), **changes)  # type: ignore[arg-type]
+
+
+def manifest_path(settings: Settings) -> Path:
+    """Where the manifest of the configured collection lives (see ``ChromaSettings.manifest_path``)."""
+    c = settings.chroma
+    if c.manifest_path is not None:
+        return c.manifest_path
+    if c.mode == "embedded":
+        return settings.chroma_path / f"assistant-manifest.{c.collection}.json"
+    safe_host = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in c.host)
+    return settings.data_dir / "index-manifests" / f"{safe_host}_{c.port}_{c.collection}.json"
+
+
+def index_fingerprint(settings: Settings, chunker_version: int) -> str:
+    """Changes whenever stored chunks would differ for the same file: chunking rules, chunk size, embedding model."""
+    parts = {"chunker": chunker_version, "chunk_chars": settings.retrieval.chunk_chars,
+             "embed_model": settings.ollama.embed_model}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def generation_tag(source: str, doc_hash: str, fingerprint: str) -> str:
+    """Deterministic per (source, content, fingerprint): re-ingesting the same file yields the same chunk ids."""
+    return hashlib.sha256(f"{source}\0{doc_hash}\0{fingerprint}".encode()).hexdigest()[:16]
+
+
+Signature = tuple[int, int, int]
+
+
+def signature(path: Path) -> Signature | None:
+    """Changes whenever the manifest is replaced (new inode, mtime or size); None when there is no manifest."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest at ``path``; an empty one when the file does not exist."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"unknown manifest format {raw.get('format')!r}")
+        docs = {src: DocEntry(**entry) for src, entry in raw["documents"].items()}
+        return Manifest(MappingProxyType(docs), str(raw["fingerprint"]), bool(raw["dirty"]))
+    except (FileNotFoundError, NotADirectoryError):
+        return Manifest()
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise StoreUnavailableError(
+            f"The index manifest {path} is unreadable ({e}). Delete it and run `assistant ingest` again "
+            "to rebuild the index."
+        ) from e
+
+
+def _unwritable(path: Path, e: OSError) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"Cannot write the index manifest in {path.parent} ({e.strerror or e}) — make the directory writable, or "
+        "set ASSISTANT_CHROMA__PATH (ASSISTANT_CHROMA__MANIFEST_PATH in HTTP mode) to one that is."
+    )
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    """Replace the manifest atomically: readers see the old file or the new one, never a mix, even after kill -9."""
+    try:
+        _write(path, manifest)
+    except OSError as e:
+        raise _unwritable(path, e) from e
+
+
+def _write(path: Path, manifest: Manifest) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "format": FORMAT,
+        "fingerprint": manifest.fingerprint,
+        "dirty": manifest.dirty,
+        "documents": {src: vars(e) for src, e in sorted(manifest.documents.items())},
+    }
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(body, f, ensure_ascii=False, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def ingest_lock(path: Path) -> Iterator[None]:
+    """One ingest at a time per index: a second one waits (the lock dies with its process, even on kill -9)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as e:
+        raise _unwritable(path, e) from e
+    with f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,287 @@
+"""The Gradio chat app: streamed, cited answers with their sources, a status line, one history per browser session.
+
+Run it with ``assistant ui`` (http://127.0.0.1:7860 by default; ``ASSISTANT_UI__HOST``/``__PORT``/``__USERNAME``/
+``__PASSWORD`` change it), or embed it with ``build_app(assistant)``. Scripted users call the chat endpoint::
+
+    from gradio_client import Client
+    Client("http://127.0.0.1:7860/").predict("When will Kishida visit the U.S.?", api_name="/chat")
+
+which returns the answer text with its ``[n]`` markers; each client keeps its own history, like a browser tab.
+
+The app only talks to :class:`assistant.Assistant`; the HTML it shows is built in :mod:`assistant.ui_render`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import gradio as gr
+
+from assistant import ui_render as render
+from assistant.errors import AssistantError, ConfigError
+from assistant.results import Answer, TextDelta
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+EXAMPLES = [
+    "When will Kishida visit the U.S.?",
+    "Which companies are expected to take part in the joint AI research?",
+    "What did the U.S. restrict?",
+]
+# Answers in flight at once, across all sessions and the API. The model server works on a few requests in
+# parallel; more only wait inside Ollama, where nobody sees their place in the line and first tokens come late.
+CONCURRENCY_LIMIT = 4
+QUEUE_SIZE = 64  # beyond this, new questions are turned away with "queue full" instead of waiting minutes
+STATUS_EVERY_S = 10.0  # how soon the status line notices the model server going away or coming back
+
+CSS = """
+#ga-status .ga-status { font-size: .9em; color: var(--body-text-color-subdued); }
+.ga-dot { display: inline-block; width: .6em; height: .6em; border-radius: 50%; vertical-align: middle; }
+.ga-ok .ga-dot { background: #16a34a; }
+.ga-down .ga-dot { background: #dc2626; }
+.ga-problem { margin-top: .3em; padding: .4em .7em; border-radius: 6px; background: #fef2f2; color: #991b1b;
+              border: 1px solid #fecaca; }
+.ga-msg .ga-text { line-height: 1.55; }
+a.ga-cite { text-decoration: none; font-weight: 600; font-size: .85em; padding: 0 .15em; border-radius: 4px;
+            color: var(--color-accent); cursor: pointer; }
+a.ga-cite:hover { background: var(--color-accent-soft); }
+.ga-meta { margin-top: .5em; font-size: .8em; color: var(--body-text-color-subdued); }
+.ga-meta a.ga-show { color: inherit; text-decoration: underline dotted; }
+.ga-badge { display: inline-block; font-size: .75em; font-weight: 600; text-transform: uppercase;
+            letter-spacing: .04em; padding: .1em .5em; border-radius: 4px; margin-bottom: .4em;
+            background: var(--color-accent-soft); color: var(--color-accent); }
+.ga-refusal { border-left: 4px solid #d97706; padding-left: .7em; }
+.ga-refusal .ga-text { font-style: italic; }
+.ga-badge-refusal { background: #fef3c7; color: #92400e; }
+.ga-reason { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
+.ga-error { border-left: 4px solid #dc2626; padding-left: .7em; }
+.ga-badge-error { background: #fee2e2; color: #991b1b; }
+.ga-pending { color: var(--body-text-color-subdued); font-style: italic; }
+.ga-cursor { opacity: .5; }
+.ga-removed { margin-top: .4em; font-size: .85em; }
+.ga-removed summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.ga-removed .ga-removed-text { text-decoration: line-through; }
+.ga-removed .ga-flagged .ga-removed-text { text-decoration: none; }
+#ga-sources { max-height: 78vh; overflow-y: auto; }
+.ga-empty { color: var(--body-text-color-subdued); padding: 1em; }
+.ga-turn:not(.ga-current) { display: none; }
+.ga-turn-head { font-weight: 600; margin-bottom: .2em; }
+.ga-searched { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .6em; }
+.ga-citation, .ga-passage { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5em .7em;
+                            margin-bottom: .6em; scroll-margin: 1em; }
+.ga-citation.ga-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.ga-card-head { font-size: .85em; margin-bottom: .3em; }
+.ga-marker { font-weight: 700; color: var(--color-accent); }
+.ga-source { font-weight: 600; }
+.ga-pos, .ga-score, .ga-rank { color: var(--body-text-color-subdued); }
+.ga-context, .ga-passage-text { margin: 0; white-space: pre-wrap; font-size: .9em; line-height: 1.5; }
+.ga-context { border-left: 3px solid var(--border-color-primary); padding-left: .6em; }
+.ga-sources mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+.ga-citation.ga-active mark { background: #facc15; }
+.ga-all summary { cursor: pointer; margin: .4em 0; font-weight: 600; }
+.ga-none { color: var(--body-text-color-subdued); font-size: .9em; }
+"""
+
+# Citation links are plain anchors (the chatbot's sanitizer strips event handlers); one listener on the document
+# shows the answer's sources and highlights the card the link points at, without a round trip to the server.
+CLICK_JS = """
+() => {
+  if (window.__gaCitations) return;
+  window.__gaCitations = true;
+  const show = (id) => {
+    const target = id && document.getElementById(id);
+    if (!target) return;
+    const turn = target.closest('.ga-turn') || target;
+    document.querySelectorAll('.ga-turn.ga-current').forEach((t) => t.classList.remove('ga-current'));
+    turn.classList.add('ga-current');
+    document.querySelectorAll('.ga-active').forEach((el) => el.classList.remove('ga-active'));
+    if (target === turn) {
+      turn.querySelectorAll('details.ga-all').forEach((d) => { d.open = true; });
+    } else {
+      target.classList.add('ga-active');
+      for (let d = target.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
+        d.open = true;
+      }
+    }
+    target.scrollIntoView({block: 'nearest'});
+  };
+  document.addEventListener('click', (ev) => {
+    const link = ev.target instanceof Element ? ev.target.closest('a.ga-cite, a.ga-show') : null;
+    if (!link) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    show((link.getAttribute('href') || '').slice(1));
+  }, true);
+}
+"""
+
+
+class ChatAssistant(Protocol):
+    """What the app needs from :class:`assistant.Assistant`."""
+
+    def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
+        ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+class ChatHandlers:
+    """The event handlers. One instance serves every session: per-session data (chat, history, answers) is passed
+    in and out through ``gr.State``, so sessions never see each other's conversations."""
+
+    def __init__(self, assistant: ChatAssistant) -> None:
+        self.assistant = assistant
+
+    def status(self) -> str:
+        return render.status_html(self.assistant.status())
+
+    @staticmethod
+    def take_message(message: str, chat: list[Message]) -> tuple[Any, Any, str]:
+        """Show the question at once and lock the textbox while the answer streams."""
+        if not message.strip():
+            return gr.skip(), gr.skip(), ""
+        return (gr.Textbox(value="", interactive=False),
+                [*chat, {"role": "user", "content": render.user_html(message)}], message)
+
+    @classmethod
+    def take_example(cls, chat: list[Message], example: gr.SelectData) -> tuple[Any, Any, str]:
+        return cls.take_message(str(example.value.get("text", "")), chat)
+
+    def respond(self, question: str, chat: list[Message], history: list[Message], answers: list[Answer]
+                ) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer into the chat; outputs are (chat, history, answers, sources, status)."""
+        keep = gr.skip()
+        if not question.strip():
+            yield keep, keep, keep, keep, keep
+            return
+        turn = len(answers) + 1
+
+        def reply(html: str) -> list[Message]:  # a new list each time: gradio may still hold the previous one
+            return [*chat, {"role": "assistant", "content": html}]
+
+        yield reply(render.pending_html()), keep, keep, keep, keep
+        text, answer = "", None
+        try:
+            for event in self.assistant.stream(question, history):
+                if isinstance(event, TextDelta):
+                    text += event.text
+                    yield reply(render.streaming_html(text, turn)), keep, keep, keep, keep
+                else:
+                    answer = event
+            if answer is None:
+                raise AssistantError("The assistant stopped without an answer. Try again.")
+        except AssistantError as e:
+            yield reply(render.error_html(str(e))), keep, keep, keep, self.status()
+            return
+        except Exception:
+            # The edge of the app: an unexpected failure becomes a message, the traceback goes to the log.
+            log.exception("answering %r failed", question)
+            yield (reply(render.error_html("Something went wrong while answering; the details are in the server log. "
+                                           "Try again.")), keep, keep, keep, self.status())
+            return
+        answers = [*answers, answer]
+        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        yield reply(render.answer_html(answer, turn)), history, answers, render.sources_html(answers), self.status()
+
+    def api_chat(self, message: str, history: list[Message]) -> Iterator[tuple[str, list[Message]]]:
+        """The ``/chat`` endpoint: streams the plain answer text (with ``[n]`` markers); errors reach the client as
+        their readable message."""
+        text = ""
+        try:
+            for event in self.assistant.stream(message, history):
+                if isinstance(event, TextDelta):
+                    text += event.text
+                    yield text, history
+                else:
+                    yield event.text, [*history, {"role": "user", "content": message},
+                                       {"role": "assistant", "content": event.text}]
+        except AssistantError as e:
+            raise gr.Error(str(e), print_exception=False) from e
+
+    @staticmethod
+    def new_chat() -> tuple[Any, ...]:
+        """Outputs (chat, history, answers, sources, textbox) of an empty conversation."""
+        return [], [], [], render.sources_html([]), gr.Textbox(value="", interactive=True)
+
+
+def build_app(assistant: ChatAssistant) -> gr.Blocks:
+    """The chat app around ``assistant``; serve it with :func:`launch` (or ``app.launch(css=CSS, js=CLICK_JS)``)."""
+    h = ChatHandlers(assistant)
+    chat_events: dict[str, Any] = {"concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": "answer"}
+    with gr.Blocks(title="Grounded assistant", analytics_enabled=False, fill_height=True) as app:
+        history = gr.State([])  # plain-text turns for the assistant's follow-up handling
+        answers = gr.State([])  # the session's Answer objects, for the sources panel
+        pending = gr.State("")
+        gr.Markdown("### Grounded assistant", elem_id="ga-title")
+        status = gr.HTML('<div class="ga-status">Checking the model server…</div>', elem_id="ga-status",
+                         js_on_load=None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    elem_id="ga-chat", show_label=False, height="70vh", render_markdown=False, sanitize_html=True,
+                    latex_delimiters=[], buttons=[], feedback_options=None,
+                    examples=[{"text": q} for q in EXAMPLES],
+                    placeholder="Ask about your documents. Every sentence of an answer is checked against the "
+                                "passage it cites; click a **[n]** to see it.",
+                )
+                textbox = gr.Textbox(show_label=False, placeholder="Ask a question about your documents…",
+                                     submit_btn=True, autofocus=True, max_lines=6, elem_id="ga-input")
+                new_chat = gr.Button("New chat", size="sm", variant="secondary", elem_id="ga-new-chat")
+            with gr.Column(scale=2):
+                gr.Markdown("#### Sources")
+                sources = gr.HTML(render.sources_html([]), elem_id="ga-sources", js_on_load=None)
+
+        outputs = [chatbot, history, answers, sources, status]
+        ui: dict[str, Any] = {"api_visibility": "undocumented"}
+        answered = [
+            trigger.then(h.respond, [pending, chatbot, history, answers], outputs, show_progress="hidden",
+                         **chat_events, **ui)
+            for trigger in (
+                textbox.submit(h.take_message, [textbox, chatbot], [textbox, chatbot, pending], queue=False, **ui),
+                chatbot.example_select(h.take_example, [chatbot], [textbox, chatbot, pending], queue=False, **ui),
+            )
+        ]
+        for event in answered:
+            event.then(lambda: gr.Textbox(interactive=True), None, textbox, queue=False, **ui)
+        for reset in (new_chat.click, chatbot.clear):
+            reset(h.new_chat, None, [chatbot, history, answers, sources, textbox], cancels=answered,  # type: ignore[arg-type]
+                  queue=False, **ui)
+
+        app.load(h.status, None, status, show_progress="hidden", **ui)
+        gr.Timer(STATUS_EVERY_S).tick(h.status, None, status, show_progress="hidden", concurrency_limit=None, **ui)
+
+        # The scripted-user endpoint, shaped like gr.ChatInterface's: (message) -> answer text, history kept per client.
+        api_message = gr.Textbox(visible=False)
+        api_answer = gr.Textbox(visible=False)
+        api_history = gr.State([])
+        gr.Button(visible=False).click(h.api_chat, [api_message, api_history], [api_answer, api_history],
+                                       api_name="chat", **chat_events)
+    app.queue(max_size=QUEUE_SIZE)
+    return app
+
+
+def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block: bool = True) -> gr.Blocks:
+    """Serve the app on ``settings.ui.host:port`` (127.0.0.1:7860 unless configured), with a login when a username
+    and password are set. ``block=False`` returns once the server is up (tests, notebooks); ``app.close()`` stops it.
+    """
+    ui = settings.ui
+    if bool(ui.username) != bool(ui.password):
+        raise ConfigError("Set both ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD to require a login, "
+                          "or neither.")
+    auth = (ui.username, ui.password.get_secret_value()) if ui.username and ui.password else None
+    if assistant is None:
+        from assistant.assistant import Assistant
+
+        assistant = Assistant.from_settings(settings)
+    app = build_app(assistant)
+    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=not block,
+               inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
+               footer_links=["api"], theme=gr.themes.Soft(), css=CSS, js=CLICK_JS)
+    return app

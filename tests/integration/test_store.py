@@ -1,0 +1,210 @@
+"""Ingest and retrieval against the real Ollama embedding model and real Chroma, embedded and over HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.documents import extract_text
+from assistant.errors import EmptyIndexError, ModelNotFoundError, ServerUnavailableError, StoreUnavailableError
+from assistant.ingest import run_ingest
+from assistant.manifest import manifest_path, read_manifest
+from assistant.retrieval import Retriever
+from assistant.store import ChunkStore
+
+pytestmark = pytest.mark.integration
+
+BREAD = (
+    "Sourdough bread needs a lively starter, flour, water and salt.\n\n"
+    "Knead the dough, let it rise overnight in a cool place, then bake it at 240 degrees for forty minutes."
+)
+
+
+def ingest(settings: Settings, *paths: Path, prune: bool = False):  # type: ignore[no-untyped-def]
+    return run_ingest(list(paths), settings, prune=prune, console=None)
+
+
+def test_seed_passages_come_back_with_exact_offsets_and_cosine_scores(
+    index_settings: Settings, seed_docs: Path
+) -> None:
+    report = ingest(index_settings, seed_docs)
+    assert report.ok and len(report.added) == 1 and report.chunks == 6
+    retriever = Retriever.from_settings(index_settings)
+    assert retriever.count() == 6
+    passages = retriever.retrieve("Which tech companies will join the joint AI research framework?", k=3)
+    assert len(passages) == 3
+    assert passages[0].text.startswith("As part of the anticipated agreement")
+    text = extract_text(Path(passages[0].source))
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert p.doc_hash and p.title and p.id.endswith(f":{p.chunk_index}")
+    assert passages[0].score >= passages[1].score >= passages[2].score
+    # score is 1 - cosine distance, as Chroma itself reports it
+    store = ChunkStore.open(index_settings)
+    nearest = store.query(retriever.embedder.embed_query(
+        "Which tech companies will join the joint AI research framework?"), 1)[0]
+    assert nearest[0] == passages[0].id and passages[0].score == pytest.approx(1 - nearest[3], abs=1e-6)
+    retriever.close()
+
+
+async def test_aretrieve_matches_retrieve(index_settings: Settings, seed_docs: Path) -> None:
+    ingest(index_settings, seed_docs)
+    retriever = Retriever.from_settings(index_settings)
+    question = "What did the U.S. restrict exporting to China?"
+    sync = retriever.retrieve(question, k=2)
+    assert [p.id for p in await retriever.aretrieve(question, k=2)] == [p.id for p in sync]
+    assert "export of advanced AI chips to China" in sync[0].text
+
+
+def test_empty_index_says_to_run_ingest(index_settings: Settings) -> None:
+    retriever = Retriever.from_settings(index_settings)
+    assert retriever.count() == 0
+    with pytest.raises(EmptyIndexError, match="assistant ingest"):
+        retriever.retrieve("anything")
+
+
+def test_unchanged_files_are_skipped(index_settings: Settings, seed_docs: Path) -> None:
+    ingest(index_settings, seed_docs)
+    again = ingest(index_settings, seed_docs)
+    assert again.unchanged == (str(seed_docs / "000_9ff6f013cf416a85.txt"),)
+    assert again.added == () and again.chunks == 0
+    assert ChunkStore.open(index_settings).count() == 6
+
+
+def test_changed_file_is_replaced_and_only_new_chunks_are_seen(index_settings: Settings, seed_docs: Path) -> None:
+    doc = seed_docs / "notes.md"
+    doc.write_text("# Bread\n\n" + BREAD)
+    ingest(index_settings, seed_docs)
+    retriever = Retriever.from_settings(index_settings)
+    old = retriever.retrieve("How long do you bake sourdough?", k=1)[0]
+    assert "forty minutes" in old.text
+    doc.write_text("# Bread\n\n" + BREAD.replace("forty minutes", "fifty-five minutes"))
+    report = ingest(index_settings, seed_docs)
+    assert report.replaced == (str(doc),) and len(report.unchanged) == 1
+    passages = retriever.retrieve("How long do you bake sourdough?", k=10)
+    bread = [p for p in passages if p.source == str(doc)]
+    assert bread and all(p.doc_hash != old.doc_hash for p in bread)
+    assert any("fifty-five minutes" in p.text for p in bread)
+    assert not any("forty minutes" in p.text for p in passages)
+    # superseded chunks are gone from the store, not just hidden
+    assert ChunkStore.open(index_settings).count() == read_manifest(manifest_path(index_settings)).total_chunks
+
+
+def test_chunks_of_an_uncommitted_generation_are_invisible(index_settings: Settings, seed_docs: Path) -> None:
+    """What a reader sees while an ingest has written a document's new chunks but not yet switched the manifest."""
+    ingest(index_settings, seed_docs)
+    retriever = Retriever.from_settings(index_settings)
+    question = "When will Kishida visit the U.S.?"
+    before = [p.id for p in retriever.retrieve(question, k=6)]
+    store = ChunkStore.open(index_settings)
+    from assistant.store import ChunkRecord
+
+    vector = retriever.embedder.embed_query(question)
+    source = str(seed_docs / "000_9ff6f013cf416a85.txt")
+    store.add([ChunkRecord(id=f"pending:{i}", text=question, embedding=vector, source=source, title="", start=0,
+                           end=1, chunk_index=i, doc_hash="new", generation="pending") for i in range(20)])
+    assert [p.id for p in retriever.retrieve(question, k=6)] == before  # 20 exact matches, none visible
+    ingest(index_settings, seed_docs)  # an unchanged run leaves the orphans (only a dirty manifest cleans)
+    assert ChunkStore.open(index_settings).count() == 26
+
+
+def test_prune_removes_documents_whose_files_are_gone(index_settings: Settings, seed_docs: Path) -> None:
+    bread = seed_docs / "bread.txt"
+    bread.write_text(BREAD)
+    ingest(index_settings, seed_docs)
+    retriever = Retriever.from_settings(index_settings)
+    assert retriever.count() == 7  # the six seed passages and one for the (short) bread note
+    bread.unlink()
+    assert ingest(index_settings, seed_docs).pruned == ()
+    assert retriever.count() == 7
+    report = ingest(index_settings, seed_docs, prune=True)
+    assert report.pruned == (str(bread),)
+    assert retriever.count() == 6
+    assert all(p.source != str(bread) for p in retriever.retrieve("sourdough starter", k=6))
+    assert ChunkStore.open(index_settings).count() == 6
+
+
+def test_bad_files_fail_alone_and_leave_the_index_as_it_was(index_settings: Settings, seed_docs: Path) -> None:
+    bread = seed_docs / "bread.txt"
+    bread.write_text(BREAD)
+    ingest(index_settings, seed_docs)
+    bad = seed_docs.parent / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (bad / "latin1.txt").write_bytes("Crème brûlée needs a blowtorch.".encode("cp1252"))
+    (bad / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj garbage")
+    (bad / "slides.pptx").write_bytes(b"PK\x03\x04")
+    with (bad / "huge.txt").open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    (seed_docs.parent / "empty-dir").mkdir()
+    bread.write_bytes(b"\x00\x01binary now")  # an indexed file turns bad: its old version must stay
+    report = ingest(index_settings, seed_docs, bad, seed_docs.parent / "empty-dir", seed_docs.parent / "missing.md")
+    failed = {Path(f.path).name: f.reason for f in report.failed}
+    assert set(failed) == {"bread.txt", "empty.txt", "binary.txt", "broken.pdf", "huge.txt", "empty-dir",
+                           "missing.md"}
+    assert "binary" in failed["bread.txt"] and "PDF" in failed["broken.pdf"] and "MB" in failed["huge.txt"]
+    assert report.added == (str(bad / "latin1.txt"),)
+    assert [Path(n.path).name for n in report.notes] == ["latin1.txt"]
+    assert [Path(s.path).name for s in report.skipped] == ["slides.pptx"]
+    assert report.exit_code == 1
+    retriever = Retriever.from_settings(index_settings)
+    top = retriever.retrieve("How long do you bake sourdough?", k=1)[0]
+    assert top.source == str(bread) and "forty minutes" in top.text
+    assert "Crème brûlée" in retriever.retrieve("What does crème brûlée need?", k=1)[0].text
+
+
+def test_ollama_down_is_server_unavailable_and_changes_nothing(index_settings: Settings, seed_docs: Path) -> None:
+    ingest(index_settings, seed_docs)
+    (seed_docs / "bread.txt").write_text(BREAD)
+    down = index_settings.model_copy(
+        update={"ollama": index_settings.ollama.model_copy(update={"host": "http://127.0.0.1:9"})})
+    with pytest.raises(ServerUnavailableError, match=r"not reachable at http://127\.0\.0\.1:9.*serve-model"):
+        ingest(down, seed_docs)
+    with pytest.raises(ServerUnavailableError):
+        Retriever.from_settings(down).retrieve("anything")
+    assert Retriever.from_settings(index_settings).count() == 6
+    assert ingest(index_settings, seed_docs).added == (str(seed_docs / "bread.txt"),)
+
+
+def test_missing_embedding_model_is_model_not_found(index_settings: Settings, seed_docs: Path) -> None:
+    missing = index_settings.model_copy(
+        update={"ollama": index_settings.ollama.model_copy(update={"embed_model": "no-such-embedder"})})
+    with pytest.raises(ModelNotFoundError, match=r"no-such-embedder.*serve-model"):
+        ingest(missing, seed_docs)
+    assert read_manifest(manifest_path(missing)).documents == {}
+
+
+def test_unreachable_chroma_is_store_unavailable(tmp_path: Path, index_settings: Settings, seed_docs: Path) -> None:
+    c = index_settings.chroma
+    if c.mode == "http":
+        broken = index_settings.model_copy(update={"chroma": c.model_copy(update={"port": 9})})
+        hint = "chroma run"
+    else:
+        blocker = tmp_path / "not-a-dir"
+        blocker.write_text("a file where the index directory should be")
+        broken = index_settings.model_copy(update={"chroma": c.model_copy(update={"path": blocker / "chroma"})})
+        hint = "ASSISTANT_CHROMA__PATH"
+    with pytest.raises(StoreUnavailableError, match=hint):
+        ingest(broken, seed_docs)
+
+
+def test_reingest_after_copying_the_folder_keeps_sources_apart(index_settings: Settings, seed_docs: Path) -> None:
+    copy = seed_docs.parent / "copy"
+    shutil.copytree(seed_docs, copy)
+    report = ingest(index_settings, seed_docs, copy)
+    assert len(report.added) == 2 and report.chunks == 12
+    sources = {p.source for p in Retriever.from_settings(index_settings).retrieve("Kishida visit", k=4)}
+    assert len(sources) == 2
+
+
+def test_document_passages_are_exactly_what_ingest_stores(index_settings: Settings, seed_docs: Path) -> None:
+    from assistant.ingest import document_passages
+
+    ingest(index_settings, seed_docs)
+    offline = document_passages(seed_docs / "000_9ff6f013cf416a85.txt", index_settings)
+    stored = Retriever.from_settings(index_settings).retrieve("Kishida visit to the U.S.", k=6)
+    assert {p.id: p.model_copy(update={"score": 0.0}) for p in stored} == {p.id: p for p in offline}

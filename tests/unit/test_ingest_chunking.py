@@ -1,0 +1,133 @@
+"""Chunking: passages follow paragraphs, lists and sentences, and their offsets are exact."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import pytest
+
+from assistant.chunking import Chunk, chunk_text
+from assistant.config import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt"
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def assert_exact(text: str, chunks: list[Chunk]) -> None:
+    for i, c in enumerate(chunks):
+        assert text[c.start : c.end] == c.text
+        assert c.index == i
+        assert c.text == c.text.strip() and c.text
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
+
+
+def test_seed_key_points_list_is_one_passage_and_each_paragraph_another() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    chunks = chunk_text(text, 700)
+    assert_exact(text, chunks)
+    lines = text.split("\n")
+    assert chunks[0].text == "\n".join(lines[:5])  # "Key Points:" and its four bullets
+    assert [c.text for c in chunks[1:]] == lines[5:]
+
+
+def test_every_character_of_text_is_in_some_chunk_except_whitespace() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    chunks = chunk_text(text, 200)
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+def test_long_paragraph_splits_at_sentence_ends_within_the_limit() -> None:
+    sentences = [f"Sentence number {i} talks about topic {i} in some detail." for i in range(40)]
+    text = " ".join(sentences)
+    chunks = chunk_text(text, 300)
+    assert len(chunks) > 5
+    assert_exact(text, chunks)
+    for c in chunks:
+        assert len(c.text) <= 300
+        assert c.text.startswith("Sentence number") and SENTENCE_END.search(c.text)
+    assert " ".join(c.text for c in chunks) == text
+
+
+def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
+    text = ("Dr. Smith met J. Doe in the U.S. on Monday to talk about trade. " * 2).strip()
+    chunks = chunk_text(text, 100)
+    assert [c.text for c in chunks] == ["Dr. Smith met J. Doe in the U.S. on Monday to talk about trade."] * 2
+
+
+def test_sentence_longer_than_the_limit_is_kept_whole() -> None:
+    long_sentence = "This sentence " + "goes on and on " * 10 + "until it ends."
+    text = f"Short one. {long_sentence} Another short one."
+    chunks = chunk_text(text, 100)
+    assert long_sentence in [c.text for c in chunks]
+
+
+def test_text_without_sentences_is_cut_at_spaces_past_twice_the_limit() -> None:
+    text = " ".join(f"word{i}" for i in range(400))  # ~3,000 chars, no punctuation
+    chunks = chunk_text(text, 200)
+    assert_exact(text, chunks)
+    assert all(len(c.text) <= 200 for c in chunks)
+    assert all(re.fullmatch(r"(word\d+ ?)+", c.text) for c in chunks)  # no word cut in half
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph() -> None:
+    text = "The committee met on Tuesday and\ndiscussed the budget for the coming\nyear at length.\nA vote follows."
+    chunks = chunk_text(text, 60)
+    assert chunks[0].text == "The committee met on Tuesday and\ndiscussed the budget for the coming\nyear at length."
+    assert chunks[-1].text == "A vote follows."
+
+
+def test_heading_merges_with_its_paragraph() -> None:
+    para = "Ollama serves the models locally and the assistant talks to it over HTTP. " * 3
+    text = f"# Setup\n\n{para.strip()}\n\n# Usage\n\n{para.strip()}"
+    chunks = chunk_text(text, 400)
+    assert [c.text.split("\n")[0] for c in chunks] == ["# Setup", "# Usage"]
+    assert len(chunks) == 2
+
+
+def test_short_paragraphs_merge_while_they_fit() -> None:
+    text = "One short line.\n\nAnother short line.\n\nA third one."
+    assert [c.text for c in chunk_text(text, 700)] == [text]
+
+
+def test_paragraphs_that_are_not_short_stay_separate() -> None:
+    p1 = "First paragraph with enough words to be a passage on its own right here. " * 3
+    p2 = "Second paragraph with enough words to be a passage on its own right too. " * 3
+    text = f"{p1.strip()}\n\n{p2.strip()}"
+    assert len(chunk_text(text, 700)) == 2
+
+
+def test_long_list_splits_between_items() -> None:
+    items = [f"- Item {i} is a reasonably long bullet point about thing {i}." for i in range(20)]
+    text = "Things to know:\n" + "\n".join(items)
+    chunks = chunk_text(text, 250)
+    assert_exact(text, chunks)
+    assert chunks[0].text.startswith("Things to know:\n- Item 0")
+    for c in chunks:
+        assert len(c.text) <= 250
+        assert all(line.startswith(("- Item", "Things")) for line in c.text.split("\n"))
+
+
+@pytest.mark.parametrize("chunk_chars", [100, 257, 700, 1500])
+def test_offsets_are_exact_on_messy_text(chunk_chars: int) -> None:
+    rng = random.Random(chunk_chars)
+    words = ["alpha", "beta", "U.S.", "e.g.", "Mr.", "gamma!", "delta?", "“quoted.”", "x", "(paren).", "- item", "1."]
+    parts = []
+    for _ in range(600):
+        parts.append(rng.choice(words))
+        parts.append(rng.choice([" ", " ", " ", "\n", "\n\n", "  \n \n", "\t"]))
+    text = "".join(parts)
+    chunks = chunk_text(text, chunk_chars)
+    assert_exact(text, chunks)
+    assert all(len(c.text) <= 2 * chunk_chars for c in chunks)
+
+
+def test_empty_and_blank_text_give_no_chunks() -> None:
+    assert chunk_text("", 700) == []
+    assert chunk_text(" \n\n \t\n", 700) == []

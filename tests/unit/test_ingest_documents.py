@@ -1,0 +1,143 @@
+"""Text extraction: deterministic text per format, clear errors for files that cannot be indexed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.documents import content_hash, document_title, extract_text, hash_file
+from assistant.errors import IngestError
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A minimal valid PDF whose pages show the given lines in Helvetica."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    font_id = 3
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    kids = []
+    for lines in pages:
+        ops = ["BT /F1 12 Tf 72 720 Td 14 TL"] + [f"({line}) Tj T*" for line in lines] + ["ET"]
+        stream = "\n".join(ops).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        content_id = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content_id, font_id)
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return p
+
+
+def test_text_line_endings_are_normalised_and_bom_dropped(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.txt", b"\xef\xbb\xbfFirst line.\r\nSecond line.\rThird.")
+    assert extract_text(p) == "First line.\nSecond line.\nThird."
+
+
+def test_utf16_with_bom_is_decoded(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.txt", "Grüße aus Köln.".encode("utf-16"))
+    assert extract_text(p) == "Grüße aus Köln."
+
+
+def test_windows_1252_text_falls_back_instead_of_failing(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.md", "Café “quotes” – déjà vu.".encode("cp1252"))
+    assert extract_text(p) == "Café “quotes” – déjà vu."
+
+
+def test_bytes_that_are_neither_utf8_nor_1252_are_refused_with_a_hint(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.txt", b"abc \x81\x8d\x90 def")
+    with pytest.raises(IngestError, match=r"not UTF-8.*iconv"):
+        extract_text(p)
+
+
+@pytest.mark.parametrize("data", [b"\x7fELF\x02\x01\x01\x00\x00\x00" * 50, bytes(range(256)) * 4])
+def test_binary_content_in_a_txt_file_is_refused(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(IngestError, match="binary"):
+        extract_text(write(tmp_path, "blob.txt", data))
+
+
+def test_empty_and_blank_files_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="empty"):
+        extract_text(write(tmp_path, "e.txt", b""))
+    with pytest.raises(IngestError, match="no text"):
+        extract_text(write(tmp_path, "b.md", b"  \n\n\t\n"))
+
+
+def test_unsupported_extension_is_refused_naming_the_supported_ones(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"unsupported file type '\.docx'.*\.pdf"):
+        extract_text(write(tmp_path, "a.docx", b"PK\x03\x04"))
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="cannot read"):
+        extract_text(tmp_path / "nope.txt")
+
+
+HTML = b"""<!doctype html><html><head><title>The  Title</title><style>p {color: red}</style>
+<script>var x = "not text";</script></head><body><!-- a comment -->
+<h1>Heading</h1>
+<p>First   paragraph
+   spans lines.</p><p>Second <b>bold</b> paragraph.<br>After a break.</p>
+<ul><li>one</li><li>two</li></ul><pre>code  kept</pre></body></html>"""
+
+
+def test_html_keeps_visible_text_in_blocks(tmp_path: Path) -> None:
+    p = write(tmp_path, "page.html", HTML)
+    text = extract_text(p)
+    assert text == (
+        "Heading\n\nFirst paragraph spans lines.\n\nSecond bold paragraph.\nAfter a break.\n\n- one\n- two\n\n"
+        "code kept"
+    )
+    assert extract_text(p) == text  # deterministic
+    assert document_title(p, HTML, text) == "The Title"
+
+
+def test_pdf_text_is_extracted_page_by_page(tmp_path: Path) -> None:
+    p = write(tmp_path, "doc.pdf", make_pdf([["Page one says hello."], ["Page two says goodbye."]]))
+    text = extract_text(p)
+    assert "Page one says hello." in text and "Page two says goodbye." in text
+    assert text.index("hello") < text.index("goodbye")
+    assert extract_text(p) == text
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\nthis is not really a pdf", b"not a pdf at all"])
+def test_damaged_pdf_is_a_clear_error(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(IngestError, match="cannot parse the PDF"):
+        extract_text(write(tmp_path, "bad.pdf", data))
+
+
+def test_pdf_without_text_suggests_ocr(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="OCR"):
+        extract_text(write(tmp_path, "scan.pdf", make_pdf([[]])))
+
+
+def test_titles_come_from_markdown_heading_or_file_name(tmp_path: Path) -> None:
+    md = write(tmp_path, "notes.md", "intro\n\n## The Real Title ##\n\ntext")
+    assert document_title(md, md.read_bytes(), extract_text(md)) == "The Real Title"
+    txt = write(tmp_path, "plain.txt", "Some text.")
+    assert document_title(txt, txt.read_bytes(), extract_text(txt)) == "plain.txt"
+
+
+def test_file_hash_matches_content_hash_and_changes_with_content(tmp_path: Path) -> None:
+    p = write(tmp_path, "a.txt", "x" * 3_000_000)
+    assert hash_file(p, block=4096) == content_hash(p.read_bytes())
+    before = hash_file(p)
+    p.write_text("x" * 2_999_999 + "y")
+    assert hash_file(p) != before

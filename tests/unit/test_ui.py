@@ -1,0 +1,140 @@
+"""The chat app's handlers and wiring, driven by a scripted fake assistant (no model, no server, no browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from assistant.errors import ConfigError, ServerUnavailableError
+from assistant.results import Answer, Citation, Passage, TextDelta
+from assistant.ui import ChatHandlers, build_app, launch
+
+PASSAGE = Passage(id="p1", source="seed.txt", start=0, end=64, score=0.5,
+                  text="President Biden is scheduled to host Kishida on April 10.")
+
+
+class ScriptedAssistant:
+    """Answers from a script: ``enqueue("text [1].")`` streams that text in two deltas; ``fail(error)`` raises."""
+
+    def __init__(self) -> None:
+        self.script: list[str | Exception] = []
+        self.calls: list[tuple[str, list[dict[str, Any]]]] = []
+        self.server_ok = True
+
+    def enqueue(self, text: str) -> None:
+        self.script.append(text)
+
+    def fail(self, error: Exception) -> None:
+        self.script.append(error)
+
+    def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
+        self.calls.append((question, list(history or [])))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        half = len(item) // 2
+        yield TextDelta(text=item[:half])
+        yield TextDelta(text=item[half:])
+        citations = [Citation(marker=1, passage_id="p1", source="seed.txt", start=0, end=56,
+                              quote=PASSAGE.text[:56])] if "[1]" in item else []
+        yield Answer(question=question, query=question, text=item, refused=False, citations=citations,
+                     passages=[PASSAGE], mode="generated", dropped_passages=0)
+
+    def status(self) -> dict[str, Any]:
+        return {"server_ok": self.server_ok, "server": "http://127.0.0.1:11434", "chat_model": "chat",
+                "embed_model": "embed", "passages": 1, "problem": None if self.server_ok else "Ollama is down"}
+
+
+def run(handlers: ChatHandlers, question: str, history: list[dict[str, Any]] | None = None,
+        answers: list[Answer] | None = None) -> list[tuple[Any, ...]]:
+    chat = [{"role": "user", "content": question}]
+    return list(handlers.respond(question, chat, history or [], answers or []))
+
+
+def test_answer_streams_into_the_chat_then_fills_history_and_sources() -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("Biden hosts Kishida on April 10 [1].")
+    updates = run(ChatHandlers(fake), "When will Kishida visit?")
+    chats = [u[0][-1]["content"] for u in updates]
+    assert "Searching the documents" in chats[0]
+    assert "ga-streaming" in chats[1] and "ga-streaming" in chats[2]
+    assert 'class="ga-msg ga-answer"' in chats[-1] and 'href="#ga-c-1-1"' in chats[-1]
+    _, history, answers, sources, _ = updates[-1]
+    assert history == [{"role": "user", "content": "When will Kishida visit?"},
+                       {"role": "assistant", "content": "Biden hosts Kishida on April 10 [1]."}]
+    assert len(answers) == 1 and 'id="ga-c-1-1"' in sources
+
+
+def test_follow_up_gets_the_session_history_and_the_next_turn_number() -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("Biden hosts Kishida on April 10 [1].")
+    fake.enqueue("It is an official visit [1].")
+    h = ChatHandlers(fake)
+    _, history, answers, _, _ = run(h, "When will Kishida visit?")[-1]
+    last = run(h, "Is it official?", history, answers)[-1]
+    assert fake.calls[1] == ("Is it official?", history)
+    assert 'href="#ga-c-2-1"' in last[0][-1]["content"]
+
+
+def test_assistant_error_becomes_a_readable_message_and_refreshes_the_status() -> None:
+    fake = ScriptedAssistant()
+    fake.server_ok = False
+    fake.fail(ServerUnavailableError("Ollama is not reachable at http://127.0.0.1:11434"))
+    chat, history, answers, sources, status = run(ChatHandlers(fake), "When?")[-1]
+    assert "ga-error" in chat[-1]["content"] and "Ollama is not reachable" in chat[-1]["content"]
+    assert "Ollama is down" in status
+    assert history == answers == sources == gr.skip()
+
+
+def test_unexpected_failure_shows_no_traceback() -> None:
+    fake = ScriptedAssistant()
+    fake.fail(KeyError("internal detail"))
+    chat = run(ChatHandlers(fake), "When?")[-1][0]
+    assert "Something went wrong" in chat[-1]["content"]
+    assert "Traceback" not in chat[-1]["content"] and "internal detail" not in chat[-1]["content"]
+
+
+def test_app_recovers_after_an_error() -> None:
+    fake = ScriptedAssistant()
+    fake.fail(ServerUnavailableError("down"))
+    fake.enqueue("Biden hosts Kishida on April 10 [1].")
+    h = ChatHandlers(fake)
+    run(h, "When?")
+    assert "ga-answer" in run(h, "When?")[-1][0][-1]["content"]
+
+
+def test_blank_message_is_ignored() -> None:
+    fake = ScriptedAssistant()
+    assert ChatHandlers.take_message("   ", [])[2] == ""
+    assert run(ChatHandlers(fake), "  ") == [(gr.skip(),) * 5]
+    assert fake.calls == []
+
+
+def test_api_chat_returns_the_plain_answer_text_and_keeps_history() -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("Kishida visits <on> April 10 [1].")
+    *_, (text, history) = ChatHandlers(fake).api_chat("When?", [])
+    assert text == "Kishida visits <on> April 10 [1]."
+    assert history[-1] == {"role": "assistant", "content": text}
+
+
+def test_api_chat_errors_reach_the_client_as_their_message() -> None:
+    fake = ScriptedAssistant()
+    fake.fail(ServerUnavailableError("Ollama is not reachable"))
+    with pytest.raises(gr.Error, match="Ollama is not reachable"):
+        list(ChatHandlers(fake).api_chat("When?", []))
+
+
+def test_app_exposes_only_the_chat_endpoint() -> None:
+    app = build_app(ScriptedAssistant())
+    assert list(app.get_api_info()["named_endpoints"]) == ["/chat"]
+
+
+def test_login_needs_both_username_and_password() -> None:
+    from assistant.config import load_settings
+
+    with pytest.raises(ConfigError, match="USERNAME and ASSISTANT_UI__PASSWORD"):
+        launch(load_settings(ui={"username": "ann"}), ScriptedAssistant())
