@@ -111,7 +111,8 @@ class Assistant:
         gen_started = time.perf_counter()
         first_token: float | None = None
         buffer = ""
-        for delta in stream_reply(self.llm, self.prompts.system, self.prompts.render_answer(query, [p.text for p in kept]),
+        prompt = self.prompts.render_answer(query, [p.text for p in kept])
+        for delta in stream_reply(self.llm, self.prompts.system, prompt,
                                   usage):
             if first_token is None:
                 first_token = time.perf_counter() - started

@@ -88,7 +88,8 @@ def diagnose(settings: Settings) -> list[Check]:
         from assistant.bundled import BundledModels
 
         present = BundledModels(settings).present()
-        for role, name in (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model)):
+        roles = (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model))
+        for role, name in roles:
             found = name in present or f"{name}:latest" in present
             checks.append(Check(role, found, name + ("" if found else " is missing"),
                                 "" if found else f"assistant serve-model (or `ollama pull {name}`)"))

@@ -8,6 +8,7 @@ Creation is idempotent: a model already present and created from the same weight
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -64,10 +65,8 @@ def parse_modelfile(text: str) -> Modelfile:
         elif word == "PARAMETER":
             key, value = rest.split(None, 1)
             parsed: Any = shlex.split(value)[0]
-            try:
+            with contextlib.suppress(ValueError):
                 parsed = json.loads(parsed)
-            except ValueError:
-                pass
             if key == "stop":
                 params.setdefault("stop", []).append(str(parsed))
             else:
@@ -147,8 +146,8 @@ class BundledModels:
                 if digest in files.values():
                     self.client.create_blob(path)  # HEADs first: a blob already there is not sent again
             self.client.create(model=name, files=files, **extra)
-            digest = self._lookup(self.present(), name)
-            state[key] = {"source": source, "digest": digest}
+            new_digest = self._lookup(self.present(), name)
+            state[key] = {"source": source, "digest": new_digest}
             created.append(name)
         self._save_state(state)
         return created

@@ -6,6 +6,7 @@ a file that could not be ingested, an evaluation below its thresholds).
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import time
@@ -52,10 +53,8 @@ def serve_model(
         return
     err.print(f"Serving at {info.host}; Ctrl-C stops it.")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.process.wait()
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.citations import (
-    STOPWORDS,
     MONTHS,
+    STOPWORDS,
     WEEKDAYS,
     Span,
     content_stems,
@@ -188,7 +188,8 @@ def refusal_reason(question: str, passages: Sequence[Passage], min_score: float,
             return f"the documents name no {(m.group(1) or m.group(2)).lower()}"
     for part in question_parts(question):
         kind = answer_type(part)
-        if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in passage_sentences(passages)):
+        sentences = passage_sentences(passages)
+        if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in sentences):
             return f"the documents state no {kind.value} for this"
     return None
 
