@@ -95,10 +95,13 @@ def _miniaudio_include(workdir: Path, report: Report) -> Path:
         return include
     report(f"fetching {MINIAUDIO_SDIST} sdist for miniaudio.h")
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
-        if shutil.which("uv") and subprocess.run([sys.executable, "-m", "pip", "--version"],
-                                                 capture_output=True).returncode != 0:
-            cmd = ["uv", "pip", "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
+        # Any pip will do: a uv-made venv has none of its own, so fall back to the system's.
+        pips = [[sys.executable, "-m", "pip"], ["python3", "-m", "pip"], ["pip3"]]
+        pip = next((c for c in pips if shutil.which(c[0]) and subprocess.run(
+            [*c, "--version"], capture_output=True).returncode == 0), None)
+        if pip is None:
+            raise ServerStartError(f"Building Ollama needs pip to fetch the {MINIAUDIO_SDIST} sdist; install pip.")
+        cmd = [*pip, "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
         done = subprocess.run(cmd, capture_output=True, text=True)
         sdists = list(Path(tmp).glob("miniaudio-*.tar.gz"))
         if done.returncode != 0 or not sdists:
