@@ -122,6 +122,8 @@ def key_terms(text: str, question: bool = False) -> set[str]:
         low = w.lower()
         if any(c.isdigit() for c in w):
             terms.add(w.rstrip("%").replace(",", ""))
+        elif question and low in NUMBER_WORDS:
+            continue  # "the three firms" asks for a count the passages show by listing, not by the word
         elif low in MONTHS or low in WEEKDAYS or low in NUMBER_WORDS:
             terms.add(low)
         elif w[0].isupper() and low not in STOPWORDS and (i > 0 or w.isupper() or "." in w or _rare_word(w)):
