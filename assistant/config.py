@@ -71,9 +71,6 @@ class AnswerSettings(BaseModel):
     unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What to do with answer sentences no passage supports."
     )
-    generation: Literal["text", "json"] = Field(
-        "text", description="Free-text answers or Ollama structured outputs (JSON schema)."
-    )
     add_best_evidence: bool = Field(
         True, description="Append the best-matching passage sentence when the model's answer does not cite it."
     )
