@@ -152,7 +152,7 @@ class BundledModels:
         self._save_state(state)
         return created
 
-    def _upload(self, path: Path, cache: dict[str, Any]) -> str:
+    def _blob(self, path: Path, cache: dict[str, Any]) -> str:
         """The blob digest of ``path``; uploaded by ``ensure`` only when the model must be (re)created."""
         digest = _digest(path, cache)
         self._paths[path] = digest
@@ -161,7 +161,7 @@ class BundledModels:
     def _chat_files(self, cache: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         modelfile = parse_modelfile((MODELFILES / CHAT_MODELFILE).read_text())
         weights = package_dir(CHAT_PACKAGE) / modelfile.from_file
-        files = {weights.name: self._upload(weights, cache)}
+        files = {weights.name: self._blob(weights, cache)}
         extra = {"template": modelfile.template, "system": modelfile.system, "parameters": modelfile.parameters}
         return files, {k: v for k, v in extra.items() if v}
 
@@ -169,4 +169,4 @@ class BundledModels:
         root = package_dir(EMBED_PACKAGE) / EMBED_SUBDIR
         # Keyed by the path relative to the model directory: the CLI would flatten 1_Pooling/config.json onto
         # config.json, and the BERT conversion fails.
-        return {rel: self._upload(root / rel, cache) for rel in EMBED_FILES if (root / rel).is_file()}, {}
+        return {rel: self._blob(root / rel, cache) for rel in EMBED_FILES if (root / rel).is_file()}, {}

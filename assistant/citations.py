@@ -144,11 +144,15 @@ a and but or so if then also however although though because since until unless
 """.split())
 
 
+def stems_of(passages: Iterable[str]) -> set[str]:
+    """Every word of the passages, stemmed (stopwords included: a sentence's terms are looked up in it)."""
+    return {stem(w) for t in passages for w in words(t)}
+
+
 def _terms_of(passages: Iterable[str]) -> tuple[set[str], set[str]]:
-    text = " ".join(passages)
-    stems = {stem(w) for w in words(text)}
-    numbers = {w.rstrip("%").replace(",", "") for w in words(text) if any(c.isdigit() for c in w)}
-    return stems, numbers
+    passages = list(passages)
+    numbers = {w.rstrip("%").replace(",", "") for t in passages for w in words(t) if any(c.isdigit() for c in w)}
+    return stems_of(passages), numbers
 
 
 def missing_terms(sentence: str, passages: Sequence[str], question: bool = False) -> list[str]:

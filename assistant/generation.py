@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -32,7 +32,6 @@ def build_llm(settings: Settings) -> LLM:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def stream_reply(llm: LLM, system: str, user: str, usage: Usage) -> Iterator[str]:

@@ -19,12 +19,13 @@ from assistant.citations import (
     WEEKDAYS,
     Span,
     content_stems,
-    coverage,
     key_terms,
     missing_terms,
     sentence_spans,
     stem,
+    stems_of,
     strip_markers,
+    supports,
     words,
 )
 from assistant.results import Passage
@@ -175,7 +176,7 @@ def refusal_reason(question: str, passages: Sequence[Passage], min_score: float,
     absent = missing_terms(question, texts, question=True)
     if absent:
         return f"the documents never mention {', '.join(absent)}"
-    have, _ = _stems_of(texts)
+    have = stems_of(texts)
     wanted = _question_stems(question)
     if wanted and len(wanted & have) / len(wanted) < min_overlap:
         return "the documents do not talk about what the question asks"
@@ -186,16 +187,12 @@ def refusal_reason(question: str, passages: Sequence[Passage], min_score: float,
         focus = content_stems(m.group(1) or m.group(2)) - _GENERIC - _TYPED_FOCUS
         if focus and not focus & have:
             return f"the documents name no {(m.group(1) or m.group(2)).lower()}"
+    sentences = passage_sentences(passages)
     for part in question_parts(question):
         kind = answer_type(part)
-        sentences = passage_sentences(passages)
         if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in sentences):
             return f"the documents state no {kind.value} for this"
     return None
-
-
-def _stems_of(texts: Sequence[str]) -> tuple[set[str], int]:
-    return {stem(w) for t in texts for w in words(t)}, len(texts)
 
 
 def best_evidence(question: str, passages: Sequence[Passage], limit: int = 3) -> list[Evidence]:
@@ -236,15 +233,10 @@ def support_for(sentence: str, passages: Sequence[Passage], cited: Sequence[int]
         windows = [(a, a) for a in range(len(spans))] + [(a, a + 1) for a in range(len(spans) - 1)]
         for a, b in windows:
             window = p.text[spans[a].start:spans[b].end]
-            if _supported(text, [window], min_coverage):
+            if supports(text, [window], min_coverage):
                 start = p.start + spans[a].start
                 return Support(text, (Evidence(i, start, start + len(window), window, 1.0),))
     absent = missing_terms(text, [p.text for p in passages])
     reason = f"mentions {', '.join(absent)}, which no passage holds" if absent else "no passage sentence says this"
     return Support(text, (), reason)
 
-
-def _supported(text: str, passages: list[str], min_coverage: float) -> bool:
-    if not content_stems(text) and not key_terms(text):
-        return False
-    return coverage(text, passages) >= min_coverage and not missing_terms(text, passages)
