@@ -62,6 +62,8 @@ class EvalQuestion(_Frozen):
         default_factory=list, description="Every fact must appear; any alias of a fact counts.")
     evidence: list[NonEmpty] = Field(default_factory=list,
                                      description="Verbatim spans of the source documents that support the answer.")
+    history: list[NonEmpty] = Field(
+        default_factory=list, description="Earlier user turns of the conversation, oldest first (follow-ups).")
     tags: list[str] = []
 
     @field_validator("expected_facts")

@@ -12,6 +12,7 @@ The scoring itself lives in :mod:`assistant.eval_metrics`; the question file for
         answerable: true               # default true; false: must be refused
         expected_facts: [["April 10", "10 April"]]   # every fact must appear; any alias counts
         evidence: ["official visit to the U.S. on April 10"]   # verbatim spans of the sources
+        history: ["Who hosts the visit?"]   # optional: earlier user turns, for follow-up questions
         tags: [date]                   # optional
 """
 
@@ -178,7 +179,7 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
         for q in questions:
             progress.update(task, description=f"evaluating {q.id}")
             try:
-                answer = assistant.ask(q.question)
+                answer = assistant.ask(q.question, _history(assistant, q.history))
             except Exception:
                 console.print(f"[red]evaluation stopped at question {q.id!r}[/]")
                 raise
@@ -197,6 +198,15 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
     for line in report.failed_thresholds:
         console.print(f"[red]below threshold:[/] {line}")
     return report
+
+
+def _history(assistant: Asker, turns: Sequence[str]) -> list[dict[str, Any]]:
+    """The conversation before a follow-up: each earlier user turn with the answer the assistant gives it."""
+    history: list[dict[str, Any]] = []
+    for turn in turns:
+        reply = assistant.ask(turn, history)
+        history += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply.text}]
+    return history
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
