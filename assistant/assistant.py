@@ -18,30 +18,17 @@ from typing import Any, Protocol
 
 from llama_index.core.llms import LLM
 
-from assistant.citations import content_stems, key_terms, sentence_spans, strip_markers
+from assistant.calibration import Calibration
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
-from assistant.grounding import (
-    AnswerType,
-    Evidence,
-    Support,
-    answer_type,
-    best_evidence,
-    has_answer_type,
-    question_parts,
-    refusal_reason,
-    support_for,
-)
+from assistant.grounding import Embed, Examination, Grounder, question_parts
+from assistant.policy import CHARS_PER_TOKEN, AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
-from assistant.results import Answer, Citation, Passage, RemovedSentence, StreamEvent, TextDelta, Timings
+from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
+from assistant.text import sentence_spans
 
-_FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|this|that|these|those|"
-                        r"he|she|his|her)\b", re.I)
-_META = re.compile(r"\b(passages?|the question|the answer|the text|the article|the documents?)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MAX_SENTENCES = 3  # the small model pads answers with loosely related passage sentences
-_CHARS_PER_TOKEN = 3.0  # conservative for English with SmolLM2's tokenizer: over-estimating keeps us in the window
 
 
 class PassageRetriever(Protocol):
@@ -53,18 +40,23 @@ class PassageRetriever(Protocol):
 class Assistant:
     """Grounded answers over the indexed documents. Build with ``from_settings`` or inject the parts."""
 
-    def __init__(self, retriever: PassageRetriever, llm: LLM, prompts: Prompts, settings: Settings) -> None:
+    def __init__(self, retriever: PassageRetriever, llm: LLM, prompts: Prompts, settings: Settings,
+                 embed: Embed | None = None, calibration: Calibration | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.prompts = prompts
         self.settings = settings
+        self.grounder = Grounder(calibration or Calibration.load(settings.answer.calibration), embed,
+                                 settings.answer.min_coverage)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
         from assistant.retrieval import Retriever
 
         settings = settings or load_settings()
-        return cls(Retriever.from_settings(settings), build_llm(settings), Prompts.load(settings.prompts_dir), settings)
+        retriever = Retriever.from_settings(settings)
+        return cls(retriever, build_llm(settings), Prompts.load(settings.prompts_dir), settings,
+                   embed=retriever.embedder.embed_passages)
 
     # -- public API ------------------------------------------------------------------------------------------
 
@@ -96,32 +88,37 @@ class Assistant:
         t_retrieve = time.perf_counter() - started
         base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
 
-        r = self.settings.retrieval
-        reason = refusal_reason(q, passages, r.min_score, r.min_question_overlap)
-        if reason:
+        exam = self.grounder.examine(query, passages)
+        if exam.refusal:
             yield TextDelta(text=self.prompts.refusal)
             yield Answer(**base, text=self.prompts.refusal, refused=True, passages=passages, mode="refused",
-                         refusal_reason=reason, timings=Timings(retrieve=t_retrieve,
-                                                                total=time.perf_counter() - started))
+                         refusal_reason=exam.refusal, timings=Timings(retrieve=t_retrieve,
+                                                                      total=time.perf_counter() - started))
             return
 
-        kept, dropped = self.fit_passages(q, passages)
-        run = _Run(self, q, query, kept)
+        windows, dropped = self.fit_prompt(query, exam, passages)
+        run = AnswerRun(self.grounder, q, query, passages, exam, self.settings.answer.unsupported)
         usage = Usage()
         gen_started = time.perf_counter()
         first_token: float | None = None
         buffer = ""
-        prompt = self.prompts.render_answer(query, [p.text for p in kept])
-        for delta in stream_reply(self.llm, self.prompts.system, prompt,
-                                  usage):
-            if first_token is None:
-                first_token = time.perf_counter() - started
-            buffer += delta
-            spans = sentence_spans(buffer)
-            # The last span may still be growing; every one before it is complete.
-            for span in spans[:-1]:
-                yield from run.add(span.text)
-            buffer = buffer[spans[-1].start:] if spans else ""
+        prompt = self.prompts.render_answer(query, windows)
+        reply = stream_reply(self.llm, self.prompts.system, prompt, usage)
+        try:
+            for delta in reply:
+                if first_token is None:
+                    first_token = time.perf_counter() - started
+                buffer += delta
+                spans = sentence_spans(buffer)
+                # The last span may still be growing; every one before it is complete.
+                for span in spans[:-1]:
+                    yield from run.add(span.text)
+                buffer = buffer[spans[-1].start:] if spans else ""
+                if run.done:
+                    buffer = ""
+                    break  # closing the stream below makes Ollama stop generating
+        finally:
+            reply.close()
         yield from run.add(buffer)
         generate = time.perf_counter() - gen_started - run.verify_s
         if not run.sentences:
@@ -130,7 +127,7 @@ class Assistant:
             yield from run.complete()
 
         yield Answer(
-            **base, text=run.text, refused=False, citations=run.citations, passages=kept, removed=run.removed,
+            **base, text=run.text, refused=False, citations=run.citations, passages=passages, removed=run.removed,
             mode=run.mode, dropped_passages=dropped,
             timings=Timings(retrieve=t_retrieve, generate=generate, verify=run.verify_s, first_token=first_token,
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
@@ -172,18 +169,8 @@ class Assistant:
 
     @staticmethod
     def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
-        """A standalone search query: a follow-up borrows the subject of the previous question.
-
-        Deterministic on purpose: the bundled model rewrites questions into new ones.
-        """
-        previous = [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
-        if not previous or not _FOLLOW_UP.search(question):
-            return question
-        topic = " ".join(sorted(content_stems(previous[-1]) - content_stems(question)))
-        words = [w for w in re.findall(r"[\w’'.-]+", previous[-1]) if w.lower().strip(".?") and
-                 any(w.lower().startswith(t[:4]) for t in topic.split())]
-        core = re.sub(r"^(and|but|so|also)\s+", "", question, flags=re.I)
-        return f"{core} ({' '.join(words)})" if words else core
+        """A standalone search query: a follow-up borrows the subject of the previous question."""
+        return condense(question, history)
 
     def retrieve(self, query: str) -> list[Passage]:
         """Passages for the query; a question asking two things is searched once per part, results merged."""
@@ -198,114 +185,14 @@ class Assistant:
                     best[p.id] = p
         return sorted(best.values(), key=lambda p: p.score, reverse=True)[: k + len(parts)]
 
-    def fit_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], int]:
-        """Drop the weakest whole passages until the prompt fits the model's context window."""
+    def fit_prompt(self, question: str, exam: Examination, passages: list[Passage]) -> tuple[list[tuple[int, str]], int]:
+        """The passage windows shown to the model, shrunk until the prompt fits its context window; and how many
+        passages are not shown at all."""
         o = self.settings.ollama
-        kept = list(passages)
-
-        def tokens(ps: list[Passage]) -> float:
-            prompt = self.prompts.system + self.prompts.render_answer(question, [p.text for p in ps])
-            return len(prompt) / _CHARS_PER_TOKEN + o.max_answer_tokens + 32
-
-        while len(kept) > 1 and tokens(kept) > o.num_ctx:
-            kept.remove(min(kept, key=lambda p: p.score))
-        return kept, len(passages) - len(kept)
-
-
-class _Run:
-    """The verification state of one answer while it streams."""
-
-    def __init__(self, assistant: Assistant, question: str, query: str, passages: list[Passage]) -> None:
-        self.a = assistant
-        self.question = question
-        self.query = query
-        self.passages = passages
-        self.kind = answer_type(question)
-        self.sentences: list[str] = []
-        self.removed: list[RemovedSentence] = []
-        self.citations: list[Citation] = []
-        self.text = ""
-        self.mode = "generated"
-        self.verify_s = 0.0
-        self._seen: set[str] = set()
-
-    def add(self, raw: str) -> Iterator[TextDelta]:
-        t = time.perf_counter()
-        try:
-            sentence, cited = strip_markers(raw)
-            if not sentence or sentence.lower() in self._seen:
-                return
-            self._seen.add(sentence.lower())
-            support = support_for(sentence, self.passages, cited, self.a.settings.answer.min_coverage)
-            problem = support.reason or self._off_topic(sentence)
-            if problem:
-                flag = self.a.settings.answer.unsupported == "flag"
-                self.removed.append(RemovedSentence(text=sentence, reason=problem, flagged=flag))
-                if flag:
-                    yield self._emit(f"{sentence} (unverified)")
-                return
-            self.sentences.append(sentence)
-            yield self._emit(self._cite(sentence, support))
-        finally:
-            self.verify_s += time.perf_counter() - t
-
-    def _off_topic(self, sentence: str) -> str:
-        if len(self.sentences) >= MAX_SENTENCES:
-            return f"supported, but the answer already has {MAX_SENTENCES} sentences"
-        if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind):
-            return f"supported, but gives no {self.kind.value}, which the question asks for"
-        asked = content_stems(self.query)
-        said = content_stems(sentence)
-        new_terms = key_terms(sentence) - key_terms(self.query) - asked
-        if sentence.rstrip().endswith(":") or (said and not said - asked and not new_terms):
-            return "only repeats the question or a heading"
-        if _META.search(sentence):
-            return "talks about the passages or the question, not the subject"
-        short_list = len(said) <= 4 and new_terms and self.kind is not AnswerType.ANY
-        if not short_list and len(said & asked) < max(1, 0.25 * len(asked)):
-            return "supported, but does not address the question"
-        return ""
-
-    def extractive(self) -> Iterator[TextDelta]:
-        """Nothing the model wrote survived: quote the passage sentences that best answer the question."""
-        self.mode = "extractive"
-        for ev in best_evidence(self.query, self.passages):
-            yield from self._quote(ev)
-
-    def complete(self) -> Iterator[TextDelta]:
-        """Add the best-matching passage sentence when the model's kept sentences do not already cite it."""
-        best = best_evidence(self.query, self.passages, limit=1)
-        if not best or best[0].score <= 0:
-            return
-        ev = best[0]
-        if any(c.start < ev.end and ev.start < c.end for c in self.citations):
-            return
-        self.mode = "generated+extractive"
-        yield from self._quote(ev)
-
-    def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
-        quote = ev.text.lstrip("-•* ").strip()
-        offset = len(ev.text) - len(ev.text.lstrip("-•* "))
-        ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
-        self.sentences.append(quote)
-        yield self._emit(self._cite(quote, Support(quote, (ev,))))
-
-    def _cite(self, sentence: str, support: Support) -> str:
-        markers = []
-        for ev in support.evidence:
-            p = self.passages[ev.passage]
-            existing = next((c for c in self.citations if (c.passage_id, c.start, c.end) == (p.id, ev.start, ev.end)),
-                            None)
-            if existing is None:
-                existing = Citation(marker=len(self.citations) + 1, passage_id=p.id, source=p.source,
-                                    start=ev.start, end=ev.end, quote=ev.text)
-                self.citations.append(existing)
-            markers.append(existing.marker)
-        tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))
-        body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" else (sentence, ".")
-        return f"{body} {tags}{end}"
-
-    def _emit(self, sentence: str) -> TextDelta:
-        piece = sentence if not self.text else f" {sentence}"
-        self.text += piece
-        return TextDelta(text=piece)
+        budget = self.settings.answer.prompt_chars
+        while True:
+            windows = prompt_windows(exam, passages, budget)
+            prompt = self.prompts.system + self.prompts.render_answer(question, windows)
+            if len(prompt) / CHARS_PER_TOKEN + o.max_answer_tokens + 32 <= o.num_ctx or budget <= 200:
+                return windows, len(passages) - len(windows)
+            budget //= 2

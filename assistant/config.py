@@ -59,12 +59,8 @@ class ChromaSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
-    min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
     max_file_mb: float = Field(20.0, gt=0, description="Larger files are refused by ingest, with a message.")
-    min_question_overlap: float = Field(
-        0.25, description="Refuse when the passages hold less than this share of the question's content words."
-    )
 
 
 class AnswerSettings(BaseModel):
@@ -75,6 +71,10 @@ class AnswerSettings(BaseModel):
         True, description="Append the best-matching passage sentence when the model's answer does not cite it."
     )
     min_coverage: float = Field(0.7, description="Share of a sentence's content words a passage must hold.")
+    calibration: Path | None = Field(
+        None, description="Gate and ranking weights fitted by `python -m assistant.fit` (default: the packaged fit).")
+    prompt_chars: int = Field(
+        600, ge=100, description="Passage text shown to the model: its best-matching sentences up to this size.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
 
 

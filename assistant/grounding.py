@@ -1,57 +1,67 @@
-"""What the pipeline decides without the model: whether the passages can answer the question, which passage
-sentences answer it (the extractive fallback), and which passages support each sentence the model wrote.
+"""What the pipeline decides without the model: whether the passages can answer the question (a calibrated score
+over general signals), which passage sentences answer it, and which span supports each sentence the model wrote.
 
-The bundled model proposes answers; it cannot attribute them. Every decision here is deterministic, so a
-better model only changes which proposals survive, never whether an unsupported claim gets through.
+The bundled model proposes answers; it cannot attribute them. Every decision here is deterministic given the
+embeddings, so a better model only changes which proposals survive, never whether an unsupported claim gets through.
+
+Signals (all general; weights and threshold fitted on the dev splits, see :mod:`assistant.calibration`):
+
+* ``retrieval``: the best passage's cosine similarity to the (condensed) question;
+* ``sentence_sim``: the best cosine similarity between the question and one passage sentence (MiniLM);
+* ``coverage``: IDF-weighted share of the question's content words held by the best single sentence;
+* ``all_coverage``: share of the question's content words found anywhere in the passages;
+* ``rare``: share of the question's rare terms (numbers, code strings, names) the passages hold;
+* ``typed``: whether a top sentence holds the kind of thing asked for (a date for "what year", a number for "how
+  many").
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from assistant.citations import (
+from assistant.calibration import Calibration
+from assistant.results import Passage
+from assistant.text import (
+    META_WORDS,
     MONTHS,
-    STOPWORDS,
+    NUMBER_WORDS,
     WEEKDAYS,
     Span,
     content_stems,
-    key_terms,
-    missing_terms,
+    is_number,
     sentence_spans,
     stem,
-    stems_of,
     strip_markers,
-    supports,
-    words,
+    tokens,
 )
-from assistant.results import Passage
+from assistant.verify import check_window, code_terms, missing_terms
+
+Embed = Callable[[Sequence[str]], list[list[float]]]
 
 
 class AnswerType(StrEnum):
     DATE = "date"
+    TIME = "time"
     AMOUNT = "amount"
     PERSON = "person"
     PLACE = "place"
-    NAMES = "names"
     ANY = "any"
 
 
 _TYPE_PATTERNS = [
-    (AnswerType.AMOUNT, r"\bhow (much|many)\b|\b(amount|budget|funding|cost|price|invest\w*|dollars?|yen|sum)\b"),
-    (AnswerType.DATE, r"\bwhen\b|\bwhat (date|day|time|year|month)\b|\bwhich (date|day|year|month)\b|\bhow long\b"),
-    (AnswerType.PERSON, r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (person|official|leader|minister|president|ceo)\b"
-                        r"|\bname of the (ceo|person|minister)\b"),
-    (AnswerType.NAMES, r"\b(which|what) (\w+ )?(compan\w*|firms?|corporations?|organi[sz]ations?|countries|nations"
-                       r"|businesses|tech giants)\b"),
-    (AnswerType.PLACE, r"\bwhere\b|\bwhich (city|place|country|venue|location)\b|\bwhat (city|place|venue|location)\b"),
+    (AnswerType.AMOUNT, r"\bhow (much|many|long|big|large|old|often)\b|\bwhat (number|amount|percentage|size)\b"),
+    (AnswerType.DATE, r"\b(what|which) (date|day|year|month)\b|\bin what year\b"),
+    (AnswerType.TIME, r"\bwhen\b"),
+    (AnswerType.PERSON, r"\bwho\b|\bwhom\b|\bwhose\b"),
+    (AnswerType.PLACE, r"\bwhere\b"),
 ]
-_DATE_WORDS = MONTHS | WEEKDAYS | {"month", "months", "year", "years", "week", "weeks", "today", "tomorrow",
-                                   "yesterday", "upcoming", "recent"}
-_CURRENCY = re.compile(r"[$€£¥]\s?\d|\d[\d,.]*\s?(million|billion|trillion|percent|%|dollars?|yen)\b", re.I)
+_TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
+_CURRENCY = re.compile(r"[$€£¥]\s?\d")
+_PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
 
 
 def answer_type(question: str) -> AnswerType:
@@ -63,16 +73,36 @@ def answer_type(question: str) -> AnswerType:
 
 
 def has_answer_type(sentence: str, kind: AnswerType) -> bool:
-    """Does ``sentence`` hold a thing of the kind asked for (a date for "when", an amount for "how much")?"""
-    toks = words(sentence)
+    """Does ``sentence`` hold a thing of the kind asked for (a date for "what year", a number for "how many")?"""
+    toks = tokens(sentence)
+    lows = [t.low for t in toks]
     if kind is AnswerType.DATE:
-        return any(t.lower() in _DATE_WORDS or re.fullmatch(r"(19|20)\d\d", t) for t in toks)
+        return any(w in MONTHS or w in WEEKDAYS or re.fullmatch(r"\d{3,4}|\d{1,2}", w) for w in lows)
+    if kind is AnswerType.TIME:
+        return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)
     if kind is AnswerType.AMOUNT:
-        return bool(_CURRENCY.search(sentence))
-    if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAMES):
-        names = [t for i, t in enumerate(toks) if i > 0 and t[:1].isupper() and t.lower() not in MONTHS]
-        return bool(names)
+        return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
+    if kind in (AnswerType.PERSON, AnswerType.PLACE):
+        names = [t for i, t in enumerate(toks) if i > 0 and t.text[:1].isupper() and t.low not in MONTHS]
+        return bool(names) or (kind is AnswerType.PLACE and bool(code_terms(sentence)))
     return True
+
+
+def question_parts(question: str) -> list[str]:
+    """A question asking two things ("Who …, and which …?") as its parts."""
+    return [p.strip() for p in _PART_SPLIT.split(question) if p and p.strip()][:3]
+
+
+def question_stems(question: str) -> set[str]:
+    return content_stems(question) - {stem(w) for w in META_WORDS}
+
+
+def rare_terms(question: str) -> set[str]:
+    """Terms of a question a passage must hold to be about the same thing: numbers, code strings, quoted strings,
+    and capitalised words past the first."""
+    terms = {t for t in missing_terms(question, [], question=True)}
+    terms |= {m.lower() for m in re.findall(r"[\"“'‘`]([^\"”'’`]{2,40})[\"”'’`]", question)}
+    return {t for t in terms if stem(t) not in {stem(w) for w in META_WORDS}}
 
 
 @dataclass(frozen=True)
@@ -86,125 +116,160 @@ class Evidence:
     score: float
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A passage sentence and how well it answers the question."""
+
+    passage: int
+    span: Span  # offsets within the passage text
+    sim: float
+    coverage: float
+    typed: bool
+    score: float = 0.0
+
+
+@dataclass
+class Examination:
+    """The gate's view of one question over its passages."""
+
+    features: dict[str, float]
+    score: float
+    refusal: str | None
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def evidence(self, passages: Sequence[Passage], limit: int = 1) -> list[Evidence]:
+        out = []
+        for c in self.candidates[:limit]:
+            p = passages[c.passage]
+            out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
+        return out
+
+
 def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, Span]]:
     out = []
     for i, p in enumerate(passages):
         for span in sentence_spans(p.text):
-            if len(content_stems(span.text)) >= 2:
+            if len(content_stems(span.text)) >= 2 or code_terms(span.text):
                 out.append((i, span))
     return out
 
 
-_GENERIC = frozenset(stem(w) for w in (
-    "expected", "likely", "plan", "going", "mention", "name", "happen", "kind", "type", "main", "describe",
-    "explain", "besides", "relative", "exact", "full", "specific", "particular", "according"))
-# Verbs that presuppose an event ("Why did X cancel ...?"): absent from the passages, the premise is false.
-_PREMISE_VERBS = frozenset(stem(w) for w in (
-    "cancel", "cancelled", "canceled", "postpone", "postponed", "delay", "delayed", "lift", "lifted", "scrap",
-    "scrapped", "abandon", "abandoned", "reject", "rejected", "withdraw", "withdrew", "suspend", "suspended",
-    "ban", "banned", "fail", "failed", "collapse", "collapsed", "resign", "resigned", "deny", "denied", "reverse",
-    "reversed", "oppose", "opposed", "criticize", "criticized", "refuse", "refused", "end", "ended", "sign",
-    "signed", "sue", "sued", "fire", "fired", "arrest", "arrested", "boycott", "sanction", "sanctioned"))
-_FOCUS = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:is|are|was|were|will|would|did|does|do|has"
-                    r"|have|had|can|could|should|may|might)\b|\bname of the\s+([\w-]+)", re.I)
-# Focus nouns the answer-type check already covers ("what date" needs a date, not the word "date").
-_TYPED_FOCUS = frozenset(stem(w) for w in ("date", "day", "time", "year", "month", "country", "countries", "nation",
-                                           "nations", "person", "people", "amount", "number"))
-_PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
-
-
-_AUX = frozenset("is are was were will would did does do has have had can could should may might the a an of kind "
-                 "type sort exact specific two".split())
-
-
-def focus_stem(question: str) -> str | None:
-    """The stem of the noun a which/what question asks for ("Which newspaper reported …" -> newspap)."""
-    toks = [w.lower() for w in words(question)]
-    for i, w in enumerate(toks):
-        if w in ("which", "what"):
-            for nxt in toks[i + 1:i + 5]:
-                if nxt not in _AUX:
-                    st = stem(nxt)
-                    return None if st in _GENERIC or nxt in STOPWORDS else st
-    return None
-
-
-def question_parts(question: str) -> list[str]:
-    """A question asking two things ("Who …, and which …?") as its parts."""
-    return [p.strip() for p in _PART_SPLIT.split(question) if p and p.strip()][:3]
-
-
-def _question_stems(question: str) -> set[str]:
-    return content_stems(question) - _GENERIC
-
-
-def _idf(passages: Sequence[Passage]) -> dict[str, float]:
-    sentences = [content_stems(s.text) for _, s in passage_sentences(passages)]
+def _idf(sentences: Sequence[str]) -> dict[str, float]:
     df: dict[str, int] = {}
-    for stems in sentences:
-        for st in stems:
+    for s in sentences:
+        for st in content_stems(s):
             df[st] = df.get(st, 0) + 1
     n = len(sentences)
     return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
 
 
-def rank_sentences(question: str, passages: Sequence[Passage], kind: AnswerType) -> list[Evidence]:
-    """Passage sentences ordered by how well they answer ``question``: rare question words weigh most."""
-    wanted = _question_stems(question)
-    idf = _idf(passages)
-    focus = focus_stem(question)
-    total = sum(idf.get(w, 0.0) for w in wanted) or 1.0
-    ranked = []
-    for i, span in passage_sentences(passages):
-        have = content_stems(span.text)
-        overlap = sum(idf.get(w, 0.0) for w in wanted & have) / total + (0.5 if focus in have else 0.0)
-        typed = has_answer_type(span.text, kind)
-        score = overlap + 0.3 * passages[i].score + (0.3 if typed and kind is not AnswerType.ANY else 0.0)
-        if kind is not AnswerType.ANY and not typed:
-            score -= 1.0
-        start = passages[i].start + span.start
-        ranked.append(Evidence(i, start, start + len(span.text), span.text, score))
-    ranked.sort(key=lambda e: e.score, reverse=True)
-    return ranked
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(x * x for x in b)) or 1.0
+    return dot / (na * nb)
 
 
-def refusal_reason(question: str, passages: Sequence[Passage], min_score: float, min_overlap: float) -> str | None:
-    """Why the passages cannot answer ``question``; None when they may."""
-    if not passages or max(p.score for p in passages) < min_score:
-        return "no passage is close enough to the question"
-    texts = [p.text for p in passages]
-    absent = missing_terms(question, texts, question=True)
-    if absent:
-        return f"the documents never mention {', '.join(absent)}"
-    have = stems_of(texts)
-    wanted = _question_stems(question)
-    if wanted and len(wanted & have) / len(wanted) < min_overlap:
-        return "the documents do not talk about what the question asks"
-    premise = sorted(w for w in wanted - have if w in _PREMISE_VERBS)
-    if premise:
-        return f"the question assumes something ({', '.join(premise)}) the documents never say"
-    for m in _FOCUS.finditer(question):
-        focus = content_stems(m.group(1) or m.group(2)) - _GENERIC - _TYPED_FOCUS
-        if focus and not focus & have:
-            return f"the documents name no {(m.group(1) or m.group(2)).lower()}"
-    sentences = passage_sentences(passages)
-    for part in question_parts(question):
-        kind = answer_type(part)
-        if kind is not AnswerType.ANY and not any(has_answer_type(s.text, kind) for _, s in sentences):
-            return f"the documents state no {kind.value} for this"
-    return None
+class Grounder:
+    """Gate, sentence ranking and support checks, with the embedding model (optional) and the fitted weights."""
 
+    def __init__(self, calibration: Calibration, embed: Embed | None = None, min_coverage: float = 0.7) -> None:
+        self.calibration = calibration
+        self.embed = embed
+        self.min_coverage = min_coverage
 
-def best_evidence(question: str, passages: Sequence[Passage], limit: int = 3) -> list[Evidence]:
-    """The sentence(s) to quote when the model's answer did not survive verification: the best one for each part
-    of the question."""
-    chosen: list[Evidence] = []
-    for part in question_parts(question)[:limit] or [question]:
-        for ev in rank_sentences(part, passages, answer_type(part)):
-            if ev.score > 0 and all(ev.text != c.text for c in chosen):
-                chosen.append(ev)
-                break
-    return chosen
+    def examine(self, question: str, passages: Sequence[Passage]) -> Examination:
+        """Features of the question over the passages, the calibrated score, and the reason to refuse (or None)."""
+        if not passages:
+            return Examination({}, 0.0, "no passage is close enough to the question")
+        wanted = question_stems(question)
+        spans = passage_sentences(passages)
+        texts = [s.text for _, s in spans]
+        idf = _idf(texts)
+        missing_weight = math.log(len(texts) + 2)
+        weight = {w: idf.get(w, missing_weight) for w in wanted}
+        total = sum(weight.values()) or 1.0
+        sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
+        kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
+        candidates = []
+        for (i, span), sim in zip(spans, sims, strict=True):
+            have = content_stems(span.text)
+            cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
+            typed = any(has_answer_type(span.text, k) for k in kinds if k is not AnswerType.ANY)
+            candidates.append(Candidate(i, span, sim, cov, typed or all(k is AnswerType.ANY for k in kinds)))
+        ranked = self._rank(candidates, passages)
+        all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
+                                                                       for t in tokens(p.text)}
+        rare = rare_terms(question)
+        absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
+        absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
+        top = ranked[:3]
+        features = {
+            "retrieval": max(p.score for p in passages),
+            "sentence_sim": max((c.sim for c in ranked), default=0.0),
+            "coverage": max((c.coverage for c in ranked), default=0.0),
+            "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
+            "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
+            "typed": 1.0 if any(c.typed for c in top) else 0.0,
+        }
+        score = self.calibration.gate_score(features)
+        reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
+                                                                                   wanted - all_have)
+        return Examination(features, score, reason, ranked)
+
+    def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
+        if self.embed is None or not texts:
+            return fallback
+        vectors = self.embed([question, *texts])
+        return [_cosine(vectors[0], v) for v in vectors[1:]]
+
+    def _rank(self, candidates: list[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
+        scored = [Candidate(c.passage, c.span, c.sim, c.coverage, c.typed,
+                            self.calibration.sentence_score({"sim": c.sim, "coverage": c.coverage,
+                                                             "typed": float(c.typed),
+                                                             "retrieval": passages[c.passage].score}))
+                  for c in candidates]
+        return sorted(scored, key=lambda c: c.score, reverse=True)
+
+    def _reason(self, features: dict[str, float], absent: list[str], kinds: list[AnswerType],
+                unseen: set[str]) -> str:
+        """The signal that pulled the score down most, in words."""
+        pulls = self.calibration.gate_pulls(features)
+        for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
+            if name == "rare" and absent:
+                return f"the documents never mention {', '.join(absent[:4])}"
+            if name == "typed" and features["typed"] < 1:
+                asked = next(k for k in kinds if k is not AnswerType.ANY)
+                return f"no passage close to the question states a {asked.value}"
+            if name in ("coverage", "all_coverage") and unseen:
+                words = sorted(unseen)[:4]
+                return f"the passages hold little of what the question asks about (nothing on {', '.join(words)})"
+            if name in ("sentence_sim", "retrieval"):
+                return "no passage is close enough to the question"
+        return "the passages do not answer the question"
+
+    def support_for(self, sentence: str, passages: Sequence[Passage], cited: Sequence[int]) -> Support:
+        """A span of one passage that supports ``sentence`` (one sentence, or two adjacent ones for two clauses);
+        the passages the model cited (1-based ``cited``) are tried first."""
+        text, _ = strip_markers(sentence)
+        order = [c - 1 for c in cited if 0 < c <= len(passages)]
+        order += [i for i in range(len(passages)) if i not in order]
+        reasons = []
+        for i in order:
+            p = passages[i]
+            spans = sentence_spans(p.text)
+            found = check_window(text, [s.text for s in spans], self.min_coverage)
+            if isinstance(found, tuple):
+                a, b = found
+                window = p.text[spans[a].start:spans[b].end]
+                start = p.start + spans[a].start
+                return Support(text, (Evidence(i, start, start + len(window), window, 1.0),))
+            reasons.append(found)
+        absent = missing_terms(text, [p.text for p in passages])
+        if absent:
+            return Support(text, (), f"mentions {', '.join(absent)}, which no passage holds")
+        structural = [r for r in reasons if not r.startswith(("mentions", "the passage holds too few"))]
+        return Support(text, (), structural[0] if structural else "no passage sentence says this")
 
 
 @dataclass(frozen=True)
@@ -214,29 +279,3 @@ class Support:
     sentence: str
     evidence: tuple[Evidence, ...]
     reason: str = ""
-
-
-def support_for(sentence: str, passages: Sequence[Passage], cited: Sequence[int], min_coverage: float) -> Support:
-    """Find a passage span that supports ``sentence``; prefer the passages the model cited (1-based ``cited``).
-
-    The span is one sentence of a passage, or two adjacent ones: support spread over distant sentences or passages
-    is how a small model conflates facts ("restricted chips ... during Kishida's visit"), so it does not count.
-    """
-    text, _ = strip_markers(sentence)
-    if len(content_stems(text)) < 2 and not key_terms(text) - content_stems(text):
-        return Support(text, (), "too short to check")
-    order = [c - 1 for c in cited if 0 < c <= len(passages)]
-    order += [i for i in range(len(passages)) if i not in order]
-    for i in order:
-        p = passages[i]
-        spans = sentence_spans(p.text)
-        windows = [(a, a) for a in range(len(spans))] + [(a, a + 1) for a in range(len(spans) - 1)]
-        for a, b in windows:
-            window = p.text[spans[a].start:spans[b].end]
-            if supports(text, [window], min_coverage):
-                start = p.start + spans[a].start
-                return Support(text, (Evidence(i, start, start + len(window), window, 1.0),))
-    absent = missing_terms(text, [p.text for p in passages])
-    reason = f"mentions {', '.join(absent)}, which no passage holds" if absent else "no passage sentence says this"
-    return Support(text, (), reason)
-

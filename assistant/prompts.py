@@ -46,8 +46,9 @@ class Prompts:
             texts[name] = text
         return cls(**texts)
 
-    def render_passages(self, texts: list[str]) -> str:
-        return "\n\n".join(self.passage.format(number=i, text=t.strip()) for i, t in enumerate(texts, 1))
+    def render_passages(self, windows: list[tuple[int, str]]) -> str:
+        """``windows`` are (passage number, text): the number is the one the model cites."""
+        return "\n\n".join(self.passage.format(number=n, text=t.strip()) for n, t in windows)
 
-    def render_answer(self, question: str, passages: list[str]) -> str:
-        return self.answer.format(passages=self.render_passages(passages), question=question)
+    def render_answer(self, question: str, windows: list[tuple[int, str]]) -> str:
+        return self.answer.format(passages=self.render_passages(windows), question=question)

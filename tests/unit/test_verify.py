@@ -1,19 +1,28 @@
-"""The support check, from a table of (sentence, passages, expected support), traps included."""
+"""The support check, from a table of (sentence, passages, expected support), traps included; recombinations have
+their own file (test_recombinations.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.citations import (
-    find_unsupported_terms,
-    key_terms,
-    sentence_spans,
-    split_sentences,
-    strip_markers,
-    supports,
-)
-from assistant.grounding import support_for
+from assistant.calibration import Calibration
+from assistant.grounding import Grounder, Support
 from assistant.results import Passage
+from assistant.text import sentence_spans, split_sentences, strip_markers
+from assistant.verify import check_span, key_terms, missing_terms
+
+
+def supports(sentence: str, passages: list[str]) -> bool:
+    text, _ = strip_markers(sentence)
+    return any(check_span(text, p) is None for p in passages)
+
+
+def find_unsupported_terms(text: str, sources: list[str]) -> list[str]:
+    return missing_terms(strip_markers(text)[0], sources)
+
+
+def support_for(sentence: str, passages: list[Passage], cited: list[int], min_coverage: float) -> Support:
+    return Grounder(Calibration.load(), min_coverage=min_coverage).support_for(sentence, passages, cited)
 
 VISIT = "President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10."
 FIRMS = ("This collaboration is expected to involve prominent tech companies such as Nvidia, Arm, and Amazon, among "

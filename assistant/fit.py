@@ -1,0 +1,155 @@
+"""Fit the refusal gate and the answer-sentence ranking on the dev splits of every corpus, and write them out.
+
+    python -m assistant.fit [--corpora evalsets/corpora.yaml] [--out assistant/calibration.json]
+
+For every dev question the real pipeline runs up to the gate (condense, retrieve, examine): its signals become a row
+labelled 1 when the question is answerable and a retrieved passage holds its evidence, 0 otherwise. Every passage
+sentence of an answerable question becomes a ranking row labelled 1 when it holds the evidence. Two logistic
+regressions (scikit-learn, standardised features, balanced classes) are fitted; the gate threshold maximises
+``TPR + 1.5 * TNR`` on the dev rows (refusing an answerable question costs less than answering an unanswerable one).
+The rows go to ``evalsets/calibration-rows.jsonl`` beside the question files, so the fit can be checked and redone.
+Test splits are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from assistant.calibration import Calibration, Logistic
+from assistant.config import PROJECT_ROOT, load_settings
+from assistant.corpora import index_corpus, load_corpora, question_files
+from assistant.eval_metrics import evidence_overlaps
+from assistant.evaluate import load_questions
+from assistant.policy import condense
+
+GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed"]
+SENTENCE_FEATURES = ["sim", "coverage", "typed", "retrieval"]
+REFUSAL_WEIGHT = 1.5
+
+
+def _holds(text: str, evidence: list[str]) -> bool:
+    return any(evidence_overlaps(e, text) or evidence_overlaps(text, e, min_chars=40) for e in evidence)
+
+
+def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """(gate rows, sentence rows, question files used) from the dev splits."""
+    from assistant.assistant import Assistant
+
+    settings = load_settings()
+    gate_rows: list[dict[str, Any]] = []
+    sentence_rows: list[dict[str, Any]] = []
+    used: list[str] = []
+    for corpus in load_corpora(spec):
+        s = index_corpus(corpus, spec, settings, console)
+        a = Assistant.from_settings(s)
+        for path in question_files(corpus, spec, "dev"):
+            used.append(str(path.relative_to(PROJECT_ROOT)))
+            for q in load_questions(path):
+                history = [{"role": "user", "content": t} for t in q.history]
+                query = condense(q.question, history)
+                passages = a.retrieve(query)
+                exam = a.grounder.examine(query, passages)
+                retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
+                label = int(q.answerable and retrieved)
+                gate_rows.append({"corpus": corpus.name, "id": q.id, "answerable": q.answerable,
+                                  "evidence_retrieved": retrieved, "label": label, **exam.features})
+                if q.answerable and q.evidence:
+                    for c in exam.candidates:
+                        sentence_rows.append({"corpus": corpus.name, "id": q.id, "sim": c.sim,
+                                              "coverage": c.coverage, "typed": float(c.typed),
+                                              "retrieval": passages[c.passage].score,
+                                              "label": int(_holds(c.span.text, q.evidence))})
+        console.print(f"[cyan]•[/] {corpus.name}: {len(gate_rows)} gate rows, {len(sentence_rows)} sentence rows")
+    return gate_rows, sentence_rows, used
+
+
+def fit_logistic(rows: list[dict[str, Any]], features: list[str]) -> Logistic:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[float(r[f]) for f in features] for r in rows])
+    y = np.array([r["label"] for r in rows])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit((x - mean) / scale, y)
+    return Logistic(tuple(features), tuple(float(v) for v in mean), tuple(float(v) for v in scale),
+                    tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]))
+
+
+def choose_threshold(model: Logistic, rows: list[dict[str, Any]]) -> tuple[float, dict[str, float]]:
+    scored = [(model.probability(r), r["label"]) for r in rows]
+    pos = sum(1 for _, y in scored if y) or 1
+    neg = sum(1 for _, y in scored if not y) or 1
+    best = (-1.0, 0.5, {})
+    for t in sorted({round(p, 4) for p, _ in scored} | {0.5}):
+        tpr = sum(1 for p, y in scored if y and p >= t) / pos
+        tnr = sum(1 for p, y in scored if not y and p < t) / neg
+        value = tpr + REFUSAL_WEIGHT * tnr
+        if value > best[0]:
+            best = (value, t, {"pass_rate_answerable": tpr, "refusal_rate_unanswerable": tnr})
+    return best[1], best[2]
+
+
+def roc_auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
+    pos = [model.probability(r) for r in rows if r["label"]]
+    neg = [model.probability(r) for r in rows if not r["label"]]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", type=Path, default=PROJECT_ROOT / "evalsets" / "corpora.yaml")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "assistant" / "calibration.json")
+    parser.add_argument("--rows", type=Path, default=PROJECT_ROOT / "evalsets" / "calibration-rows.jsonl")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    spec = args.corpora.resolve()
+
+    # The ranking decides which sentences the gate's "typed" signal looks at: fit it first, then the gate on rows
+    # recomputed with it.
+    _, sentence_rows, _ = collect(spec, console)
+    sentence = fit_logistic(sentence_rows, SENTENCE_FEATURES)
+    current = Calibration.load()
+    interim = replace(current, sentence=sentence)
+    interim_path = args.out.with_suffix(".interim.json")
+    interim_path.write_text(json.dumps(interim.to_dict(), indent=2), encoding="utf-8")
+    os.environ["ASSISTANT_ANSWER__CALIBRATION"] = str(interim_path)
+    try:
+        gate_rows, sentence_rows, used = collect(spec, console)
+    finally:
+        interim_path.unlink(missing_ok=True)
+        del os.environ["ASSISTANT_ANSWER__CALIBRATION"]
+    gate = fit_logistic(gate_rows, GATE_FEATURES)
+    threshold, rates = choose_threshold(gate, gate_rows)
+    provenance = {
+        "fitted_on": used, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+        "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": str(
+            args.rows.resolve().relative_to(PROJECT_ROOT)),
+        "dev_gate_auc": roc_auc(gate, gate_rows), "dev_sentence_auc": roc_auc(sentence, sentence_rows), **rates,
+    }
+    result = Calibration(gate, threshold, sentence, provenance)
+    args.out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    with args.rows.open("w", encoding="utf-8") as f:
+        for r in gate_rows:
+            f.write(json.dumps({"kind": "gate", **r}) + "\n")
+        for r in sentence_rows:
+            f.write(json.dumps({"kind": "sentence", **r}) + "\n")
+    console.print_json(json.dumps(provenance))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The answer policy: what a question becomes before retrieval (follow-ups condensed), what the model is shown (the
+best-matching sentences of the passages, numbered by passage), which of its sentences are kept while it streams, when
+to stop it, and what is quoted when none of its sentences survives.
+
+Pure logic over a :class:`~assistant.grounding.Grounder`: no model or network here, so it is unit-tested with
+scripted text.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.grounding import (
+    AnswerType,
+    Candidate,
+    Evidence,
+    Examination,
+    Grounder,
+    Support,
+    answer_type,
+    has_answer_type,
+    question_parts,
+    question_stems,
+)
+from assistant.results import Citation, Passage, RemovedSentence, TextDelta
+from assistant.text import content_stems, stem, strip_markers, tokens
+from assistant.verify import key_terms
+
+_FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|this|that|these|those|"
+                        r"he|she|his|her|him|there|one|ones)\b", re.I)
+_META = re.compile(r"\b(passages?|the question|the answer|the text|the documents?)\b", re.I)
+MAX_SENTENCES = 3  # the small model pads answers with loosely related passage sentences
+MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
+CHARS_PER_TOKEN = 3.0  # conservative for English with small models' tokenizers: over-estimating keeps us in the window
+
+
+def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
+    """A standalone search query: a follow-up borrows the content words of the previous question it lacks.
+
+    Deterministic on purpose: the bundled model rewrites questions into new ones.
+    """
+    previous = [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
+    if not previous or not _FOLLOW_UP.search(question):
+        return question
+    own = content_stems(question)
+    borrowed = []
+    for t in tokens(previous[-1]):
+        st = stem(t.text)
+        if st in content_stems(t.text) and st not in own and t.text not in borrowed:
+            borrowed.append(t.text)
+    core = re.sub(r"^(and|but|so|also)\s+", "", question, flags=re.I)
+    return f"{core} ({' '.join(borrowed)})" if borrowed else core
+
+
+def prompt_windows(exam: Examination, passages: Sequence[Passage], budget_chars: int) -> list[tuple[int, str]]:
+    """(passage number, text) to show the model: the best-ranked sentences, grouped by passage in reading order,
+    within ``budget_chars``. Numbers are 1-based indices into ``passages``, so the model's markers still resolve."""
+    chosen: dict[int, list[Candidate]] = {}
+    used = 0
+    for c in exam.candidates:
+        size = len(c.span.text) + 1
+        if used + size > budget_chars and used:
+            continue
+        chosen.setdefault(c.passage, []).append(c)
+        used += size
+        if used >= budget_chars:
+            break
+    if not chosen and passages:
+        return [(1, passages[0].text[:budget_chars])]
+    out = []
+    for i in sorted(chosen, key=lambda i: -max(c.score for c in chosen[i])):
+        sentences = sorted(chosen[i], key=lambda c: c.span.start)
+        out.append((i + 1, " ".join(c.span.text for c in sentences)))
+    return out
+
+
+class AnswerRun:
+    """The verification state of one answer while it streams."""
+
+    def __init__(self, grounder: Grounder, question: str, query: str, passages: list[Passage], exam: Examination,
+                 unsupported: str = "remove") -> None:
+        self.grounder = grounder
+        self.question = question
+        self.query = query
+        self.passages = passages
+        self.exam = exam
+        self.unsupported = unsupported
+        self.kind = answer_type(query)
+        self.parts = question_parts(query) or [query]
+        self.sentences: list[str] = []
+        self.removed: list[RemovedSentence] = []
+        self.citations: list[Citation] = []
+        self.text = ""
+        self.mode = "generated"
+        self.verify_s = 0.0
+        self.failed_in_a_row = 0
+        self._seen: set[str] = set()
+
+    @property
+    def done(self) -> bool:
+        """The answer is complete: every part of the question has a kept sentence, or enough sentences are kept,
+        or the model keeps writing sentences that fail."""
+        return (len(self.sentences) >= min(len(self.parts), MAX_SENTENCES) or len(self.sentences) >= MAX_SENTENCES
+                or self.failed_in_a_row >= MAX_FAILED_IN_A_ROW)
+
+    def add(self, raw: str) -> Iterator[TextDelta]:
+        t = time.perf_counter()
+        try:
+            sentence, cited = strip_markers(raw)
+            if not sentence:
+                return
+            if sentence.lower() in self._seen:
+                self.failed_in_a_row += 1
+                return
+            self._seen.add(sentence.lower())
+            support = self.grounder.support_for(sentence, self.passages, cited)
+            problem = support.reason or self._off_topic(sentence)
+            if problem:
+                self.failed_in_a_row += 1
+                flag = self.unsupported == "flag"
+                self.removed.append(RemovedSentence(text=sentence, reason=problem, flagged=flag))
+                if flag:
+                    yield self._emit(f"{sentence} (unverified)")
+                return
+            self.failed_in_a_row = 0
+            self.sentences.append(sentence)
+            yield self._emit(self._cite(sentence, support))
+        finally:
+            self.verify_s += time.perf_counter() - t
+
+    def _off_topic(self, sentence: str) -> str:
+        if len(self.sentences) >= MAX_SENTENCES:
+            return f"supported, but the answer already has {MAX_SENTENCES} sentences"
+        if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind):
+            return f"supported, but gives no {self.kind.value}, which the question asks for"
+        asked = question_stems(self.query)
+        said = content_stems(sentence)
+        new_terms = key_terms(sentence) - key_terms(self.query) - asked
+        if sentence.rstrip().endswith(":") or (said and not said - asked and not new_terms):
+            return "only repeats the question or a heading"
+        if _META.search(sentence):
+            return "talks about the passages or the question, not the subject"
+        if len(said & asked) < max(1, 0.25 * len(asked)):
+            return "supported, but does not address the question"
+        return ""
+
+    def extractive(self) -> Iterator[TextDelta]:
+        """Nothing the model wrote survived: quote the passage sentences that best answer the question."""
+        self.mode = "extractive"
+        for ev in self.best_evidence():
+            yield from self._quote(ev)
+
+    def complete(self) -> Iterator[TextDelta]:
+        """Add the best-matching passage sentence when the model's kept sentences do not already cite it."""
+        best = self.best_evidence()[:1]
+        if not best:
+            return
+        ev = best[0]
+        if any(c.start < ev.end and ev.start < c.end for c in self.citations):
+            return
+        self.mode = "generated+extractive"
+        yield from self._quote(ev)
+
+    def best_evidence(self) -> list[Evidence]:
+        """The best sentence for each part of the question; for a one-part question, the next sentence too when it
+        follows the best one and ranks nearly as well (answers often take two sentences)."""
+        ranked = self.exam.candidates
+        if not ranked:
+            return []
+        chosen: list[Candidate] = []
+        if len(self.parts) > 1:
+            for part in self.parts:
+                wanted = question_stems(part)
+                kind = answer_type(part)
+                pick = max(ranked, key=lambda c: c.score + len(wanted & content_stems(c.span.text))
+                           / (len(wanted) or 1) + (0.5 if kind is AnswerType.ANY or
+                                                   has_answer_type(c.span.text, kind) else 0.0))
+                if pick not in chosen:
+                    chosen.append(pick)
+        else:
+            top = ranked[0]
+            chosen.append(top)
+            for c in ranked[1:3]:
+                if c.passage == top.passage and c.score >= top.score - 0.15 and c.score >= 0.5 and \
+                        0 <= c.span.start - top.span.end <= 2:
+                    chosen.append(c)
+        out = []
+        for c in chosen:
+            p = self.passages[c.passage]
+            out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
+        return out
+
+    def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
+        quote = ev.text.lstrip("-•* ").strip()
+        offset = len(ev.text) - len(ev.text.lstrip("-•* "))
+        ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
+        self.sentences.append(quote)
+        yield self._emit(self._cite(quote, Support(quote, (ev,))))
+
+    def _cite(self, sentence: str, support: Support) -> str:
+        markers = []
+        for ev in support.evidence:
+            p = self.passages[ev.passage]
+            existing = next((c for c in self.citations if (c.passage_id, c.start, c.end) == (p.id, ev.start, ev.end)),
+                            None)
+            if existing is None:
+                existing = Citation(marker=len(self.citations) + 1, passage_id=p.id, source=p.source,
+                                    start=ev.start, end=ev.end, quote=ev.text)
+                self.citations.append(existing)
+            markers.append(existing.marker)
+        tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))
+        body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" else (sentence, ".")
+        return f"{body} {tags}{end}"
+
+    def _emit(self, sentence: str) -> TextDelta:
+        piece = sentence if not self.text else f" {sentence}"
+        self.text += piece
+        return TextDelta(text=piece)

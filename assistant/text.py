@@ -1,0 +1,165 @@
+"""The one sentence splitter and word tokeniser every part uses (chunking, grounding, evaluation), and the general
+English word lists they share.
+
+Word lists here hold only general English: function words, question words, negators, quantifiers, months and
+weekdays. Nothing from any document: paraphrase is the embedding model's job, not a synonym list's.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+# Abbreviations that end in a period without ending a sentence (general English and bibliographic ones).
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al no nos fig figs vol p pp ed eds inc ltd co corp dept est "
+    "approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m gen gov sen rep rev resp viz ca".split()
+)
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+_WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*%?", re.UNICODE)
+MARKER = re.compile(r"\s*\[(\d+)\]")
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+off on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself yourselves ’s 's among per via
+shall may might must let us else yet ever even still much many
+""".split())
+# Words a user says about the corpus itself ("according to the documents"), never about its subject.
+META_WORDS = frozenset("""
+document documents text texts passage passages source sources according mention mentioned mentions say says said
+state states stated tell told please answer question
+""".split())
+QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
+NEGATORS = frozenset("not no never none nothing nobody neither nor cannot without n't".split())
+QUANTIFIERS = frozenset("all every each some any only always never sometimes often usually most few several".split())
+CONDITIONALS = frozenset("if unless provided whether".split())
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+NUMBER_WORDS = frozenset("""
+one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
+million billion trillion dozen
+""".split())
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Sentences of ``text`` with their character offsets; trailing ``[n]`` markers stay with their sentence.
+
+    Blank lines and list items also end a sentence; a period after a known abbreviation or a single letter does
+    not, unless the next word starts with a capital (then "U.S. Congress" stays one sentence only when lowercase
+    follows — a trade-off any splitter without a parser makes).
+    """
+    spans: list[Span] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if m.group().startswith(".") and _after_abbreviation(text, start, m.start()):
+            nxt = text[end:].lstrip()[:1]
+            if not nxt or not nxt.isupper():
+                continue
+        _append(spans, text, start, end)
+        start = end
+    _append(spans, text, start, len(text))
+    return spans
+
+
+def _after_abbreviation(text: str, start: int, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", text[start:dot])
+    if not word:
+        return False
+    w = word.group(1).lower()
+    return w in ABBREVIATIONS or len(w) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", w))
+
+
+def _append(spans: list[Span], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    trail = len(chunk.rstrip())
+    if trail > lead:
+        spans.append(Span(start + lead, start + trail, text[start + lead:start + trail]))
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.text for s in sentence_spans(text)]
+
+
+def strip_markers(sentence: str) -> tuple[str, list[int]]:
+    """``"Foo [1][3]."`` -> ``("Foo.", [1, 3])``."""
+    markers = [int(n) for n in MARKER.findall(sentence)]
+    return MARKER.sub("", sentence).strip(), markers
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written, outer punctuation stripped
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+def tokens(text: str) -> list[Token]:
+    out = []
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        core = raw.strip(".'’-+")
+        if not core:
+            continue
+        lead = raw.index(core[0])
+        out.append(Token(core, m.start() + lead, m.start() + lead + len(core)))
+    return out
+
+
+def words(text: str) -> list[str]:
+    return [t.text for t in tokens(text)]
+
+
+@functools.cache
+def stem(word: str) -> str:
+    """Porter2 (Snowball) stem of a lowercased word: "collaboration" and "collaborate" meet."""
+    w = word.lower().replace("’", "'").removesuffix("'s").removesuffix("'")
+    if any(c.isdigit() for c in w) or not w.isascii():
+        return w.replace(",", "")
+    return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
+
+
+def is_function_word(word: str) -> bool:
+    low = word.lower().replace("’", "'")
+    return low in STOPWORDS or low in QUESTION_WORDS or low.removesuffix("'s") in STOPWORDS
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry meaning: no function words, no bare numbers, no single letters."""
+    return {stem(w) for w in words(text) if not is_function_word(w) and not w.isdigit() and len(w) > 1}
+
+
+def stems_of(texts: Iterable[str]) -> set[str]:
+    """Every word of the texts, stemmed (function words included: a sentence's terms are looked up in it)."""
+    return {stem(w) for t in texts for w in words(t)}
+
+
+def is_number(word: str) -> bool:
+    return any(c.isdigit() for c in word)
+
+
+def looks_like_code(word: str) -> bool:
+    """Option names, paths, dotted or underscored identifiers, calls: strings a user types exactly."""
+    return bool(re.search(r"[_/\\=<>]|\(\)|^-|\w\.\w", word)) and not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", word)

@@ -1,0 +1,128 @@
+"""``Assistant.stream`` end to end with a scripted fake model, a fixed retriever and a bag-of-words fake embedder:
+the gate, verification, early stop, extractive fallback and refusals, without a server."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.config import PROJECT_ROOT, load_settings
+from assistant.prompts import Prompts
+from assistant.results import Answer, Passage, TextDelta
+from assistant.text import content_stems
+
+DOC = ("President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10. "
+       "This meeting is expected to reinforce the global partnership between Japan and the U.S.\n\n"
+       "This collaboration is expected to involve prominent tech companies such as Nvidia, Arm, and Amazon, among "
+       "others, signaling a concerted effort to leverage expertise and resources.")
+
+
+def _passages() -> list[Passage]:
+    out, start = [], 0
+    for i, text in enumerate(DOC.split("\n\n")):
+        start = DOC.index(text, start)
+        out.append(Passage(id=f"p{i}", text=text, source="doc.txt", start=start, end=start + len(text), score=0.6))
+        start += len(text)
+    return out
+
+
+class FixedRetriever:
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        return _passages()
+
+    def count(self) -> int:
+        return 2
+
+
+@dataclass
+class _Chunk:
+    delta: str
+    raw: dict[str, Any]
+
+
+class ScriptedLLM:
+    """Streams the enqueued reply word by word; records how much of it was read and whether it was closed."""
+
+    model = "scripted"
+    base_url = "fake://"
+
+    def __init__(self) -> None:
+        self.replies: list[str] = []
+        self.sent = 0
+        self.closed = False
+
+    def enqueue(self, text: str) -> None:
+        self.replies.append(text)
+
+    def stream_chat(self, messages: Sequence[Any]) -> Iterator[_Chunk]:
+        words = self.replies.pop(0).split(" ")
+        try:
+            for i, w in enumerate(words):
+                self.sent += 1
+                yield _Chunk(w if i == 0 else f" {w}", {})
+            yield _Chunk("", {"usage": {"prompt_tokens": 100, "completion_tokens": len(words)}})
+        finally:
+            self.closed = self.sent < len(words)
+
+
+def bag_embed(texts: Sequence[str]) -> list[list[float]]:
+    """Hashed bag of stems: similar wording → similar vectors, like a (much worse) sentence embedder."""
+    out = []
+    for t in texts:
+        v = [0.0] * 64
+        for st in content_stems(t):
+            v[int(hashlib.md5(st.encode()).hexdigest(), 16) % 64] += 1.0
+        n = math.sqrt(sum(x * x for x in v)) or 1.0
+        out.append([x / n for x in v])
+    return out
+
+
+@pytest.fixture
+def llm() -> ScriptedLLM:
+    return ScriptedLLM()
+
+
+@pytest.fixture
+def assistant(llm: ScriptedLLM) -> Assistant:
+    settings = load_settings()
+    return Assistant(FixedRetriever(), llm, Prompts.load(PROJECT_ROOT / "prompts"), settings,  # type: ignore[arg-type]
+                     embed=bag_embed)
+
+
+def _run(a: Assistant, question: str) -> tuple[list[TextDelta], Answer]:
+    events = list(a.stream(question))
+    assert isinstance(events[-1], Answer)
+    return [e for e in events[:-1] if isinstance(e, TextDelta)], events[-1]
+
+
+def test_supported_sentence_is_cited_and_the_stream_stops_when_the_answer_is_done(assistant: Assistant,
+                                                                                    llm: ScriptedLLM) -> None:
+    llm.enqueue("Biden will host Kishida on April 10 [1]. " + "Kishida will host Biden on a later date. " * 10)
+    deltas, answer = _run(assistant, "When will Biden host Kishida?")
+    assert not answer.refused
+    assert "".join(d.text for d in deltas) == answer.text
+    assert answer.text.startswith("Biden will host Kishida on April 10 [1].")
+    assert answer.citations and all(DOC[c.start:c.end] == c.quote for c in answer.citations)
+    assert llm.closed, "the model should have been stopped once the question had its verified sentence"
+
+
+def test_recombined_claim_is_removed_and_the_passage_is_quoted_instead(assistant: Assistant,
+                                                                      llm: ScriptedLLM) -> None:
+    llm.enqueue("Prime Minister Kishida will host President Biden [1].")
+    _, answer = _run(assistant, "Who will host the official visit?")
+    assert answer.removed and "Kishida will host" in answer.removed[0].text
+    assert answer.mode == "extractive"
+    assert "President Biden is scheduled to host" in answer.text
+
+
+def test_question_about_something_absent_is_refused_before_the_model_is_called(assistant: Assistant,
+                                                                              llm: ScriptedLLM) -> None:
+    _, answer = _run(assistant, "What did the Brazilian delegation sign in Oslo in 1997?")
+    assert answer.refused and answer.refusal_reason
+    assert llm.sent == 0
