@@ -185,7 +185,8 @@ class Assistant:
                     best[p.id] = p
         return sorted(best.values(), key=lambda p: p.score, reverse=True)[: k + len(parts)]
 
-    def fit_prompt(self, question: str, exam: Examination, passages: list[Passage]) -> tuple[list[tuple[int, str]], int]:
+    def fit_prompt(self, question: str, exam: Examination, passages: list[Passage]
+                   ) -> tuple[list[tuple[int, str]], int]:
         """The passage windows shown to the model, shrunk until the prompt fits its context window; and how many
         passages are not shown at all."""
         o = self.settings.ollama

@@ -138,17 +138,31 @@ def evaluate(
     questions: Annotated[Path, typer.Option(help="Question file (YAML).")] = Path("eval_questions.yaml"),
     model: Annotated[str | None, typer.Option(help="Chat model to evaluate.")] = None,
     out: Annotated[Path, typer.Option(help="Where results.json, report.md and metrics.png go.")] = Path("eval-out"),
+    corpora: Annotated[Path | None, typer.Option(
+        help="Corpora file (evalsets/corpora.yaml): index each corpus and report its dev and test splits side by "
+             "side instead of one question file.")] = None,
+    corpus: Annotated[list[str] | None, typer.Option(help="With --corpora: only this corpus (repeatable).")] = None,
+    split: Annotated[list[str] | None, typer.Option(help="With --corpora: dev and/or test (default both).")] = None,
 ) -> None:
     """Run the question set and score grounding; exit 1 below the thresholds in settings."""
-    from assistant.evaluate import run_eval
-
     started = time.monotonic()
     try:
-        report = run_eval(_settings(model), questions, out, model=model, console=console)
+        if corpora is not None:
+            from assistant.corpora import run_corpora
+
+            splits = split or ["dev", "test"]
+            if set(splits) - {"dev", "test"}:
+                raise typer.BadParameter("--split is dev or test")
+            reports = run_corpora(_settings(model), corpora, out, splits, corpus or [], console)
+            failed = any(r.failed_thresholds for r in reports.values())
+        else:
+            from assistant.evaluate import run_eval
+
+            failed = bool(run_eval(_settings(model), questions, out, model=model, console=console).failed_thresholds)
     except AssistantError as e:
         raise _fail(e) from e
     err.print(f"[dim]{time.monotonic() - started:.0f} s; results in {out}[/]")
-    raise typer.Exit(1 if report.failed_thresholds else 0)
+    raise typer.Exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def choose_threshold(model: Logistic, rows: list[dict[str, Any]]) -> tuple[float
     scored = [(model.probability(r), r["label"]) for r in rows]
     pos = sum(1 for _, y in scored if y) or 1
     neg = sum(1 for _, y in scored if not y) or 1
-    best = (-1.0, 0.5, {})
+    best: tuple[float, float, dict[str, float]] = (-1.0, 0.5, {})
     for t in sorted({round(p, 4) for p, _ in scored} | {0.5}):
         tpr = sum(1 for p, y in scored if y and p >= t) / pos
         tnr = sum(1 for p, y in scored if not y and p < t) / neg

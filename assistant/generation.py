@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import httpx
@@ -34,16 +34,20 @@ class Usage:
     completion_tokens: int = 0
 
 
-def stream_reply(llm: LLM, system: str, user: str, usage: Usage) -> Iterator[str]:
-    """Text deltas of the model's reply; fills ``usage`` when the stream ends."""
+def stream_reply(llm: LLM, system: str, user: str, usage: Usage) -> Generator[str, None, None]:
+    """Text deltas of the model's reply; fills ``usage`` when the stream ends. Closing the generator closes the
+    HTTP response, which makes Ollama stop generating."""
     import ollama
 
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
     model = getattr(llm, "model", "?")
     host = getattr(llm, "base_url", "?")
+    chunks = None
     try:
-        for chunk in llm.stream_chat(messages):
+        chunks = llm.stream_chat(messages)
+        for chunk in chunks:
             if chunk.delta:
+                usage.completion_tokens += 1  # Ollama streams one token per chunk; the final count replaces this
                 yield chunk.delta
             counts = (chunk.raw or {}).get("usage") if isinstance(chunk.raw, dict) else None
             if counts:
@@ -61,3 +65,7 @@ def stream_reply(llm: LLM, system: str, user: str, usage: Usage) -> Iterator[str
             f"Ollama is not reachable at {host} (or stopped mid-answer) — run `assistant serve-model` or set "
             "ASSISTANT_OLLAMA__HOST."
         ) from e
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

@@ -73,8 +73,7 @@ def key_terms(text: str, question: bool = False) -> set[str]:
     look alike, so in a claim it counts (the span must hold it: strict on purpose), in a question it does not.
     """
     terms = set(code_terms(text))
-    toks = tokens(text)
-    for i, t in enumerate(toks):
+    for t in tokens(text):
         low = t.low
         if is_number(t.text):
             terms.add(t.text.rstrip("%").replace(",", ""))
@@ -281,4 +280,5 @@ def _most_telling(reasons: list[str]) -> str:
     structural = [r for r in reasons if r != "the passage holds too few of its words" and not r.startswith("mentions")]
     if structural:
         return structural[0]
-    return next((r for r in reasons if r.startswith("mentions")), reasons[0] if reasons else "no passage sentence says this")
+    fallback = reasons[0] if reasons else "no passage sentence says this"
+    return next((r for r in reasons if r.startswith("mentions")), fallback)

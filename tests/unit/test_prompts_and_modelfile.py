@@ -14,8 +14,8 @@ from assistant.prompts import REQUIRED, Prompts
 
 def test_every_prompt_loads_with_its_placeholders() -> None:
     prompts = Prompts.load(PROJECT_ROOT / "prompts")
-    rendered = prompts.render_answer("When?", ["First passage.", "Second passage."])
-    assert "[1] First passage." in rendered and "[2] Second passage." in rendered and "When?" in rendered
+    rendered = prompts.render_answer("When?", [(1, "First passage."), (3, "Third passage.")])
+    assert "[1] First passage." in rendered and "[3] Third passage." in rendered and "When?" in rendered
     assert prompts.refusal
 
 
