@@ -70,7 +70,9 @@ class AnswerSettings(BaseModel):
     add_best_evidence: bool = Field(
         True, description="Append the best-matching passage sentence when the model's answer does not cite it."
     )
-    min_coverage: float = Field(0.7, description="Share of a sentence's content words a passage must hold.")
+    min_coverage: float = Field(
+        1.0, ge=0.0, le=1.0, description="Share of an answer sentence's content words its supporting passage "
+        "sentence must hold (1.0: all; lower lets paraphrases through, and with them substituted words).")
     calibration: Path | None = Field(
         None, description="Gate and ranking weights fitted by `python -m assistant.fit` (default: the packaged fit).")
     prompt_chars: int = Field(

@@ -38,7 +38,7 @@ from assistant.text import (
     strip_markers,
     tokens,
 )
-from assistant.verify import check_window, code_terms, missing_terms
+from assistant.verify import check_window, code_terms, missing_terms, most_telling
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
@@ -173,7 +173,7 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 class Grounder:
     """Gate, sentence ranking and support checks, with the embedding model (optional) and the fitted weights."""
 
-    def __init__(self, calibration: Calibration, embed: Embed | None = None, min_coverage: float = 0.7) -> None:
+    def __init__(self, calibration: Calibration, embed: Embed | None = None, min_coverage: float = 1.0) -> None:
         self.calibration = calibration
         self.embed = embed
         self.min_coverage = min_coverage
@@ -268,8 +268,7 @@ class Grounder:
         absent = missing_terms(text, [p.text for p in passages])
         if absent:
             return Support(text, (), f"mentions {', '.join(absent)}, which no passage holds")
-        structural = [r for r in reasons if not r.startswith(("mentions", "the passage holds too few"))]
-        return Support(text, (), structural[0] if structural else "no passage sentence says this")
+        return Support(text, (), most_telling(reasons))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ ABBREVIATIONS = frozenset(
     "approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m gen gov sen rep rev resp viz ca".split()
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
-_WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*%?", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
 STOPWORDS = frozenset("""

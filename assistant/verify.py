@@ -1,36 +1,41 @@
 """Does a passage span say what an answer sentence claims — with the same structure, not just the same words?
 
 A bag-of-words check passes "Kishida will host President Kishida" against "President Biden is scheduled to host
-Prime Minister Kishida": every word is there. Here a span supports a claim only when
+Prime Minister Kishida": every word is there. Here one passage sentence supports a claim only when
 
-* it holds most of the claim's content words and every number, date, name and code string of it;
-* every multi-word name of the claim ("Prime Minister Kishida") appears, in order, inside one name of the span
+* it holds every content word of the claim (light stemming; ``min_coverage`` of them when set lower) and every
+  number, date, name and code string of it;
+* each clause of the claim finds its words in the same order in the sentence (who does what to whom: "the file
+  name is the module name" is not "the module name is the file name");
+* every multi-word name of the claim ("Prime Minister Kishida") appears, in order, inside one name of the sentence
   (a title stays with its name);
-* names in different roles keep their order (who does what to whom), unless exactly one of claim and span is
-  passive ("… by X");
-* a number or date goes with the same words: when the span holds several, the claim's words next to it are nearest
-  to that one in the span;
-* negation, quantifiers ("all", "only", "never") and conditions ("if", "unless") are kept, not dropped or added;
-* the claim is supported by *one* passage sentence — or, when it joins two clauses, each clause by one of two
-  adjacent sentences (facts from different sentences are not merged into one claim).
+* the name right before a claim's verb is the name right before it in the sentence too (the subject is kept; a
+  passive "… by X" names it after the verb), and names in different roles keep their order;
+* a number goes with the same words: when the sentence holds several, the claim's words next to it are nearest to
+  that one;
+* negation ("not", "never", "rather than"), quantifiers ("all", "only", "at most") and conditions ("if", "unless")
+  in the part of the sentence the claim matches are kept, none added;
+* a claim of two clauses may take each from one of two adjacent sentences; facts from further apart are never
+  merged into one claim.
 
-Everything here is general English; paraphrase beyond light stemming is left to the embedding similarity check the
-caller may add.
+Everything here is general English; paraphrase beyond light stemming is left to the extractive fallback (quoting).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from assistant.text import (
     CONDITIONALS,
+    META_WORDS,
     MONTHS,
     NEGATORS,
+    NUMBER_WORDS,
     QUANTIFIERS,
     WEEKDAYS,
     Token,
-    content_stems,
     is_function_word,
     is_number,
     looks_like_code,
@@ -43,22 +48,13 @@ _CODE = re.compile(r"(?<![\w/-])(?:--?[A-Za-z][\w-]*|[\w.~-]*/[\w./~-]+|[A-Za-z_
                    r"|[A-Za-z_]\w*\(\))")
 _CLAUSE = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+|\s+(?:and|but)\s+(?=(?:it|they|he|she|this|the|a|an)\b)",
                      re.I)
+_PHRASE = re.compile(r"[,;:()]\s*|\s+(?:and|or|but|whereas|while)\s+", re.I)
 _COORD = frozenset({"and", "or", "&", "nor"})
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A sentence broken into what the checks look at."""
-
-    text: str
-    toks: list[Token]
-    stems: list[str]
-    content: set[str]
-
-
-def _claim(text: str) -> Claim:
-    toks = tokens(text)
-    return Claim(text, toks, [stem(t.text) for t in toks], content_stems(text))
+_CONTRAST = frozenset({"rather", "instead", "unlike"})
+_MULTIPLES = frozenset({"once", "twice", "thrice", "half", "double", "triple"})
+_LIMITS = frozenset({"least", "most", "more", "less", "fewer", "maximum", "minimum", "exactly", "only"})
+_META_STEMS = frozenset(stem(w) for w in META_WORDS)
+_REACH = 5  # content words between two neighbours of a claim phrase, in the span
 
 
 def code_terms(text: str) -> set[str]:
@@ -66,39 +62,43 @@ def code_terms(text: str) -> set[str]:
     return {m.group().rstrip(".").lower() for m in _CODE.finditer(text) if not is_number(m.group().strip("."))}
 
 
+def _sentence_start(text: str, t: Token) -> bool:
+    before = text[:t.start].rstrip(" \"'“‘([")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _capital(t: Token) -> bool:
+    return t.text[:1].isupper() and not is_function_word(t.text) and not is_number(t.text)
+
+
 def key_terms(text: str, question: bool = False) -> set[str]:
-    """Numbers, dates, names and code strings: terms a supporting span must hold (stemmed; numbers verbatim).
+    """Numbers, dates, counts, names and code strings: terms a supporting span must hold (stemmed; numbers as
+    written).
 
     A capitalised first word may be a name or an ordinary word capitalised by grammar; without a lexicon the two
-    look alike, so in a claim it counts (the span must hold it: strict on purpose), in a question it does not.
+    look alike, so in a claim it counts (the span must hold it: strict on purpose), in a question it does not, nor
+    do number words (a question's "three firms" asks for a list, not for the word).
     """
     terms = set(code_terms(text))
     for t in tokens(text):
         low = t.low
         if is_number(t.text):
-            terms.add(t.text.rstrip("%").replace(",", ""))
+            terms.add(t.text.rstrip("%").replace(",", "").lower())
         elif low in MONTHS or low in WEEKDAYS:
             terms.add(low)
-        elif t.text[:1].isupper() and not is_function_word(t.text) and _starts_word(text, t) and \
-                not (question and _sentence_start(text, t)):
+        elif not question and (low in NUMBER_WORDS or low in _MULTIPLES):
+            terms.add(low)
+        elif _capital(t) and stem(t.text) not in _META_STEMS and (t.start == 0 or not text[t.start - 1].isalnum()) \
+                and not (question and _sentence_start(text, t)):
             terms.add(stem(t.text))
     return terms
-
-
-def _starts_word(text: str, t: Token) -> bool:
-    return t.start == 0 or not text[t.start - 1].isalnum()
-
-
-def _sentence_start(text: str, t: Token) -> bool:
-    before = text[:t.start].rstrip(" \"'“‘([")
-    return not before or before[-1] in ".!?:\n"
 
 
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
     """Key terms of ``text`` that none of ``spans`` holds."""
     have = stems_of(spans)
     lowered = " ".join(spans).lower()
-    numbers = {w.rstrip("%").replace(",", "") for s in spans for w in (t.text for t in tokens(s)) if is_number(w)}
+    numbers = {t.text.rstrip("%").replace(",", "").lower() for s in spans for t in tokens(s) if is_number(t.text)}
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):
@@ -109,21 +109,95 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
     return out
 
 
-def _name_runs(text: str, toks: list[Token]) -> list[list[str]]:
+@dataclass(frozen=True)
+class _Text:
+    """A text as the checks see it: tokens, their stems, which are content words, which are names."""
+
+    raw: str
+    toks: list[Token]
+    stems: list[str]
+    content: list[bool]
+    names: list[bool]
+
+    @classmethod
+    def of(cls, raw: str, capitals_from: str | None = None) -> _Text:
+        toks = tokens(raw)
+        stems = [stem(t.text) for t in toks]
+        # A capitalised first word is a name only when the other text capitalises it mid-sentence too.
+        both = f"{raw}\n{capitals_from or ''}"
+        midcaps = {stem(t.text) for t in tokens(both) if _capital(t) and not _sentence_start(both, t)}
+        names = []
+        for t, s in zip(toks, stems, strict=True):
+            single = len(t.text) == 1 and t.text.isalpha() and t.low not in ("a", "i")
+            name = (_capital(t) and t.low not in MONTHS and t.low not in WEEKDAYS
+                    and (not _sentence_start(raw, t) or s in midcaps)) or single
+            names.append(name and s not in _META_STEMS)
+        content = [not is_function_word(t.text) and s not in _META_STEMS and (len(t.text) > 1 or names[k])
+                   for k, (t, s) in enumerate(zip(toks, stems, strict=True))]
+        return cls(raw, toks, stems, content, names)
+
+    def content_stems(self) -> set[str]:
+        return {s for s, c in zip(self.stems, self.content, strict=True) if c and not is_number(s)}
+
+
+def _phrases(t: _Text) -> list[list[int]]:
+    """Content-token indices of each phrase (split at commas, semicolons, brackets, coordination)."""
+    bounds = [m.end() for m in _PHRASE.finditer(t.raw)]
+    phrases: list[list[int]] = [[]]
+    for k, tok in enumerate(t.toks):
+        while bounds and tok.start >= bounds[0]:
+            bounds.pop(0)
+            phrases.append([])
+        if t.content[k]:
+            phrases[-1].append(k)
+    return [p for p in phrases if p]
+
+
+_claim_phrases = _phrases
+
+
+def _align(claim: _Text, span: _Text) -> tuple[str | None, tuple[int, int]]:
+    """Within each phrase of the claim, every two neighbouring content words appear in the same order in the span,
+    at most ``_REACH`` content words apart (a passive phrase, "… by X", is left to the subject check). Returns a
+    problem or None, and the span region the claim's words matched."""
+    order = [k for k in range(len(span.toks)) if span.content[k]]
+    rank = {k: r for r, k in enumerate(order)}
+    positions: dict[str, list[int]] = {}
+    for k in order:
+        positions.setdefault(span.stems[k], []).append(rank[k])
+    matched: list[int] = []
+    for phrase in _claim_phrases(claim):
+        wanted = [claim.stems[k] for k in phrase if claim.stems[k] in positions]
+        matched += [positions[w][0] for w in wanted]
+        if "by" in {claim.toks[k].low for k in range(phrase[0], phrase[-1] + 1)}:
+            continue
+        for a, b in zip(wanted, wanted[1:], strict=False):
+            if a != b and not any(0 < q - p <= _REACH for p in positions[a] for q in positions[b]):
+                return f"puts “{a} … {b}” in an order or distance the passage does not", (0, 0)
+    span_phrases = [set(p) for p in _phrases(span)]
+    for phrase in _claim_phrases(claim):
+        words = {claim.stems[k] for k in phrase if not is_number(claim.toks[k].text)}
+        if len(words) >= 2 and not any(words <= {span.stems[k] for k in p} for p in span_phrases):
+            shown = " ".join(claim.toks[k].text for k in phrase)
+            return f"joins in one phrase (“{shown}”) words the passage keeps in different phrases", (0, 0)
+    if not matched:
+        return None, (0, len(span.toks) - 1)
+    return None, (order[min(matched)], order[max(matched)])
+
+
+def _name_runs(t: _Text) -> list[list[str]]:
     """Runs of adjacent capitalised words (only spaces between them) — a title with its name, a full name."""
     runs: list[list[str]] = []
     current: list[str] = []
-    prev: Token | None = None
-    for t in toks:
-        capital = t.text[:1].isupper() and not is_function_word(t.text) and not is_number(t.text)
-        joined = prev is not None and text[prev.end:t.start].strip() == "" and "\n" not in text[prev.end:t.start]
-        if capital and current and joined:
-            current.append(stem(t.text))
+    for k, tok in enumerate(t.toks):
+        capital = _capital(tok)
+        gap = t.raw[t.toks[k - 1].end:tok.start] if k else "\n"
+        if capital and current and gap.strip() == "" and "\n" not in gap:
+            current.append(t.stems[k])
         else:
             if len(current) >= 2:
                 runs.append(current)
-            current = [stem(t.text)] if capital else []
-        prev = t
+            current = [t.stems[k]] if capital else []
     if len(current) >= 2:
         runs.append(current)
     return runs
@@ -134,128 +208,171 @@ def _subsequence(small: list[str], big: list[str]) -> bool:
     return all(any(x == y for y in it) for x in small)
 
 
-def _names_intact(claim: Claim, span: str, span_toks: list[Token]) -> str | None:
-    span_runs = _name_runs(span, span_toks)
-    for run in _name_runs(claim.text, claim.toks):
+def _names_intact(claim: _Text, span: _Text) -> str | None:
+    span_runs = _name_runs(span)
+    for run in _name_runs(claim):
         if not any(_subsequence(run, big) for big in span_runs):
-            shown = " ".join(t.text for t in claim.toks if stem(t.text) in run)
-            return f"pairs words of a name or title ({shown}) the passage does not put together"
+            return f"pairs words of a name or title ({' '.join(run)}) the passage does not put together"
     return None
 
 
-def _anchors(toks: list[Token], text: str) -> list[tuple[int, str]]:
-    """(token index, stem) of the names in the text, in order: capitalised non-function words, code strings."""
-    out = []
-    for i, t in enumerate(toks):
-        if is_number(t.text) or t.low in MONTHS or t.low in WEEKDAYS:
-            continue
-        if (t.text[:1].isupper() and not is_function_word(t.text)) or looks_like_code(t.text):
-            out.append((i, stem(t.text)))
+def _subject_of(t: _Text, k: int) -> str | None:
+    """The name acting on the content word at ``k``: the nearest name before it in its clause, or the agent after a
+    passive "by"."""
+    after = t.toks[k + 1:k + 3]
+    if after and after[0].low == "by":
+        for j in range(k + 2, min(k + 6, len(t.toks))):
+            if t.names[j]:
+                return t.stems[j]
+    for j in range(k - 1, max(-1, k - 9), -1):
+        if t.raw[t.toks[j].end:t.toks[j + 1].start].strip() in (";", "."):
+            return None
+        if t.names[j]:
+            return t.stems[j]
+    return None
+
+
+def _next_content(t: _Text, k: int) -> str | None:
+    return next((t.stems[j] for j in range(k + 1, len(t.toks)) if t.content[j]), None)
+
+
+def _group(t: _Text, j: int) -> set[str]:
+    """A name and the names coordinated with it ("Japan and the U.S.")."""
+    out = {t.stems[j]}
+    for step in (-1, 1):
+        k = j + step
+        while 0 <= k < len(t.toks) and (t.names[k] or t.toks[k].low in _COORD or t.toks[k].low == "the"):
+            if t.names[k]:
+                out.add(t.stems[k])
+            k += step
     return out
 
 
-def _roles_kept(claim: Claim, span: str, span_toks: list[Token]) -> str | None:
-    """Names separated by a relation ("A hosts B") must keep their order in the span (passive flips it)."""
-    anchors = _anchors(claim.toks, claim.text)
-    span_stems = [stem(t.text) for t in span_toks]
-    for x in range(len(anchors)):
-        for y in range(x + 1, len(anchors)):
-            (i, a), (j, b) = anchors[x], anchors[y]
-            if a == b:
-                continue
-            between = [t.low for t in claim.toks[i + 1:j]]
-            relation = [w for w in between if not is_function_word(w) and w not in _COORD
-                        and not claim.toks[i + 1 + between.index(w)].text[:1].isupper()]
-            if not relation:
-                continue  # "A and B", "A, B": coordination, order free
-            claim_by = "by" in between
-            pa = [k for k, s in enumerate(span_stems) if s == a]
-            pb = [k for k, s in enumerate(span_stems) if s == b]
-            if not pa or not pb:
-                continue  # a missing name is reported by the key-term check
-            ok = any((p < q) == (claim_by == ("by" in span_stems[min(p, q) + 1:max(p, q)]))
-                     for p in pa for q in pb)
-            if not ok:
-                return f"swaps who does what ({claim.toks[i].text} … {claim.toks[j].text})"
+def _subjects_kept(claim: _Text, span: _Text, region: tuple[int, int]) -> str | None:
+    lo, hi = region
+    for k in range(len(claim.toks)):
+        if not claim.content[k] or claim.names[k] or is_number(claim.toks[k].text):
+            continue
+        subject = _subject_of(claim, k)
+        if subject is None:
+            continue
+        spots = [p for p, s in enumerate(span.stems) if s == claim.stems[k] and lo - 3 <= p <= hi + 3]
+        if not spots:
+            continue
+        # Of several occurrences, the one followed by the same word as in the claim is the one the claim restates.
+        nxt = _next_content(claim, k)
+        same = [p for p in spots if nxt is not None and _next_content(span, p) == nxt]
+        spots = same or spots
+        agents = [_subject_of(span, p) for p in spots]
+        if all(a is not None for a in agents) and not any(
+                subject in _group(span, span.stems.index(a)) or a == subject for a in agents if a):
+            return f"makes {claim.toks[k].text!r} the act of a different name than the passage does"
+        return None  # only the claim's first verb-like word is checked: later ones belong to other clauses
     return None
 
 
-def _numbers_attached(claim: Claim, span_toks: list[Token]) -> str | None:
+def _numbers_attached(claim: _Text, span: _Text) -> str | None:
     """With several numbers in the span, each number of the claim must sit nearest to the claim's words around it."""
-    span_num = [k for k, t in enumerate(span_toks) if is_number(t.text)]
-    if len({span_toks[k].text for k in span_num}) < 2:
+    span_num = [k for k, t in enumerate(span.toks) if is_number(t.text)]
+    if len({span.toks[k].low for k in span_num}) < 2:
         return None
-    span_stems = [stem(t.text) for t in span_toks]
-    content_idx = [k for k, t in enumerate(claim.toks) if not is_function_word(t.text) and not is_number(t.text)]
     for i, t in enumerate(claim.toks):
         if not is_number(t.text):
             continue
-        near = [claim.stems[k] for k in content_idx if abs(k - i) <= 3]
+        near = [claim.stems[k] for k in range(max(0, i - 3), min(len(claim.toks), i + 4))
+                if k != i and claim.content[k] and not is_number(claim.toks[k].text)]
         votes = []
         for w in near:
-            for p in (k for k, s in enumerate(span_stems) if s == w):
+            for p in (k for k, s in enumerate(span.stems) if s == w):
                 nearest = min(span_num, key=lambda k, p=p: abs(k - p))  # type: ignore[misc]
-                votes.append(span_toks[nearest].text == t.text)
-        if votes and not any(votes):
+                votes.append(span.toks[nearest].low == t.low)
+        if votes and sum(votes) * 2 < len(votes):
             return f"attaches {t.text} to words the passage attaches another number to"
     return None
 
 
-def _governed(toks: list[Token], k: int) -> set[str]:
-    return {stem(t.text) for t in toks[k + 1:k + 4] if not is_function_word(t.text)}
+def _negations(t: _Text, lo: int, hi: int) -> list[int]:
+    return [k for k in range(lo, hi + 1) if t.toks[k].low in NEGATORS or t.toks[k].low in _CONTRAST
+            or t.toks[k].low.endswith(("n't", "n’t"))]
 
 
-def _negators(toks: list[Token], text: str) -> list[int]:
-    out = [k for k, t in enumerate(toks) if t.low in NEGATORS]
-    out += [k for k, t in enumerate(toks) if t.low.endswith(("n't", "n’t"))]
+def _governed(t: _Text, k: int) -> set[str]:
+    """Content words a negator at ``k`` scopes over: up to three, within its phrase."""
+    out: set[str] = set()
+    for j in range(k + 1, min(k + 6, len(t.toks))):
+        if re.search(r"[,;:.()]", t.raw[t.toks[j - 1].end:t.toks[j].start]):
+            break
+        if t.content[j]:
+            out.add(t.stems[j])
+            if len(out) == 3:
+                break
     return out
 
 
-def _polarity_kept(claim: Claim, span: str, span_toks: list[Token]) -> str | None:
-    claim_neg = _negators(claim.toks, claim.text)
-    span_neg = _negators(span_toks, span)
+def _polarity_kept(claim: _Text, span: _Text, region: tuple[int, int]) -> str | None:
+    lo, hi = max(0, region[0] - 2), min(len(span.toks) - 1, region[1] + 2)
+    claim_neg = _negations(claim, 0, len(claim.toks) - 1)
+    span_neg = _negations(span, lo, hi)
+    claim_words = claim.content_stems()
     for k in span_neg:
-        if _governed(span_toks, k) & claim.content and not claim_neg:
+        if _governed(span, k) & claim_words and not claim_neg:
             return "drops a negation the passage has"
+    span_words = {span.stems[k] for k in range(lo, hi + 1)}
     for k in claim_neg:
-        if _governed(claim.toks, k) & stems_of([span]) and not span_neg:
+        scope = _governed(claim, k)
+        if (scope & span_words or not scope) and not span_neg:
             return "adds a negation the passage does not have"
-    quantifiers = {t.low for t in claim.toks if t.low in QUANTIFIERS} - {t.low for t in span_toks}
-    if quantifiers:
-        return f"says {', '.join(sorted(quantifiers))}, which the passage does not"
-    if any(t.low in CONDITIONALS for t in span_toks) and not any(t.low in CONDITIONALS for t in claim.toks):
+        if scope & span_words and not any(scope & _governed(span, j) for j in span_neg):
+            return "negates something the passage does not"
+    start = region[0]
+    for j in range(start - 1, max(-1, start - 3), -1):
+        if span.toks[j].low in ("that", "whether") and j > 0 and span.content[j - 1] and \
+                span.stems[j - 1] not in claim_words:
+            return f"leaves out what the passage's “{span.toks[j - 1].text} {span.toks[j].text} …” makes it depend on"
+    region_words = {span.toks[k].low for k in range(lo, hi + 1)}
+    changed = {t.low for t in claim.toks if t.low in QUANTIFIERS | _LIMITS} - region_words
+    if changed:
+        return f"says {', '.join(sorted(changed))}, which the passage does not"
+    if {t.low for t in span.toks} & CONDITIONALS and not {t.low for t in claim.toks} & CONDITIONALS:
         return "drops the condition the passage states"
     return None
 
 
-def check_span(sentence: str, span: str, min_coverage: float = 0.7) -> str | None:
-    """None when ``span`` supports ``sentence`` with the same structure; otherwise why it does not."""
-    claim = _claim(sentence)
-    if not claim.content and not key_terms(sentence):
+def check_span(sentence: str, span: str, min_coverage: float = 1.0) -> str | None:
+    """None when ``span`` (one sentence, or two adjacent) supports ``sentence`` with the same structure;
+    otherwise why it does not."""
+    claim = _Text.of(sentence, capitals_from=span)
+    words = claim.content_stems()
+    if not words and not key_terms(sentence):
         return "says nothing checkable"
-    span_stems = stems_of([span])
-    if claim.content and len(claim.content & span_stems) / len(claim.content) < min_coverage:
-        return "the passage holds too few of its words"
-    absent = missing_terms(sentence, [span])
-    if absent:
-        return f"mentions {', '.join(absent)}, which the passage does not"
-    span_toks = tokens(span)
-    for check in (_names_intact, _roles_kept):
-        problem = check(claim, span, span_toks)
-        if problem:
-            return problem
-    return _numbers_attached(claim, span_toks) or _polarity_kept(claim, span, span_toks)
+    span_t = _Text.of(span, capitals_from=sentence)
+    have = Counter(span_t.stems)
+    if words and len([w for w in words if w in have]) / len(words) < min_coverage:
+        absent = sorted(w for w in words if w not in have)
+        return f"says {', '.join(absent[:3])}, which the passage does not"
+    said = Counter(s for s, c in zip(claim.stems, claim.content, strict=True) if c)
+    repeated = sorted(w for w, n in said.items() if n > 1 and have[w] and n > have[w])
+    if repeated:
+        return f"says {', '.join(repeated)} more often than the passage does (a word in place of another)"
+    absent_terms = missing_terms(sentence, [span])
+    if absent_terms:
+        return f"mentions {', '.join(absent_terms)}, which the passage does not"
+    problem, region = _align(claim, span_t)
+    if problem:
+        return problem
+    return (_names_intact(claim, span_t) or _subjects_kept(claim, span_t, region) or _numbers_attached(claim, span_t)
+            or _polarity_kept(claim, span_t, region))
 
 
 def clauses(sentence: str) -> list[str]:
     """The independent clauses of a sentence ("A did x; B did y" → two), each with at least two content words."""
     parts = [p.strip(" ,;") for p in _CLAUSE.split(sentence) if p and p.strip(" ,;")]
-    if len(parts) < 2 or any(len(content_stems(p)) < 2 for p in parts):
+    if len(parts) < 2 or any(len(_Text.of(p).content_stems()) < 2 for p in parts):
         return [sentence]
     return parts
 
 
-def check_window(sentence: str, sentences: list[str], min_coverage: float = 0.7) -> tuple[int, int] | str:
+def check_window(sentence: str, sentences: list[str], min_coverage: float = 1.0) -> tuple[int, int] | str:
     """The (first, last) sentence indices of the span supporting ``sentence``, or the reason none does.
 
     One sentence, or two adjacent ones when each clause of the claim is supported by one of them.
@@ -272,12 +389,13 @@ def check_window(sentence: str, sentences: list[str], min_coverage: float = 0.7)
             pair = sentences[a:a + 2]
             if all(any(check_span(p, s, min_coverage) is None for s in pair) for p in parts):
                 return a, a + 1
-    return _most_telling(reasons)
+    return most_telling(reasons)
 
 
-def _most_telling(reasons: list[str]) -> str:
-    """The reason from the sentence that came closest (a structural reason beats "too few of its words")."""
-    structural = [r for r in reasons if r != "the passage holds too few of its words" and not r.startswith("mentions")]
+def most_telling(reasons: list[str]) -> str:
+    """The reason to show: a structural one beats a missing word (it came closer)."""
+    lexical = ("says ", "mentions ")
+    structural = [r for r in reasons if not r.startswith(lexical) or r.startswith("says all")]
     if structural:
         return structural[0]
     fallback = reasons[0] if reasons else "no passage sentence says this"

@@ -1,26 +1,44 @@
-"""The grounding gate CI enforces: the whole `eval_questions.yaml` on the bundled model, against the thresholds
-in settings (`ASSISTANT_EVAL__*`). Results land in artifacts/eval for inspection."""
+"""The grounding CI enforces: every corpus's *test* split (never tuned on) on the bundled model, each corpus in an
+index of its own under the cache (kept between runs; unchanged files are not embedded again).
+
+The floors are the figures reached when the split was first run (README, "Measured here"), less one question's
+worth: a regression guard, not the goal. Citations must stay verbatim and no number or name may be invented,
+whatever the figures. Results land in artifacts/corpora/<corpus>-test for inspection.
+"""
 
 from __future__ import annotations
 
+import pytest
+from rich.console import Console
+
 from assistant import Assistant
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.corpora import index_corpus, load_corpora, question_files
 from assistant.evaluate import run_eval
 
+SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
+FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤)
+    "seed": (0.0, 0.0, 1.0),
+    "r-manuals": (0.0, 0.0, 1.0),
+    "python-tutorial": (0.0, 0.0, 1.0),
+}
 
-def test_eval_set_meets_the_grounding_thresholds(settings: Settings, assistant: Assistant) -> None:
-    out = PROJECT_ROOT / "artifacts" / "eval"
-    report = run_eval(settings, PROJECT_ROOT / "eval_questions.yaml", out, assistant=assistant)
+
+def test_every_corpus_has_floors() -> None:
+    assert sorted(FLOORS) == sorted(c.name for c in load_corpora(SPEC))
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_test_split_holds_its_floors(settings: Settings, name: str) -> None:
+    corpus = next(c for c in load_corpora(SPEC) if c.name == name)
+    s = index_corpus(corpus, SPEC, settings.model_copy(update={"data_dir": settings.data_dir}), Console(stderr=True))
+    assistant = Assistant.from_settings(s)
+    (path,) = question_files(corpus, SPEC, "test")
+    report = run_eval(s, path, PROJECT_ROOT / "artifacts" / "corpora" / f"{name}-test", assistant=assistant)
     summary = report.summary
-    assert summary.n_questions >= 30
-    assert report.failed_thresholds == [], f"below thresholds: {report.failed_thresholds}; see {out}/report.md"
+    recall, refusal, false_refusal = FLOORS[name]
+    assert summary.citation_validity in (None, 1.0)
     assert summary.unsupported_entities == 0
-
-
-def test_held_out_set_runs_unchanged_and_never_invents(settings: Settings, assistant: Assistant) -> None:
-    # Tuned on eval_questions.yaml; the held-out set shows how that generalises. Its quality figures are
-    # reported (artifacts/eval-heldout), the invariants asserted: valid citations, nothing unsupported.
-    out = PROJECT_ROOT / "artifacts" / "eval-heldout"
-    report = run_eval(settings, PROJECT_ROOT / "tests" / "data" / "heldout_questions.yaml", out, assistant=assistant)
-    assert report.summary.citation_validity in (None, 1.0)
-    assert report.summary.unsupported_entities == 0
+    assert (summary.fact_recall or 0.0) >= recall, f"{name}: fact recall {summary.fact_recall}"
+    assert (summary.refusal_rate or 0.0) >= refusal, f"{name}: refusal {summary.refusal_rate}"
+    assert (summary.false_refusal_rate or 0.0) <= false_refusal, f"{name}: false refusal {summary.false_refusal_rate}"

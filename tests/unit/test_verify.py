@@ -32,7 +32,9 @@ CHIPS = "In recent months, the U.S. has taken proactive measures to restrict the
 TABLE = [
     ("Kishida will visit the U.S. on April 10.", [VISIT], True),
     ("Biden will host Kishida on April 10.", [VISIT], True),
-    ("Nvidia, Arm, and Amazon are expected to be involved.", [FIRMS], True),
+    # a change of voice reorders who does what: left to the extractive quote, not accepted
+    ("Nvidia, Arm, and Amazon are expected to be involved.", [FIRMS], False),
+    ("The collaboration is expected to involve Nvidia, Arm, and Amazon.", [FIRMS], True),
     ("The U.S. restricted the export of advanced AI chips to China.", [CHIPS], True),
     # right words, wrong number
     ("Kishida will visit the U.S. on April 11.", [VISIT], False),
