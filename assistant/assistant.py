@@ -114,7 +114,7 @@ class Assistant:
                 for span in spans[:-1]:
                     yield from run.add(span.text)
                 buffer = buffer[spans[-1].start:] if spans else ""
-                if run.done:
+                if run.done and self.settings.answer.stop_when_done:
                     buffer = ""
                     break  # closing the stream below makes Ollama stop generating
         finally:

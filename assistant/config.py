@@ -75,6 +75,9 @@ class AnswerSettings(BaseModel):
         "sentence must hold (1.0: all; lower lets paraphrases through, and with them substituted words).")
     calibration: Path | None = Field(
         None, description="Gate and ranking weights fitted by `python -m assistant.fit` (default: the packaged fit).")
+    stop_when_done: bool = Field(
+        True, description="Stop the model once every part of the question has a verified sentence (or it keeps "
+        "writing sentences that fail): no waiting for text that would be thrown away.")
     prompt_chars: int = Field(
         600, ge=100, description="Passage text shown to the model: its best-matching sentences up to this size.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from assistant.text import (
     CONDITIONALS,
@@ -84,9 +85,7 @@ def key_terms(text: str, question: bool = False) -> set[str]:
         low = t.low
         if is_number(t.text):
             terms.add(t.text.rstrip("%").replace(",", "").lower())
-        elif low in MONTHS or low in WEEKDAYS:
-            terms.add(low)
-        elif not question and (low in NUMBER_WORDS or low in _MULTIPLES):
+        elif low in MONTHS or low in WEEKDAYS or (not question and (low in NUMBER_WORDS or low in _MULTIPLES)):
             terms.add(low)
         elif _capital(t) and stem(t.text) not in _META_STEMS and (t.start == 0 or not text[t.start - 1].isalnum()) \
                 and not (question and _sentence_start(text, t)):
@@ -171,7 +170,7 @@ def _align(claim: _Text, span: _Text) -> tuple[str | None, tuple[int, int]]:
         matched += [positions[w][0] for w in wanted]
         if "by" in {claim.toks[k].low for k in range(phrase[0], phrase[-1] + 1)}:
             continue
-        for a, b in zip(wanted, wanted[1:], strict=False):
+        for a, b in pairwise(wanted):
             if a != b and not any(0 < q - p <= _REACH for p in positions[a] for q in positions[b]):
                 return f"puts “{a} … {b}” in an order or distance the passage does not", (0, 0)
     span_phrases = [set(p) for p in _phrases(span)]

@@ -1,9 +1,12 @@
-"""Our end-to-end answer path vs. the bare Ollama call with the same prompt, on the same questions.
+"""Answer speed, side by side in one run on the same questions: the previous path (whole passages in the prompt, the
+model left to run to its token cap), the current one (best-matching sentences, stopped when the answer is done), and
+the raw Ollama call on the current prompt generating the same number of tokens.
 
-    .venv/bin/python benchmarks/bench_answer.py [--rounds 2]
+    .venv/bin/python benchmarks/bench_answer.py [--questions eval_questions.yaml] [--rounds 1]
 
-Prints per-step medians, time to first token, and the pipeline overhead (ours − bare) as a ratio and in ms
-(goal: ≤ 5 % and ≤ 25 ms at p50). Needs the model server and an ingested seed (`assistant ingest`).
+Ollama's prompt cache is flushed before every timed call, so each pays prompt evaluation. Prints p50/p95 of the
+whole answer and of the first verified words, prompt and completion tokens, and fact recall for each path. Needs the
+model server and an ingested seed (`assistant ingest seeds`).
 """
 
 from __future__ import annotations
@@ -11,66 +14,91 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import ollama
 
 from assistant import Assistant
-from assistant.config import load_settings
+from assistant.config import PROJECT_ROOT, Settings, load_settings
+from assistant.eval_metrics import fact_present
+from assistant.evaluate import load_questions
+from assistant.results import Answer, TextDelta
 
-QUESTIONS = [
-    "When will Kishida visit the U.S.?",
-    "Which companies are expected to take part in the joint AI research?",
-    "What did the U.S. restrict?",
-    "Which newspaper reported the development?",
-    "What will the joint statement emphasize?",
-]
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+
+def timed(a: Assistant, question: str) -> tuple[Answer, float]:
+    """The answer and the time to its first text."""
+    t = time.perf_counter()
+    first = None
+    for event in a.stream(question):
+        if isinstance(event, TextDelta) and first is None:
+            first = time.perf_counter() - t
+        if isinstance(event, Answer):
+            return event, first or event.timings.total
+    raise AssertionError("no answer")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--questions", type=Path, default=PROJECT_ROOT / "eval_questions.yaml")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     s = load_settings()
-    a = Assistant.from_settings(s)
+    before_settings: Settings = s.model_copy(update={"answer": s.answer.model_copy(
+        update={"prompt_chars": 100_000, "stop_when_done": False})})
+    paths = {"before": Assistant.from_settings(before_settings), "now": Assistant.from_settings(s)}
     client = ollama.Client(host=s.ollama.host, timeout=300)
-    options = {"temperature": s.ollama.temperature, "seed": s.ollama.seed, "num_ctx": s.ollama.num_ctx,
-               "num_predict": s.ollama.max_answer_tokens}
-    a.ask(QUESTIONS[0])  # warm up: model loaded, imports done
+    options = {"temperature": s.ollama.temperature, "seed": s.ollama.seed, "num_ctx": s.ollama.num_ctx}
+    questions = [q for q in load_questions(args.questions) if q.answerable and not q.history]
+    paths["now"].ask(questions[0].question)  # warm up: model loaded, imports done
 
     def flush_prompt_cache() -> None:
-        # Ollama reuses the KV cache of an identical prompt prefix; an unrelated prompt in between makes both
-        # timed calls pay full prompt evaluation, so neither gets the other's work for free.
         client.chat(model=s.ollama.chat_model, messages=[{"role": "user", "content": f"Count to three. {time.time()}"}],
                     options={**options, "num_predict": 1})
 
-    ours, bare, overhead, ttft, bare_ttft = [], [], [], [], []
+    rows: dict[str, dict[str, list[float]]] = {k: {"total": [], "first": [], "prompt": [], "completion": [],
+                                                   "facts": []} for k in ("before", "now", "raw")}
+    answered: list[float] = []  # our totals on the questions the raw call was timed on
     for _ in range(args.rounds):
-        for q in QUESTIONS:
-            flush_prompt_cache()
-            ans = a.ask(q)
-            if ans.refused:
-                continue
-            prompt = a.prompts.render_answer(ans.query, [p.text for p in ans.passages])
-            flush_prompt_cache()
-            t = time.perf_counter()
-            first = None
-            for _chunk in client.chat(model=s.ollama.chat_model, stream=True, options=options, messages=[
-                    {"role": "system", "content": a.prompts.system}, {"role": "user", "content": prompt}]):
-                first = first or time.perf_counter() - t
-            b = time.perf_counter() - t
-            ours.append(ans.timings.total)
-            bare.append(b)
-            overhead.append(ans.timings.total - b)
-            ttft.append(ans.timings.first_token or 0.0)
-            bare_ttft.append(first or 0.0)
-            print(f"  {q[:60]:60} ours {ans.timings.total:6.2f} s  bare {b:6.2f} s  "
-                  f"(retrieve {ans.timings.retrieve * 1000:5.0f} ms, verify {ans.timings.verify * 1000:5.1f} ms)")
+        for q in questions:
+            for name, a in paths.items():
+                flush_prompt_cache()
+                ans, first = timed(a, q.question)
+                r = rows[name]
+                r["total"].append(ans.timings.total)
+                r["first"].append(first)
+                r["prompt"].append(ans.timings.prompt_tokens)
+                r["completion"].append(ans.timings.completion_tokens)
+                found = sum(fact_present(f, ans.text) for f in q.expected_facts)
+                r["facts"].append(found / max(1, len(q.expected_facts)))
+                if name == "now" and not ans.refused:
+                    exam = a.grounder.examine(ans.query, ans.passages)
+                    windows, _ = a.fit_prompt(ans.query, exam, list(ans.passages))
+                    prompt = a.prompts.render_answer(ans.query, windows)
+                    flush_prompt_cache()
+                    t = time.perf_counter()
+                    raw_first = None
+                    for _chunk in client.chat(model=s.ollama.chat_model, stream=True, messages=[
+                            {"role": "system", "content": a.prompts.system}, {"role": "user", "content": prompt}],
+                            options={**options, "num_predict": max(1, ans.timings.completion_tokens)}):
+                        raw_first = raw_first or time.perf_counter() - t
+                    rows["raw"]["total"].append(time.perf_counter() - t)
+                    answered.append(ans.timings.total)
+                    rows["raw"]["first"].append(raw_first or 0.0)
     med = statistics.median
-    print(f"answers timed: {len(ours)} over {args.rounds} rounds; model {s.ollama.chat_model}")
-    print(f"p50 end-to-end   ours {med(ours):.3f} s   bare Ollama call {med(bare):.3f} s   "
-          f"ratio {med(ours) / med(bare):.3f}")
-    print(f"p50 overhead     {med(overhead) * 1000:.0f} ms  ({med(overhead) / med(bare) * 100:.1f} % of the bare call)")
-    print(f"p50 first token  ours {med(ttft):.3f} s   bare {med(bare_ttft):.3f} s")
+    print(f"{len(questions)} answerable questions x {args.rounds} round(s); model {s.ollama.chat_model}")
+    print(f"{'path':8} {'p50 s':>7} {'p95 s':>7} {'first p50':>10} {'prompt tok p50':>15} {'compl tok p50':>14} "
+          f"{'fact recall':>12}")
+    for name, r in rows.items():
+        extra = (f"{med(r['prompt']):15.0f} {med(r['completion']):14.0f} {statistics.mean(r['facts']):12.2f}"
+                 if r["prompt"] else f"{'(same prompt and token count as now)':>43}")
+        print(f"{name:8} {med(r['total']):7.2f} {p95(r['total']):7.2f} {med(r['first']):10.2f} {extra}")
+    print(f"ratio now / before (p50 total): {med(rows['now']['total']) / med(rows['before']['total']):.2f}")
+    print(f"ratio now / raw call, same prompt and tokens, answered questions (p50): "
+          f"{med(answered) / med(rows['raw']['total']):.2f}")
 
 
 if __name__ == "__main__":
