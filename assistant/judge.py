@@ -122,22 +122,40 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _merge_lists(tokens: list[Token]) -> list[Token]:
-    """A clause that is only names ("Nvidia, Arm, and Amazon") belongs to the clause before it (or, first, after it)."""
+    """Clauses that only list names ("Nvidia, Arm, and Amazon") join the clause the list belongs to.
+
+    That is the next clause when it goes on with the list ("..., Arm and Amazon will take part"), else the one before.
+    """
     clauses = _clauses(tokens)
     out: list[Token] = []
-    pending: list[Token] = []
-    for clause in clauses:
-        listing = all(t.low in {"and", "or"} or (t.content and t.text[:1].isupper()) for t in clause) or (
-            len(clause) > 1 and clause[0].low in {"and", "or"} and clause[1].text[:1].isupper())
-        if listing and out:
-            out.extend(replace(t, clause=out[-1].clause) for t in clause)
-        elif listing:
-            pending.extend(clause)
+    block: list[Token] = []
+    for k, clause in enumerate(clauses):
+        if _listing(clause):
+            block.extend(clause)
+            nxt = clauses[k + 1] if k + 1 < len(clauses) else []
+            if nxt and _continues_list(nxt):
+                continue
+            target = out[-1].clause if out else clause[0].clause
+            out.extend(replace(t, clause=target) for t in block)
         else:
-            out.extend(replace(t, clause=clause[0].clause) for t in pending)
-            pending = []
+            out.extend(replace(t, clause=clause[0].clause) for t in block)
             out.extend(clause)
-    return out + pending
+        block = []
+    return out + block
+
+
+def _is_name(t: Token) -> bool:
+    return t.content and t.text[:1].isupper() and not t.sentence_start
+
+
+def _listing(clause: list[Token]) -> bool:
+    return all(t.low in {"and", "or"} or _is_name(t) for t in clause) or (_continues_list(clause) and (
+        clause[0].low in {"and", "or"}))
+
+
+def _continues_list(clause: list[Token]) -> bool:
+    first = clause[1] if len(clause) > 1 and clause[0].low in {"and", "or"} else clause[0]
+    return _is_name(first)
 
 
 def _token(w: str, low: str, clause: int, start: bool) -> Token:
