@@ -3,8 +3,9 @@
 How each metric treats refusals and edge cases (the report repeats this):
 
 - An answer *declines* when it is refused or has no sentence left (everything removed); it then has no sentences.
-- Citation recall / precision follow ALCE (Gao et al., 2023, `compute_autoais`) with `citations.supports` in place of
-  the NLI model: a sentence is recalled when its cited passages together support it; a citation is precise when
+- Citation recall / precision follow ALCE (Gao et al., 2023, `compute_autoais`) with the support judge
+  (`assistant.judge`, independent of the answer gate and checked on hand-labelled pairs) in place of the NLI model:
+  a sentence is recalled when its cited passages together support it; a citation is precise when
   its sentence is supported by all its citations and it is not redundant (it alone does not support the sentence
   but the others do without it). As in ALCE: per answer, recall = recalled / sentences and precision = precise /
   counted citations (0 when none counted); only the first `at_most_citations` (3) of a sentence count; a sentence
@@ -21,7 +22,10 @@ How each metric treats refusals and edge cases (the report repeats this):
   questions that list evidence.
 - CRAG score: +1 answerable, answered with every fact, or unanswerable and declined; 0 answerable and declined;
   -1 answered an unanswerable question, or answered without every fact.
-- Unsupported entities: numbers and names of an answered sentence found in none of the shown passages.
+- Unsupported entities: numbers, names and code tokens of an answered sentence (the judge's tokenisation) found in
+  none of the shown passages.
+- Support judge accuracy: the judge's accuracy on the hand-labelled pairs of tests/data/support_pairs.yaml, so a
+  reader knows how far its citation verdicts can be trusted.
 """
 
 from __future__ import annotations
@@ -29,18 +33,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from statistics import mean
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from assistant.citations import find_unsupported_terms, split_sentences, strip_markers, supports
+from assistant.citations import split_sentences, strip_markers
 from assistant.config import EvalSettings
 from assistant.errors import ConfigError
+from assistant.judge import accuracy_on, judge_support, tokenize
 from assistant.results import Answer, Citation, Passage
 
 ALCE_AT_MOST_CITATIONS = 3  # ALCE's --at_most_citations default
 MIN_EVIDENCE_OVERLAP = 20  # characters of an evidence span a passage must hold at its edge
+SUPPORT_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "support_pairs.yaml"
 
 
 class _Frozen(BaseModel):
@@ -129,6 +136,8 @@ class EvalSummary(_Frozen):
     latency_p50_s: float
     latency_p95_s: float
     tokens_per_s: float | None
+    support_judge_accuracy: float | None = Field(
+        None, description="Accuracy of the support judge on the hand-labelled pairs (None when they are not found).")
 
 
 _PUNCT = str.maketrans("’‘“”–—", "''\"\"--")
@@ -208,7 +217,7 @@ def _cited_passages(answer: Answer) -> dict[int, Passage]:
     return out
 
 
-def alce_sentence(sentence: str, docs: dict[int, str], *, min_coverage: float = 0.7,
+def alce_sentence(sentence: str, docs: dict[int, str], *,
                   at_most_citations: int | None = ALCE_AT_MOST_CITATIONS) -> SentenceScore:
     """ALCE's recall and precision bookkeeping for one answer sentence; ``docs`` maps marker -> passage text."""
     text, refs = strip_markers(sentence)
@@ -218,7 +227,7 @@ def alce_sentence(sentence: str, docs: dict[int, str], *, min_coverage: float = 
         refs = refs[:at_most_citations]
 
     def ok(rs: Sequence[int]) -> bool:
-        return supports(text, [docs[r] for r in rs], min_coverage=min_coverage)
+        return judge_support(text, "\n".join(docs[r] for r in rs)).supported
 
     joint = ok(refs)
     precise = int(joint)
@@ -236,15 +245,21 @@ def crag_score(answerable: bool, declined: bool, all_facts: bool | None) -> int:
     return 0 if declined else (1 if all_facts is not False else -1)
 
 
-def score_answer(question: EvalQuestion, answer: Answer, *, min_coverage: float = 0.7,
+def unsupported_terms(sentence: str, passages: Sequence[str]) -> list[str]:
+    """Numbers, names and code tokens of ``sentence`` (its markers removed) that none of ``passages`` holds."""
+    held = {w for p in passages for t in tokenize(p) for w in (t.low, t.stem)}
+    return sorted({t.low for t in tokenize(strip_markers(sentence)[0])
+                   if t.key and (t.text[:1].isupper() or not t.text.isalpha()) and not {t.low, t.stem} & held})
+
+
+def score_answer(question: EvalQuestion, answer: Answer, *,
                  at_most_citations: int | None = ALCE_AT_MOST_CITATIONS) -> QuestionScores:
     """Every per-question score; pure (no model, no index)."""
     sentences = [] if answer.refused else split_sentences(answer.text)
     declined = not sentences
     cited = _cited_passages(answer)
     docs = {m: p.text for m, p in cited.items()}
-    scored = [alce_sentence(s, docs, min_coverage=min_coverage, at_most_citations=at_most_citations)
-              for s in sentences]
+    scored = [alce_sentence(s, docs, at_most_citations=at_most_citations) for s in sentences]
     counted = sum(s.citations_counted for s in scored)
 
     facts = question.expected_facts if question.answerable else []
@@ -261,7 +276,7 @@ def score_answer(question: EvalQuestion, answer: Answer, *, min_coverage: float 
     used = set(strip_markers(answer.text)[1])
     checks, problems = citation_problems(answer)
     texts = [p.text for p in answer.passages]
-    unsupported = sorted({t for s in sentences for t in find_unsupported_terms(s, texts)})
+    unsupported = sorted({t for s in sentences for t in unsupported_terms(s, texts)})
     t = answer.timings
     return QuestionScores(
         id=question.id, answerable=question.answerable, declined=declined, crag=crag,
@@ -293,7 +308,13 @@ def _mean(values: Iterable[float | bool | None]) -> float | None:
     return mean(xs) if xs else None
 
 
-def summarize(scores: Sequence[QuestionScores], model: str = "") -> EvalSummary:
+def support_judge_accuracy(pairs_path: Path = SUPPORT_PAIRS) -> float | None:
+    """The judge's accuracy on the hand-labelled support pairs; None when the file is absent (installed package)."""
+    return accuracy_on(pairs_path).accuracy if pairs_path.is_file() else None
+
+
+def summarize(scores: Sequence[QuestionScores], model: str = "",
+              support_judge_accuracy: float | None = None) -> EvalSummary:
     answered = [s for s in scores if not s.declined]
     answerable = [s for s in scores if s.answerable]
     unanswerable = [s for s in scores if not s.answerable]
@@ -318,6 +339,7 @@ def summarize(scores: Sequence[QuestionScores], model: str = "") -> EvalSummary:
         unsupported_entities=sum(len(s.unsupported_terms) for s in scores),
         latency_p50_s=percentile(latencies, 50), latency_p95_s=percentile(latencies, 95),
         tokens_per_s=(sum(s.completion_tokens for s in timed) / sum(s.generate_s for s in timed)) if timed else None,
+        support_judge_accuracy=support_judge_accuracy,
     )
 
 

@@ -183,13 +183,14 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
             except Exception:
                 console.print(f"[red]evaluation stopped at question {q.id!r}[/]")
                 raise
-            scores = score_answer(q, answer, min_coverage=settings.answer.min_coverage)
+            scores = score_answer(q, answer)
             results.append(QuestionResult(id=q.id, question=q.question, answerable=q.answerable, tags=q.tags,
                                           answer=answer, scores=scores))
             progress.advance(task)
 
     model_name = next((r.answer.model for r in results if r.answer.model), settings.ollama.chat_model)
-    summary = summarize([r.scores for r in results], model=model_name)
+    summary = summarize([r.scores for r in results], model=model_name,
+                        support_judge_accuracy=eval_metrics.support_judge_accuracy())
     report = EvalReport(summary=summary, questions=results, thresholds=settings.eval,
                         failed_thresholds=failed_thresholds(summary, settings.eval),
                         questions_file=str(questions_path), created=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -228,6 +229,7 @@ METRICS: list[tuple[str, str]] = [
     ("latency_p50_s", "latency p50 (s)"),
     ("latency_p95_s", "latency p95 (s)"),
     ("tokens_per_s", "tokens/s"),
+    ("support_judge_accuracy", "support judge accuracy (labelled pairs)"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.config import EvalSettings
@@ -16,6 +18,8 @@ from assistant.eval_metrics import (
     percentile,
     score_answer,
     summarize,
+    support_judge_accuracy,
+    unsupported_terms,
 )
 from assistant.results import Answer, Citation, Passage, Timings
 
@@ -74,9 +78,21 @@ def test_redundant_citation_is_imprecise_but_the_sentence_is_recalled() -> None:
 
 
 def test_citations_needed_together_are_both_precise() -> None:
-    text = "Biden will host Kishida on April 10, and Nvidia, Arm and Amazon will take part [1][2]."
+    text = ("Biden will host Kishida on April 10, and the collaboration is expected to involve Nvidia, Arm and Amazon "
+            "[1][2].")
     s = score_answer(VISIT, answer(text, SHOWN, [cite(1, P_HOST), cite(2, P_FIRMS)]))
     assert (s.citation_recall, s.citation_precision) == (1.0, 1.0)
+    alone = score_answer(VISIT, answer(text.replace("[1][2]", "[1]"), SHOWN, [cite(1, P_HOST)]))
+    assert alone.citation_recall == 0.0  # the first passage alone names none of the companies
+
+
+def test_recombination_of_the_cited_passage_words_is_not_recalled() -> None:
+    # Every word is in the cited passage, but host and guest are exchanged: the judge, unlike a bag of words, sees it.
+    text = ("Prime Minister Kishida is scheduled to host President Biden for an official visit to the U.S. on April 10 "
+            "[1].")
+    s = score_answer(VISIT, answer(text, SHOWN, [cite(1, P_HOST)]))
+    assert (s.citation_recall, s.citation_precision) == (0.0, 0.0)
+    assert s.fact_recall == 1.0 and s.unsupported_terms == []  # the facts and names are there; the relation is not
 
 
 def test_two_citations_each_sufficient_alone_are_both_precise() -> None:
@@ -227,6 +243,20 @@ def test_unsupported_names_and_numbers_are_found_per_sentence() -> None:
     s = score_answer(VISIT, answer(text, SHOWN, [cite(1, P_HOST)]))
     assert len(s.unsupported_terms) == 2 and "2025" in s.unsupported_terms  # 2025 and Paris (as stems)
     assert summarize([s]).unsupported_entities == 2
+
+
+def test_unsupported_terms_are_numbers_names_and_code_of_no_shown_passage() -> None:
+    assert unsupported_terms("Use set() or frozenset() in Python 3.12 [1].", ["Use set() in Python 3.11."]) == [
+        "3.12", "frozenset()"]
+    assert unsupported_terms("Biden hosts Kishida on April 10.", [HOST]) == []
+
+
+def test_support_judge_accuracy_is_reported_from_the_labelled_pairs(tmp_path: Path) -> None:
+    accuracy = support_judge_accuracy()
+    assert accuracy is not None and 0.5 < accuracy <= 1.0
+    assert support_judge_accuracy(tmp_path / "absent.yaml") is None
+    assert summarize([_scores()], support_judge_accuracy=accuracy).support_judge_accuracy == accuracy
+    assert summarize([_scores()]).support_judge_accuracy is None
 
 
 def test_percentile_interpolates_like_numpy() -> None:
