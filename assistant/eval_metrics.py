@@ -39,11 +39,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from assistant.citations import split_sentences, strip_markers
 from assistant.config import EvalSettings
 from assistant.errors import ConfigError
 from assistant.judge import accuracy_on, judge_support, tokenize
 from assistant.results import Answer, Citation, Passage
+from assistant.text import split_sentences, strip_markers
 
 ALCE_AT_MOST_CITATIONS = 3  # ALCE's --at_most_citations default
 MIN_EVIDENCE_OVERLAP = 20  # characters of an evidence span a passage must hold at its edge

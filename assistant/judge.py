@@ -1,6 +1,6 @@
 """An independent support judge for the evaluation: does a passage span state what an answer sentence says?
 
-The answer gate (``assistant.citations``) accepts a sentence whose words the passage holds, in any order. The
+The answer gate (``assistant.verify``) has its own structural check of a sentence against a passage. The
 evaluation must not grade the gate with the gate's own check, so this module judges support on its own terms, with
 its own tokenisation and general English word lists only, and looks at relations rather than bags of words:
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import ollama
 
-from assistant.citations import sentence_spans
 from assistant.config import load_settings
+from assistant.text import sentence_spans
 
 
 def seed_passages(n: int) -> list[str]:
