@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import numpy as np
 
 from assistant.calibration import Calibration
 from assistant.results import Passage
@@ -41,6 +44,7 @@ from assistant.text import (
 from assistant.verify import check_window, code_terms, missing_terms, most_telling
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
+_CACHED_SENTENCES = 50_000  # passage-sentence embeddings kept in memory (float32: ~75 MB at 384 dimensions)
 
 
 class AnswerType(StrEnum):
@@ -72,9 +76,11 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.ANY
 
 
-def has_answer_type(sentence: str, kind: AnswerType) -> bool:
-    """Does ``sentence`` hold a thing of the kind asked for (a date for "what year", a number for "how many")?"""
-    toks = tokens(sentence)
+def has_answer_type(sentence: str, kind: AnswerType, question: str = "") -> bool:
+    """Does ``sentence`` hold a thing of the kind asked for (a date for "what year", a number for "how many"), other
+    than what the question itself names?"""
+    asked = {t.low for t in tokens(question)}
+    toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
     if kind is AnswerType.DATE:
         return any(w in MONTHS or w in WEEKDAYS or re.fullmatch(r"\d{3,4}|\d{1,2}", w) for w in lows)
@@ -83,7 +89,7 @@ def has_answer_type(sentence: str, kind: AnswerType) -> bool:
     if kind is AnswerType.AMOUNT:
         return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
     if kind in (AnswerType.PERSON, AnswerType.PLACE):
-        names = [t for i, t in enumerate(toks) if i > 0 and t.text[:1].isupper() and t.low not in MONTHS]
+        names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is AnswerType.PLACE and bool(code_terms(sentence)))
     return True
 
@@ -163,11 +169,10 @@ def _idf(sentences: Sequence[str]) -> dict[str, float]:
     return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    na = math.sqrt(sum(x * x for x in a)) or 1.0
-    nb = math.sqrt(sum(x * x for x in b)) or 1.0
-    return dot / (na * nb)
+def _unit(v: Sequence[float]) -> np.ndarray:
+    a = np.asarray(v, dtype=np.float32)
+    n = float(np.linalg.norm(a))
+    return a / n if n else a
 
 
 class Grounder:
@@ -177,6 +182,8 @@ class Grounder:
         self.calibration = calibration
         self.embed = embed
         self.min_coverage = min_coverage
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def examine(self, question: str, passages: Sequence[Passage]) -> Examination:
         """Features of the question over the passages, the calibrated score, and the reason to refuse (or None)."""
@@ -195,7 +202,7 @@ class Grounder:
         for (i, span), sim in zip(spans, sims, strict=True):
             have = content_stems(span.text)
             cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
-            typed = any(has_answer_type(span.text, k) for k in kinds if k is not AnswerType.ANY)
+            typed = any(has_answer_type(span.text, k, question) for k in kinds if k is not AnswerType.ANY)
             candidates.append(Candidate(i, span, sim, cov, typed or all(k is AnswerType.ANY for k in kinds)))
         ranked = self._rank(candidates, passages)
         all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
@@ -220,8 +227,17 @@ class Grounder:
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
         if self.embed is None or not texts:
             return fallback
-        vectors = self.embed([question, *texts])
-        return [_cosine(vectors[0], v) for v in vectors[1:]]
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        vectors = [_unit(v) for v in self.embed([question, *todo])]
+        with self._lock:
+            if len(self._vectors) + len(todo) > _CACHED_SENTENCES:
+                self._vectors.clear()  # a passage sentence costs an embedding once, until the cache fills up
+            self._vectors.update(zip(todo, vectors[1:], strict=True))
+            known = [self._vectors.get(t) for t in texts]
+        missing = [t for t, v in zip(texts, known, strict=True) if v is None]  # evicted by another thread
+        extra = dict(zip(missing, (_unit(v) for v in self.embed(missing)), strict=True)) if missing else {}
+        return [float(vectors[0] @ (v if v is not None else extra[t])) for t, v in zip(texts, known, strict=True)]
 
     def _rank(self, candidates: list[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
         scored = [Candidate(c.passage, c.span, c.sim, c.coverage, c.typed,

@@ -134,7 +134,7 @@ class AnswerRun:
     def _off_topic(self, sentence: str) -> str:
         if len(self.sentences) >= MAX_SENTENCES:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
-        if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind):
+        if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind, self.query):
             return f"supported, but gives no {self.kind.value}, which the question asks for"
         asked = question_stems(self.query)
         said = content_stems(sentence)
@@ -177,7 +177,7 @@ class AnswerRun:
                 kind = answer_type(part)
                 pick = max(ranked, key=lambda c: c.score + len(wanted & content_stems(c.span.text))
                            / (len(wanted) or 1) + (0.5 if kind is AnswerType.ANY or
-                                                   has_answer_type(c.span.text, kind) else 0.0))
+                                                   has_answer_type(c.span.text, kind, part) else 0.0))
                 if pick not in chosen:
                     chosen.append(pick)
         else:
