@@ -2,6 +2,10 @@
 
     python -m assistant.fit [--corpora evalsets/corpora.yaml] [--out assistant/calibration.json]
 
+The signals do not depend on the fitted weights (the gate's answer-type signal looks at the most *similar*
+sentences, not the best-ranked), so one pass over the questions gives the rows for both fits; ``--reuse-rows``
+refits on the rows of the last run without recomputing them.
+
 For every dev question the real pipeline runs up to the gate (condense, retrieve, examine): its signals become a row
 labelled 1 when the question is answerable and a retrieved passage holds its evidence, 0 otherwise. Every passage
 sentence of an answerable question becomes a ranking row labelled 1 when it holds the evidence. Two logistic
@@ -15,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,24 +116,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=PROJECT_ROOT / "evalsets" / "corpora.yaml")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "assistant" / "calibration.json")
     parser.add_argument("--rows", type=Path, default=PROJECT_ROOT / "evalsets" / "calibration-rows.jsonl")
+    parser.add_argument("--reuse-rows", action="store_true", help="Refit on the rows of the last run.")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     spec = args.corpora.resolve()
 
-    # The ranking decides which sentences the gate's "typed" signal looks at: fit it first, then the gate on rows
-    # recomputed with it.
-    _, sentence_rows, _ = collect(spec, console)
-    sentence = fit_logistic(sentence_rows, SENTENCE_FEATURES)
-    current = Calibration.load()
-    interim = replace(current, sentence=sentence)
-    interim_path = args.out.with_suffix(".interim.json")
-    interim_path.write_text(json.dumps(interim.to_dict(), indent=2), encoding="utf-8")
-    os.environ["ASSISTANT_ANSWER__CALIBRATION"] = str(interim_path)
-    try:
+    if args.reuse_rows:
+        rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line.strip()]
+        gate_rows = [r for r in rows if r["kind"] == "gate"]
+        sentence_rows = [r for r in rows if r["kind"] == "sentence"]
+        used = list(Calibration.load().provenance.get("fitted_on", []))
+    else:
         gate_rows, sentence_rows, used = collect(spec, console)
-    finally:
-        interim_path.unlink(missing_ok=True)
-        del os.environ["ASSISTANT_ANSWER__CALIBRATION"]
+    sentence = fit_logistic(sentence_rows, SENTENCE_FEATURES)
     gate = fit_logistic(gate_rows, GATE_FEATURES)
     threshold, rates = choose_threshold(gate, gate_rows)
     provenance = {
@@ -144,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
     with args.rows.open("w", encoding="utf-8") as f:
         for r in gate_rows:
-            f.write(json.dumps({"kind": "gate", **r}) + "\n")
+            f.write(json.dumps({**r, "kind": "gate"}) + "\n")
         for r in sentence_rows:
-            f.write(json.dumps({"kind": "sentence", **r}) + "\n")
+            f.write(json.dumps({**r, "kind": "sentence"}) + "\n")
     console.print_json(json.dumps(provenance))
     return 0
 

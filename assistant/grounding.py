@@ -210,8 +210,8 @@ class Grounder:
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
-        top = ranked[:3]
-        features = {
+        top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3]  # by similarity: the fit of the ranking must not
+        features = {                                                  # change the gate's signals
             "retrieval": max(p.score for p in passages),
             "sentence_sim": max((c.sim for c in ranked), default=0.0),
             "coverage": max((c.coverage for c in ranked), default=0.0),
