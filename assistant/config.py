@@ -58,6 +58,12 @@ class ChromaSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    mode: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="hybrid: a BM25 ranking over exact terms (option names, paths, identifiers) fused with the "
+        "embedding ranking by reciprocal rank fusion; dense: embeddings alone. Scores stay cosine similarities "
+        "either way. Measured in benchmarks/bench_retrieval.py.",
+    )
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
     min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")

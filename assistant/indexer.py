@@ -6,7 +6,12 @@ Order of writes (what makes replacement atomic and kill -9 safe, see :mod:`assis
 2. embed and store chunks under each document's new generation — invisible to queries (the store is written
    on a background thread while the next batch is embedded);
 3. every second or so, and at the end, commit the documents whose chunks are all stored (one manifest replace);
-4. delete every chunk whose generation the manifest does not name, then clear ``dirty``.
+4. delete every chunk whose generation the manifest does not name, rebuild the lexical index over the live chunks
+   (hybrid retrieval, see :mod:`assistant.lexical`), then clear ``dirty``.
+
+A file whose content is already indexed (under another path, or earlier in this run) is not embedded again: its
+path becomes another location of the same generation (see :mod:`assistant.manifest`), committed once that
+generation's chunks are stored.
 
 Only :func:`assistant.ingest.run_ingest` calls this; it is a separate module so that ingest on unchanged files never
 imports Chroma, LlamaIndex or Ollama.
@@ -22,11 +27,18 @@ from typing import TYPE_CHECKING
 
 from assistant.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.config import Settings
-from assistant.documents import content_hash, document_title, extract_from_bytes, kind_of
+from assistant.documents import content_hash, document_title, extract_from_bytes, hash_file, kind_of
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError
 from assistant.ingest import FileIssue, Plan, WorkItem
-from assistant.manifest import DocEntry, Manifest, generation_tag, index_fingerprint, write_manifest
+from assistant.manifest import (
+    DocEntry,
+    Manifest,
+    generation_tag,
+    index_fingerprint,
+    lexical_path,
+    write_manifest,
+)
 from assistant.store import ChunkRecord, ChunkStore
 
 if TYPE_CHECKING:
@@ -50,6 +62,7 @@ class _Pending:
     item: WorkItem
     entry: DocEntry
     remaining: int
+    followers: list[_Pending] = field(default_factory=list)  # other paths with the same content, committed with it
 
 
 class _Writer:
@@ -67,6 +80,8 @@ class _Writer:
         self.manifest = manifest
         self.fingerprint = fingerprint
         self.docs = {s: e for s, e in manifest.documents.items() if s not in set(pruned)}
+        self.settings = settings
+        self.inflight: dict[str, _Pending] = {}  # generation -> the document whose chunks are being stored
         self.uncommitted_prune = bool(pruned)
         self.batch: list[tuple[_Pending, Chunk]] = []
         self.writing: tuple[Future[None], list[tuple[_Pending, Chunk]]] | None = None
@@ -87,7 +102,25 @@ class _Writer:
         self._write(self.manifest.documents, dirty=True)
         return store
 
+    def known(self, generation: str) -> DocEntry | None:
+        """The entry of a stored or in-flight document with this generation (identical content), if any."""
+        if generation in self.inflight:
+            return self.inflight[generation].entry
+        return next((e for e in self.docs.values() if e.generation == generation), None)
+
+    def add_location(self, item: WorkItem, generation: str) -> str:
+        """Record ``item`` as another path of stored (or in-flight) content, without embedding it again; returns
+        the path that holds the content."""
+        primary = self.inflight.get(generation)
+        if primary is not None:
+            primary.followers.append(_Pending(item, primary.entry, 0))
+            return primary.item.source
+        source, entry = next((s, e) for s, e in sorted(self.docs.items()) if e.generation == generation)
+        self.ready.append(_Pending(item, entry, 0))
+        return source
+
     def add(self, pending: _Pending, chunks: list[Chunk]) -> None:
+        self.inflight[pending.entry.generation] = pending
         for chunk in chunks:
             self.batch.append((pending, chunk))
             if len(self.batch) >= self.embedder.batch_size:
@@ -122,7 +155,9 @@ class _Writer:
         for p, _ in batch:
             p.remaining -= 1
             if p.remaining == 0:
+                self.inflight.pop(p.entry.generation, None)
                 self.ready.append(p)
+                self.ready.extend(p.followers)
                 self.progress.file_done()
         if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
             self.commit()
@@ -151,6 +186,10 @@ class _Writer:
                 self.commit()
         if completed:
             self.store.delete_except(e.generation for e in self.docs.values())
+            if self.settings.retrieval.mode == "hybrid":
+                from assistant.lexical import rebuild
+
+                rebuild(self.store, self.manifest.with_documents(self.docs), lexical_path(self.path))
             self._write(self.docs, dirty=False)
 
     def _write(self, docs: object, dirty: bool) -> None:
@@ -170,9 +209,23 @@ def load(item: WorkItem, settings: Settings, fingerprint: str) -> tuple[DocEntry
     note = ""
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
         note = "not valid UTF-8; decoded as Windows-1252"
-    entry = DocEntry(digest, generation_tag(item.source, digest, fingerprint), len(chunks),
+    entry = DocEntry(digest, generation_tag(digest, fingerprint), len(chunks),
                      document_title(item.path, data, text))
     return entry, chunks, note
+
+
+def _generation(item: WorkItem, fingerprint: str) -> str:
+    """The generation the file's current content would get ("" when it cannot be read; load reports why)."""
+    try:
+        return generation_tag(hash_file(item.path), fingerprint)
+    except OSError:
+        return ""
+
+
+def _stored(manifest: Manifest, plan: Plan, generation: str) -> DocEntry | None:
+    """Before the index is opened: the entry of a committed document of this generation, unless it is pruned."""
+    pruned = set(plan.pruned)
+    return next((e for s, e in manifest.documents.items() if e.generation == generation and s not in pruned), None)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -201,6 +254,13 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
         completed = False
         try:
             for item in plan.work:
+                generation = _generation(item, fingerprint)
+                if (writer.known(generation) if writer else _stored(manifest, plan, generation)) is not None:
+                    writer = writer or start()
+                    where = writer.add_location(item, generation)
+                    result.notes.append(FileIssue(item.source, f"same content as {where}: indexed once"))
+                    bar.file_done()
+                    continue
                 try:
                     entry, chunks, note = load(item, settings, fingerprint)
                 except IngestError as e:

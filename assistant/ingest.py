@@ -150,7 +150,7 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
             plan.failed.append(FileIssue(source, reason))
             continue
         entry = manifest.documents.get(source)
-        if entry is not None and entry.generation == generation_tag(source, digest, fingerprint):
+        if entry is not None and entry.generation == generation_tag(digest, fingerprint):
             plan.unchanged.append(source)
         else:
             plan.work.append(WorkItem(path, source, replaces=entry is not None))
@@ -160,7 +160,7 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
             continue
         if prune and not Path(source).exists():
             plan.pruned.append(source)
-        elif entry.generation != generation_tag(source, entry.hash, fingerprint) and Path(source).is_file():
+        elif entry.generation != generation_tag(entry.hash, fingerprint) and Path(source).is_file():
             # Chunking or embedding settings changed: stored chunks of this document no longer match them.
             plan.work.append(WorkItem(Path(source), source, replaces=True))
     return plan
