@@ -322,9 +322,8 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
         if tag.name == "header" and tag.find_parent(("article", "main", "section")) is not None:
             return False  # an article's own header holds its title
         framed = tag.name in _BOILER_TAGS or role in _BOILER_ROLES or bool(_BOILER_NAME.search(names))
-        if framed and tag.find(("main", "article")) is None and tag.find(attrs={"role": "main"}) is None:
-            return True
-        return False
+        holds_content = tag.find(["main", "article"]) is not None or tag.find(role="main") is not None
+        return framed and not holds_content
 
     for tag in soup.find_all(True):
         if isinstance(tag, Tag) and not tag.decomposed and tag.parent is not None and frames(tag):

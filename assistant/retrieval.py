@@ -153,6 +153,7 @@ def _passage(node: NodeWithScore, manifest: Manifest) -> Passage | None:
         end=int(meta["end"]),
         chunk_index=int(meta.get("chunk_index", 0)),
         doc_hash=str(meta.get("doc_hash", "")),
+        page=int(meta["page"]) if meta.get("page") is not None else None,
         # LlamaIndex's Chroma store reports exp(-distance); undo it to get the cosine similarity 1 - distance.
         score=1.0 + math.log(node.score),
     )
