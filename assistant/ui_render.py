@@ -207,7 +207,8 @@ def passage_item(rank: int, passage: Passage, citations: Sequence[Citation], tur
     cited = f' <span class="ga-cited-by">cited {cited_by}</span>' if own else ""
     return (f'<div class="{cls}"><div class="ga-card-head"><span class="ga-rank">#{rank}</span> '
             f'{source_label(passage, passage.source, passage.page)} '
-            f'<span class="ga-pos">characters {passage.start}–{passage.end}</span> <span class="ga-score">score {passage.score:.2f}</span>{cited}</div>'
+            f'<span class="ga-pos">characters {passage.start}–{passage.end}</span> '
+            f'<span class="ga-score">score {passage.score:.2f}</span>{cited}</div>'
             f'<div class="ga-passage-text">{marked(passage.text, spans)}</div></div>')
 
 
