@@ -65,6 +65,11 @@ class RetrievalSettings(BaseModel):
         "either way. Measured in benchmarks/bench_retrieval.py.",
     )
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
+    chunk_tokens: int = Field(
+        256, ge=16, description="Most tokens a passage may have for the embedding model, counted with the bundled "
+        "model's tokenizer (all-MiniLM-L6-v2 was trained on 256, context 512), else estimated at two bytes per "
+        "token; keep it within the embedding model's context.",
+    )
     min_score: float = Field(0.25, description="Retrieval gate: refuse when no passage scores above this.")
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
     max_file_mb: float = Field(20.0, gt=0, description="Larger files are refused by ingest, with a message.")

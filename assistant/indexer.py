@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from assistant.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.config import Settings
-from assistant.documents import content_hash, document_title, extract_from_bytes, hash_file, kind_of
+from assistant.documents import content_hash, document_title, extract_document, hash_file, kind_of
 from assistant.embeddings import Embedder
-from assistant.errors import IngestError
+from assistant.errors import IngestError, InputRejectedError
 from assistant.ingest import FileIssue, Plan, WorkItem
 from assistant.manifest import (
     DocEntry,
@@ -40,12 +40,14 @@ from assistant.manifest import (
     write_manifest,
 )
 from assistant.store import ChunkRecord, ChunkStore
+from assistant.tokens import TokenCounter, token_counter
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
 COMMIT_EVERY_S = 1.0
+LOG_EVERY_S = 5.0  # progress lines when the console is not a terminal (a log file, CI)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class _Pending:
     entry: DocEntry
     remaining: int
     followers: list[_Pending] = field(default_factory=list)  # other paths with the same content, committed with it
+    failed: bool = False  # a chunk was refused by the embedding model: the document is never committed
 
 
 class _Writer:
@@ -131,17 +134,40 @@ class _Writer:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        vectors = self.embedder.embed_passages([c.text for _, c in batch])
+        batch = [(p, c) for p, c in batch if not p.failed]
+        try:
+            vectors: list[list[float] | None] = list(self.embedder.embed_passages([c.text for _, c in batch]))
+        except InputRejectedError:
+            vectors = [self._embed_one(p, c) for p, c in batch]  # find the refused chunk; the others go on
+        kept = [(p, c, v) for (p, c), v in zip(batch, vectors, strict=True) if v is not None and not p.failed]
+        batch = [(p, c) for p, c, _ in kept]
         records = [
             ChunkRecord(
                 id=f"{p.entry.generation}:{c.index}", text=c.text, embedding=v, source=p.item.source,
                 title=p.entry.title, start=c.start, end=c.end, chunk_index=c.index, doc_hash=p.entry.hash,
-                generation=p.entry.generation,
+                generation=p.entry.generation, page=c.page,
             )
-            for (p, c), v in zip(batch, vectors, strict=True)
+            for p, c, v in kept
         ]
         self.settle()
         self.writing = (self.pool.submit(lambda: self.store.add(records)), batch)
+
+    def _embed_one(self, pending: _Pending, chunk: Chunk) -> list[float] | None:
+        """The chunk's embedding, or None when the model refuses it (its document is then failed, with the reason)."""
+        if pending.failed:
+            return None
+        try:
+            return self.embedder.embed_passages([chunk.text])[0]
+        except InputRejectedError as e:
+            pending.failed = True
+            where = f"page {chunk.page}, " if chunk.page is not None else ""
+            self.result.failed.append(FileIssue(
+                pending.item.source,
+                f"passage {chunk.index + 1} ({where}characters {chunk.start}-{chunk.end}) was refused by the "
+                f"embedding model: {e}",
+            ))
+            self.progress.file_done()
+            return None
 
     def settle(self) -> None:
         """Wait for the write in flight (re-raising its error) and account for its chunks."""
@@ -154,7 +180,7 @@ class _Writer:
         self.progress.chunks(len(batch))
         for p, _ in batch:
             p.remaining -= 1
-            if p.remaining == 0:
+            if p.remaining == 0 and not p.failed:
                 self.inflight.pop(p.entry.generation, None)
                 self.ready.append(p)
                 self.ready.extend(p.followers)
@@ -197,21 +223,28 @@ class _Writer:
         write_manifest(self.path, self.manifest)
 
 
-def load(item: WorkItem, settings: Settings, fingerprint: str) -> tuple[DocEntry, list[Chunk], str]:
+def load(item: WorkItem, settings: Settings, fingerprint: str,
+         counter: TokenCounter) -> tuple[DocEntry, list[Chunk], str]:
     """(manifest entry, chunks, note) for one file. Raises IngestError when it cannot be indexed."""
     try:
         data = item.path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read it: {e.strerror or e}") from e
-    text = extract_from_bytes(item.path, data)
-    chunks = chunk_text(text, settings.retrieval.chunk_chars)
+    try:
+        doc = extract_document(item.path, data)
+    except IngestError:
+        raise
+    except Exception as e:  # a parser's unexpected failure on one file must not stop the others
+        raise IngestError(f"cannot extract its text ({type(e).__name__}: {e})") from e
+    text = doc.text
+    chunks = chunk_text(text, settings.retrieval.chunk_chars, counter, doc.page_starts)
     digest = content_hash(data)
-    note = ""
+    notes = list(doc.warnings)
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
-        note = "not valid UTF-8; decoded as Windows-1252"
+        notes.append("not valid UTF-8; decoded as Windows-1252")
     entry = DocEntry(digest, generation_tag(digest, fingerprint), len(chunks),
                      document_title(item.path, data, text))
-    return entry, chunks, note
+    return entry, chunks, "; ".join(notes)
 
 
 def _generation(item: WorkItem, fingerprint: str) -> str:
@@ -243,6 +276,7 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
     the index is not touched at all.
     """
     fingerprint = index_fingerprint(settings, CHUNKER_VERSION)
+    counter = token_counter(settings)
     result = WriteResult()
     writer: _Writer | None = None
     with _Bar(console, len(plan.work)) as bar:
@@ -262,7 +296,7 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
                     bar.file_done()
                     continue
                 try:
-                    entry, chunks, note = load(item, settings, fingerprint)
+                    entry, chunks, note = load(item, settings, fingerprint, counter)
                 except IngestError as e:
                     result.failed.append(FileIssue(item.source, str(e)))
                     bar.file_done()
@@ -281,13 +315,21 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
 
 
 class _Bar:
-    """A rich progress bar over files, with a running chunk count; silent without a console."""
+    """A rich progress bar over files, with a running chunk count; silent without a console.
+
+    Off a terminal (output redirected to a log) a bar would print nothing until the end: a plain line every
+    ``LOG_EVERY_S`` seconds says how far the ingest is instead.
+    """
 
     def __init__(self, console: Console | None, files: int) -> None:
         self.progress: Progress | None = None
         self.task: TaskID | None = None
         self.count = 0
-        if console is not None:
+        self.done = 0
+        self.files = files
+        self.console = console if console is not None and not console.is_terminal else None
+        self.started = self.logged = time.monotonic()
+        if console is not None and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
@@ -309,7 +351,19 @@ class _Bar:
         self.count += n
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, chunks=self.count)
+        self._log()
 
     def file_done(self) -> None:
+        self.done += 1
         if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
+        self._log()
+
+    def _log(self) -> None:
+        now = time.monotonic()
+        if self.console is None or now - self.logged < LOG_EVERY_S:
+            return
+        self.logged = now
+        elapsed = now - self.started
+        self.console.print(f"Indexing: {self.done}/{self.files} files, {self.count} chunks, "
+                           f"{self.count / elapsed:.1f} chunks/s, {elapsed:.0f} s", markup=False, highlight=False)

@@ -101,7 +101,7 @@ def lexical_path(manifest: Path) -> Path:
 def index_fingerprint(settings: Settings, chunker_version: int) -> str:
     """Changes whenever stored chunks would differ for the same file: chunking rules, chunk size, embedding model."""
     parts = {"chunker": chunker_version, "chunk_chars": settings.retrieval.chunk_chars,
-             "embed_model": settings.ollama.embed_model}
+             "chunk_tokens": settings.retrieval.chunk_tokens, "embed_model": settings.ollama.embed_model}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 

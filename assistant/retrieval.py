@@ -299,5 +299,6 @@ def _make_passage(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
         end=int(meta["end"]),
         chunk_index=int(meta.get("chunk_index", 0)),
         doc_hash=str(meta.get("doc_hash", "")),
+        page=int(meta["page"]) if meta.get("page") is not None else None,
         score=score,
     )

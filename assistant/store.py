@@ -43,9 +43,13 @@ class ChunkRecord:
     chunk_index: int
     doc_hash: str
     generation: str
+    page: int | None = None
 
     def metadata(self) -> dict[str, str | int]:
-        return {k: getattr(self, k) for k in METADATA_KEYS}
+        meta: dict[str, str | int] = {k: getattr(self, k) for k in METADATA_KEYS}
+        if self.page is not None:  # Chroma metadata holds no nulls; documents without pages leave the key out
+            meta["page"] = self.page
+        return meta
 
 
 def describe(settings: Settings) -> str:
