@@ -3,8 +3,9 @@ paths, dotted and underscored identifiers, numbers) that dense embeddings rank p
 
 Tokens: text is split at whitespace; a token that joins word parts with punctuation (``--no-install-recommends``,
 ``/etc/apt/sources.list``, ``str.removeprefix``, ``x86_64``, ``3.11``) is indexed whole (lower-cased, unstemmed, so
-the exact string matches) *and* as its parts; plain words are Snowball-stemmed. General English stopwords are
-dropped (bm25s' English list; never document vocabulary). The same function tokenises queries and chunks.
+the exact string matches) *and* as its parts; plain words are Snowball-stemmed; short operators (``<<-``, ``->``,
+``==``) are kept, prose dashes and ellipses are not. General English stopwords are dropped (bm25s' English list;
+never document vocabulary). The same function tokenises queries and chunks.
 
 The index (built with ``bm25s``) is kept in one ``.npz`` file beside the manifest, tagged with the manifest's
 ``content_key`` (the set of live generations it covers). Ingest rebuilds it from the store after every change,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 _PART = re.compile(r"[^\W_]+")  # runs of letters and digits: '_' and punctuation separate parts
 _LEAD = "\"'`([{<,;!?*“”‘’«»"
 _TRAIL = _LEAD + ")]}>.:"
+_QUOTES = "\"'`()[]{},;.:“”‘’«»"
+_PROSE_MARKS = set(".-–—…")
 _MAX_WHOLE = 80  # longer runs are not terms anyone types (CJK text without spaces, base64, long URLs)
 _MAX_PART = 40
 FORMAT = 1
@@ -62,6 +65,9 @@ def tokenize(text: str) -> list[str]:
         token = raw.lstrip(_LEAD).rstrip(_TRAIL)
         parts = _PART.findall(token)
         if not parts:
+            operator = raw.strip(_QUOTES)
+            if 2 <= len(operator) <= 4 and set(operator) - _PROSE_MARKS:  # "<<-", "->", "==", "&&"; not "--", "..."
+                out.append(operator)
             continue
         compound = len(parts) > 1 or parts[0] != token
         if compound and len(token) <= _MAX_WHOLE and token not in stop:

@@ -34,8 +34,12 @@ def test_plain_words_are_stemmed_and_stopwords_dropped() -> None:
     assert tokenize("what is it and how does it do that") == []
 
 
-def test_punctuation_alone_and_overlong_runs_make_no_terms() -> None:
-    assert tokenize("-- ... () ;") == []
+def test_operators_are_terms_but_prose_dashes_and_ellipses_are_not() -> None:
+    assert tokenize("x <<- 1 and y -> z, a == b") == ["x", "<<-", "1", "->", "z", "==", "b"]
+    assert tokenize("-- ... (—) ; -") == []
+
+
+def test_overlong_runs_make_no_terms() -> None:
     assert "x" * 90 not in tokenize("x" * 90 + " word")
 
 
