@@ -169,7 +169,7 @@ class Retriever:
 
         assert self._index is not None and self._store is not None
         bundle = QueryBundle(query_str=query, embedding=embedding)
-        n = k + max(k, 8)
+        n = k + 8  # a margin for chunks that are not live (rare: only while an ingest replaces a document)
         while True:
             retriever = self._index.as_retriever(similarity_top_k=n)
             nodes = self._store.run(partial(retriever.retrieve, bundle))

