@@ -11,6 +11,12 @@ Rules, in order:
 * Short neighbours (under a quarter of ``chunk_chars``, e.g. a heading and its paragraph) merge while they fit;
   a Markdown heading always starts a new passage.
 
+* Pages (PDF) are chunked one by one, so a passage never straddles two pages and knows the page it is on.
+* With a :class:`~assistant.tokens.TokenCounter`, no passage has more tokens than the embedding model takes
+  (``counter.limit``): an over-long passage is chunked again with a proportionally smaller size, and what is still
+  too long (a table, a URL, text without spaces) is cut where the tokenizer says the bound falls, at a space when
+  one is near.
+
 Every chunk is a span of the text: ``text[chunk.start:chunk.end] == chunk.text``, with no leading or trailing
 whitespace.
 """
@@ -18,9 +24,14 @@ whitespace.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-CHUNKER_VERSION = 1  # bump when the rules change, so ingest re-chunks every document
+if TYPE_CHECKING:
+    from assistant.tokens import TokenCounter
+
+CHUNKER_VERSION = 2  # bump when the rules change, so ingest re-chunks every document
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*+•▪‣◦–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+\S")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
@@ -40,6 +51,7 @@ class Chunk:
     start: int
     end: int
     index: int
+    page: int | None = None  # 1-based page the passage is on, for documents with pages
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,71 @@ class _Span:
         return self.end - self.start
 
 
-def chunk_text(text: str, chunk_chars: int) -> list[Chunk]:
-    """Split ``text`` into chunks of about ``chunk_chars`` characters following the rules in the module doc."""
+def chunk_text(text: str, chunk_chars: int, counter: TokenCounter | None = None,
+               page_starts: Sequence[int] = ()) -> list[Chunk]:
+    """Split ``text`` into chunks of about ``chunk_chars`` characters following the rules in the module doc.
+
+    ``page_starts`` are the offsets where pages 1, 2, ... begin; ``counter`` bounds every chunk in tokens.
+    """
+    bounds = list(page_starts) or [0]
+    spans: list[tuple[int, int, int | None]] = []
+    for n, start in enumerate(bounds):
+        end = bounds[n + 1] if n + 1 < len(bounds) else len(text)
+        page = n + 1 if page_starts else None
+        for s, e in _chunk_spans(text[start:end], chunk_chars):
+            spans.append((start + s, start + e, page))
+    if counter is not None:
+        spans = _fit_tokens(text, spans, chunk_chars, counter)
+    return [Chunk(text[s:e], s, e, i, page) for i, (s, e, page) in enumerate(spans)]
+
+
+def _fit_tokens(text: str, spans: list[tuple[int, int, int | None]], chunk_chars: int,
+                counter: TokenCounter) -> list[tuple[int, int, int | None]]:
+    """Spans split until each has at most ``counter.limit`` tokens."""
+    out: list[tuple[int, int, int | None]] = []
+    counts = counter.count([text[s:e] for s, e, _ in spans])
+    for (s, e, page), n in zip(spans, counts, strict=True):
+        if n <= counter.limit:
+            out.append((s, e, page))
+            continue
+        # Chunk again at the size that would fit were the text as dense throughout; then cut what still exceeds.
+        smaller = max(16, int((e - s) * counter.limit / n * 0.9))
+        pieces = [(s + a, s + b) for a, b in _chunk_spans(text[s:e], smaller)] if smaller < chunk_chars else []
+        if len(pieces) > 1:
+            out.extend(_fit_tokens(text, [(a, b, page) for a, b in pieces], smaller, counter))
+        else:
+            out.extend((a, b, page) for a, b in _cut_tokens(text, s, e, counter))
+    return out
+
+
+def _cut_tokens(text: str, start: int, end: int, counter: TokenCounter) -> list[tuple[int, int]]:
+    """Cut text[start:end] into pieces of at most ``counter.limit`` tokens, at a space when one is in the last half."""
+    out: list[tuple[int, int]] = []
+    while start < end:
+        piece = text[start:end]
+        if counter.count([piece])[0] <= counter.limit:
+            out.append((start, end))
+            break
+        limit = counter.limit
+        while True:
+            cut = counter.cut(piece, limit)
+            space = max(piece.rfind(" ", cut // 2, cut), piece.rfind("\n", cut // 2, cut))
+            if space > 0:
+                cut = space
+            stop = _rstrip(text, start, start + cut)
+            if (stop > start and counter.count([text[start:stop]])[0] <= counter.limit) or limit <= 3:
+                break
+            limit -= 2  # the prefix tokenized differently at its new end; aim a little lower
+        stop = max(stop, start + 1)
+        out.append((start, stop))
+        start = start + cut
+        while start < end and text[start].isspace():
+            start += 1
+    return out
+
+
+def _chunk_spans(text: str, chunk_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of the passages of ``text`` by the paragraph and sentence rules, before any token bound."""
     pieces: list[_Span] = []
     for block in _group_lists(text, _paragraphs(text)):
         if block.size <= chunk_chars:
@@ -72,7 +147,7 @@ def chunk_text(text: str, chunk_chars: int) -> list[Chunk]:
                 merged[-1] = (start, p.end)
                 continue
         merged.append((p.start, p.end))
-    return [Chunk(text[s:e], s, e, i) for i, (s, e) in enumerate(merged)]
+    return merged
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -106,7 +106,9 @@ def ask(
         return
     console.print(answer.text, style="yellow" if answer.refused else None, markup=False, highlight=False)
     for c in answer.citations:
-        console.print(f"  [{c.marker}] “{c.quote}” — {c.source}:{c.start}-{c.end}", markup=False, highlight=False)
+        page = f" p. {c.page}" if c.page is not None else ""
+        console.print(f"  [{c.marker}] “{c.quote}” — {c.source}{page}:{c.start}-{c.end}", markup=False,
+                      highlight=False)
     t = answer.timings
     err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s[/]")
 

@@ -58,7 +58,18 @@ class ChromaSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     top_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    mode: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="hybrid: a BM25 ranking over exact terms (option names, paths, identifiers) fused with the "
+        "embedding ranking by reciprocal rank fusion; dense: embeddings alone. Scores stay cosine similarities "
+        "either way. Measured in benchmarks/bench_retrieval.py.",
+    )
     chunk_chars: int = Field(700, ge=100, description="Target passage size in characters.")
+    chunk_tokens: int = Field(
+        256, ge=16, description="Most tokens a passage may have for the embedding model, counted with the bundled "
+        "model's tokenizer (all-MiniLM-L6-v2 was trained on 256, context 512), else estimated at two bytes per "
+        "token; keep it within the embedding model's context.",
+    )
     embed_batch_size: int = Field(32, ge=1, description="Passages per embedding request.")
     max_file_mb: float = Field(20.0, gt=0, description="Larger files are refused by ingest, with a message.")
 

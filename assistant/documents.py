@@ -4,6 +4,11 @@
 a source's text, and ``extract_text(path)[passage.start:passage.end] == passage.text`` always holds for an indexed,
 unchanged file. Chunking lives in :mod:`assistant.chunking`.
 
+PDFs are read with PDFium (pypdfium2) page by page; :func:`extract_document` also returns where each page starts
+in the text, so every passage knows its page. Running heads and feet (lines repeated at the top or bottom of many
+pages, page numbers) and table-of-contents dot leaders ("Title . . . . 12") are left out. HTML navigation, headers,
+footers, sidebars and search boxes are left out by their markup (element, role, class or id), never by wording.
+
 Text decoding: UTF-8 (a BOM is dropped), UTF-16 when the file starts with its BOM, and, as a documented fallback for
 legacy files, Windows-1252 when the bytes are not UTF-8 but decode cleanly as Windows-1252. Anything else — NUL
 bytes, control characters — is refused as binary. Line endings are normalised to ``\\n``.
@@ -11,13 +16,19 @@ bytes, control characters — is refused as binary. Line endings are normalised 
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import hashlib
-import io
 import re
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                 ".pdf": "pdf"}
@@ -29,6 +40,42 @@ _HTML_DROP = ("script", "style", "noscript", "template", "head", "svg", "iframe"
 _HTML_BLOCKS = ("address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
                 "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
                 "header", "hr", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "ul")
+
+
+# Self-links next to headings ("¶", "#") and similar symbol-only anchors.
+_ANCHOR_SYMBOL = re.compile(r"^[\s¶§#🔗⚓]*$")
+# HTML structure that frames a page rather than says something: site navigation, banners, sidebars, search.
+_BOILER_TAGS = ("nav", "footer", "aside", "header")
+_BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary"})
+_BOILER_NAME = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|sidebar|sphinxsidebar|related|footer|toc|breadcrumbs?|pager|"
+    r"pagination|search|searchbox|skip|skiplink)(?:$|[-_\s]|wrapper|button|box|bar|links?)",
+    re.IGNORECASE,
+)
+# PDF lines that are furniture: a page number alone ("12", "- 12 -", "Page 3 of 9", "xii") or a TOC entry's leader.
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:page\s+)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—)\]]?\s*(?:(?:/|of)\s*\d{1,4})?\s*$",
+    re.IGNORECASE,
+)
+_DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?\s*$", re.IGNORECASE)
+_HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
+_LONG_WORD = re.compile(r"[A-Za-zÀ-ɏ]{18,}")
+_WORD = re.compile(r"[A-Za-zÀ-ɏ]{3,}")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's text plus what ingest needs besides: where each PDF page starts, and warnings for the report."""
+
+    text: str
+    page_starts: tuple[int, ...] = ()  # offset in ``text`` of page 1, 2, ... (PDFs only)
+    warnings: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding ``offset``, or None for documents without pages."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
 
 def kind_of(path: Path) -> str | None:
@@ -61,13 +108,19 @@ def extract_text(path: Path) -> str:
 
 def extract_from_bytes(path: Path, data: bytes) -> str:
     """:func:`extract_text` for bytes already read (so the content hash and the text come from the same read)."""
+    return extract_document(path, data).text
+
+
+def extract_document(path: Path, data: bytes) -> Extracted:
+    """The text of a file's bytes, with its page starts (PDF) and warnings. Raises IngestError when unreadable."""
     kind = kind_of(path)
     if kind is None:
         raise IngestError(f"unsupported file type '{path.suffix or path.name}' (supported: {SUPPORTED})")
     if not data:
         raise IngestError("empty file, nothing to index")
+    pages: tuple[int, ...] = ()
     if kind == "pdf":
-        text = _pdf_text(data)
+        text, pages = _pdf_text(data)
     elif kind == "html":
         text = _html_text(data)
     else:
@@ -75,7 +128,23 @@ def extract_from_bytes(path: Path, data: bytes) -> str:
     if not text.strip():
         hint = " (a scanned PDF? run OCR on it first)" if kind == "pdf" else ""
         raise IngestError(f"no text to index{hint}")
-    return text
+    warning = glued_warning(text)
+    return Extracted(text, pages, (warning,) if warning else ())
+
+
+def glued_warning(text: str) -> str:
+    """A warning when words seem run together ("Thisisintendedtoprovide"): too many words of 18+ letters.
+
+    In English prose well under 1 in 1,000 words has 18 letters or more; text whose spaces were lost in extraction
+    has them by the hundred, and neither keyword nor embedding search can find what is in them.
+    """
+    words = len(_WORD.findall(text))
+    long = _LONG_WORD.findall(text)
+    if len(long) >= 3 and len(long) >= 0.01 * words:
+        sample = ", ".join(dict.fromkeys(w[:40] for w in long[:3]))
+        return (f"text looks glued: {len(long)} of {words} words have 18+ letters (e.g. {sample}); words run "
+                "together cannot be found by search — try another export of the file, or OCR")
+    return ""
 
 
 def decode_text(data: bytes) -> str:
@@ -109,23 +178,107 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _pdf_text(data: bytes) -> str:
-    import logging
+def _pdf_text(data: bytes) -> tuple[str, tuple[int, ...]]:
+    """(text, offset where each page starts): pages in order, separated by a blank line, furniture left out."""
+    import pypdfium2 as pdfium
 
-    from pypdf import PdfReader
-
-    # pypdf logs every recoverable oddity of a malformed file; the result (text or a clear error) is what counts.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError("the PDF is password-protected; save an unencrypted copy to index it")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except IngestError:
-        raise
-    except Exception as e:  # pypdf raises many exception types for damaged files
-        raise IngestError(f"cannot parse the PDF ({type(e).__name__}: {e})") from e
-    return normalize_newlines("\n\n".join(p.replace("\x00", "").strip("\n") for p in pages))
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise IngestError("the PDF is password-protected; save an unencrypted copy to index it") from e
+        raise IngestError(f"cannot parse the PDF ({e})") from e
+    try:
+        pages: list[list[str]] = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            raw = textpage.get_text_range()
+            textpage.close()
+            page.close()
+            pages.append(_pdf_lines(raw))
+    except pdfium.PdfiumError as e:
+        raise IngestError(f"cannot parse the PDF ({e})") from e
+    finally:
+        pdf.close()
+    pages = _drop_furniture(pages)
+    starts: list[int] = []
+    parts: list[str] = []
+    pos = 0
+    for lines in pages:
+        body = "\n".join(lines)
+        if parts:
+            pos += 2  # the blank line between pages
+        starts.append(pos)
+        parts.append(body)
+        pos += len(body)
+    return "\n\n".join(parts), tuple(starts)
+
+
+def _pdf_lines(raw: str) -> list[str]:
+    """A page's text as lines: PDFium's soft hyphen at a line end (U+FFFE) joins the word it broke."""
+    raw = re.sub(r"\ufffe\r?\n", "", raw).replace("\ufffe", "-").replace("\x00", "")
+    raw = normalize_newlines(raw).replace("\x0c", "\n")
+    return [line.rstrip() for line in raw.split("\n") if line.strip()]
+
+
+def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without running heads/feet, page numbers and dot-leader (table of contents) lines.
+
+    Running heads and feet sit in the first or last lines of a page. One is recognised when, digits ignored, the
+    same line sits there on three pages or more ("Debian Reference 13 / 233"), or on two pages with numbers that
+    advance with the page ("Chapter 3: Objects 15", "... 16"), or when the line carries the page's own number
+    (the number printed on page ``i`` is ``i + shift`` for a shift most page-number lines agree on).
+    """
+    edges = [_edge_lines(lines) for lines in pages]
+    shifts: dict[str, Counter[int]] = {}
+    seen: Counter[str] = Counter()
+    for i, lines in enumerate(pages):
+        for j in edges[i]:
+            k = _furniture_key(lines[j])
+            seen[k] += 1
+            n = _edge_number(lines[j])
+            if n is not None:
+                shifts.setdefault(k, Counter())[n - i] += 1
+    repeated = {k for k, c in seen.items() if c >= 3 or (k in shifts and shifts[k].most_common(1)[0][1] >= 2)}
+    page_shift: Counter[int] = Counter()
+    for i, lines in enumerate(pages):
+        for j in edges[i]:
+            n = _edge_number(lines[j])
+            if n is not None and (_PAGE_NUMBER.match(lines[j]) or _furniture_key(lines[j]) in repeated):
+                page_shift[n - i] += 1
+    shift = page_shift.most_common(1)[0][0] if page_shift and page_shift.most_common(1)[0][1] >= 3 else None
+    out: list[list[str]] = []
+    for i, lines in enumerate(pages):
+        kept = []
+        for j, line in enumerate(lines):
+            if j in edges[i] and (
+                _PAGE_NUMBER.match(line)
+                or (_furniture_key(line) in repeated and re.search(r"[^\W\d_]", line))
+                or (shift is not None and _edge_number(line) == i + shift and len(line) <= 120)
+            ):
+                continue
+            if _DOT_LEADER.search(line):
+                continue
+            kept.append(line)
+        out.append(kept)
+    return out
+
+
+def _edge_lines(lines: list[str]) -> set[int]:
+    n = min(_HEAD_FOOT_LINES, len(lines))
+    return set(range(n)) | set(range(len(lines) - n, len(lines)))
+
+
+def _furniture_key(line: str) -> str:
+    k = re.sub(r"\d+", "#", " ".join(line.split())).lower()
+    return re.sub(r"\b[ivxlcdm]{1,7}$", "#", k)  # roman page numbers of the front matter
+
+
+def _edge_number(line: str) -> int | None:
+    """The number a head or foot line starts or ends with (where page numbers are printed), if any."""
+    m = re.search(r"(\d{1,4})\s*(?:/\s*\d{1,4})?\s*$", line) or re.match(r"\s*(\d{1,4})\b", line)
+    return int(m.group(1)) if m else None
 
 
 def _html_text(data: bytes) -> str:
@@ -134,6 +287,7 @@ def _html_text(data: bytes) -> str:
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
+    _drop_boilerplate(soup)
     # Comments, doctypes and processing instructions are NavigableString subclasses that get_text() leaves out;
     # drop them before whitespace is normalised below turns them into plain strings.
     for s in list(soup.find_all(string=True)):
@@ -152,6 +306,31 @@ def _html_text(data: bytes) -> str:
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in normalize_newlines(soup.get_text()).split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def _drop_boilerplate(soup: BeautifulSoup) -> None:
+    """Remove the page frame — navigation, banners, sidebars, footers, search boxes, self-link symbols — by markup."""
+    from bs4 import Tag
+
+    def frames(tag: Tag) -> bool:
+        if tag.name in ("html", "body", "main", "article") or tag.get("role") == "main":
+            return False
+        role = str(tag.get("role") or "").lower()
+        names = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+        if role in ("note", "doc-footnote", "doc-endnote") or re.search(r"foot-?note|endnote", names, re.I):
+            return False  # footnotes are content, even in an <aside>
+        if tag.name == "header" and tag.find_parent(("article", "main", "section")) is not None:
+            return False  # an article's own header holds its title
+        framed = tag.name in _BOILER_TAGS or role in _BOILER_ROLES or bool(_BOILER_NAME.search(names))
+        holds_content = tag.find(["main", "article"]) is not None or tag.find(role="main") is not None
+        return framed and not holds_content
+
+    for tag in soup.find_all(True):
+        if isinstance(tag, Tag) and not tag.decomposed and tag.parent is not None and frames(tag):
+            tag.decompose()
+    for a in soup.find_all("a", href=True):
+        if str(a["href"]).startswith("#") and _ANCHOR_SYMBOL.match(a.get_text()) and a.get_text():
+            a.decompose()
 
 
 def document_title(path: Path, data: bytes, text: str) -> str:
@@ -173,10 +352,13 @@ def document_title(path: Path, data: bytes, text: str) -> str:
 
 
 def _pdf_title(data: bytes) -> str:
-    from pypdf import PdfReader
+    import pypdfium2 as pdfium
 
     try:
-        meta = PdfReader(io.BytesIO(data)).metadata
-        return str(meta.title or "") if meta else ""
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return str(pdf.get_metadata_dict().get("Title", ""))
+        finally:
+            pdf.close()
     except Exception:  # the title is cosmetic; a damaged info dictionary must not fail the document
         return ""

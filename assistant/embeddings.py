@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from assistant.config import Settings
-from assistant.errors import AssistantError, ModelNotFoundError, ServerUnavailableError
+from assistant.errors import AssistantError, InputRejectedError, ModelNotFoundError, ServerUnavailableError
 
 if TYPE_CHECKING:
     from llama_index.embeddings.ollama import OllamaEmbedding
@@ -92,6 +92,8 @@ def ollama_error(e: Exception, host: str, model: str) -> Exception:
             return ModelNotFoundError(
                 f"'{model}' at {host} is not an embedding model — set ASSISTANT_OLLAMA__EMBED_MODEL to one."
             )
+        if e.status_code == 400:  # this input, not the server: other texts may still embed
+            return InputRejectedError(f"Ollama at {host} refused to embed the text ({e.status_code}: {msg}).")
         return ServerUnavailableError(f"Ollama at {host} failed to embed text ({e.status_code}: {msg}).")
     if isinstance(e, ConnectionError | httpx.TransportError):
         return ServerUnavailableError(

@@ -18,6 +18,10 @@ class ServerUnavailableError(AssistantError):
     """The Ollama server cannot be reached (down, wrong host, killed mid-answer)."""
 
 
+class InputRejectedError(ServerUnavailableError):
+    """The server answered but refused this input (e.g. a text longer than the embedding model's context)."""
+
+
 class ServerStartError(AssistantError):
     """We tried to build or start Ollama and could not."""
 

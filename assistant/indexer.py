@@ -6,7 +6,12 @@ Order of writes (what makes replacement atomic and kill -9 safe, see :mod:`assis
 2. embed and store chunks under each document's new generation — invisible to queries (the store is written
    on a background thread while the next batch is embedded);
 3. every second or so, and at the end, commit the documents whose chunks are all stored (one manifest replace);
-4. delete every chunk whose generation the manifest does not name, then clear ``dirty``.
+4. delete every chunk whose generation the manifest does not name, rebuild the lexical index over the live chunks
+   (hybrid retrieval, see :mod:`assistant.lexical`), then clear ``dirty``.
+
+A file whose content is already indexed (under another path, or earlier in this run) is not embedded again: its
+path becomes another location of the same generation (see :mod:`assistant.manifest`), committed once that
+generation's chunks are stored.
 
 Only :func:`assistant.ingest.run_ingest` calls this; it is a separate module so that ingest on unchanged files never
 imports Chroma, LlamaIndex or Ollama.
@@ -22,18 +27,27 @@ from typing import TYPE_CHECKING
 
 from assistant.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.config import Settings
-from assistant.documents import content_hash, document_title, extract_from_bytes, kind_of
+from assistant.documents import content_hash, document_title, extract_document, hash_file, kind_of
 from assistant.embeddings import Embedder
-from assistant.errors import IngestError
+from assistant.errors import IngestError, InputRejectedError
 from assistant.ingest import FileIssue, Plan, WorkItem
-from assistant.manifest import DocEntry, Manifest, generation_tag, index_fingerprint, write_manifest
+from assistant.manifest import (
+    DocEntry,
+    Manifest,
+    generation_tag,
+    index_fingerprint,
+    lexical_path,
+    write_manifest,
+)
 from assistant.store import ChunkRecord, ChunkStore
+from assistant.tokens import TokenCounter, token_counter
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
 COMMIT_EVERY_S = 1.0
+LOG_EVERY_S = 5.0  # progress lines when the console is not a terminal (a log file, CI)
 
 
 @dataclass
@@ -50,6 +64,8 @@ class _Pending:
     item: WorkItem
     entry: DocEntry
     remaining: int
+    followers: list[_Pending] = field(default_factory=list)  # other paths with the same content, committed with it
+    failed: bool = False  # a chunk was refused by the embedding model: the document is never committed
 
 
 class _Writer:
@@ -67,6 +83,8 @@ class _Writer:
         self.manifest = manifest
         self.fingerprint = fingerprint
         self.docs = {s: e for s, e in manifest.documents.items() if s not in set(pruned)}
+        self.settings = settings
+        self.inflight: dict[str, _Pending] = {}  # generation -> the document whose chunks are being stored
         self.uncommitted_prune = bool(pruned)
         self.batch: list[tuple[_Pending, Chunk]] = []
         self.writing: tuple[Future[None], list[tuple[_Pending, Chunk]]] | None = None
@@ -87,7 +105,25 @@ class _Writer:
         self._write(self.manifest.documents, dirty=True)
         return store
 
+    def known(self, generation: str) -> DocEntry | None:
+        """The entry of a stored or in-flight document with this generation (identical content), if any."""
+        if generation in self.inflight:
+            return self.inflight[generation].entry
+        return next((e for e in self.docs.values() if e.generation == generation), None)
+
+    def add_location(self, item: WorkItem, generation: str) -> str:
+        """Record ``item`` as another path of stored (or in-flight) content, without embedding it again; returns
+        the path that holds the content."""
+        primary = self.inflight.get(generation)
+        if primary is not None:
+            primary.followers.append(_Pending(item, primary.entry, 0))
+            return primary.item.source
+        source, entry = next((s, e) for s, e in sorted(self.docs.items()) if e.generation == generation)
+        self.ready.append(_Pending(item, entry, 0))
+        return source
+
     def add(self, pending: _Pending, chunks: list[Chunk]) -> None:
+        self.inflight[pending.entry.generation] = pending
         for chunk in chunks:
             self.batch.append((pending, chunk))
             if len(self.batch) >= self.embedder.batch_size:
@@ -98,17 +134,40 @@ class _Writer:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        vectors = self.embedder.embed_passages([c.text for _, c in batch])
+        batch = [(p, c) for p, c in batch if not p.failed]
+        try:
+            vectors: list[list[float] | None] = list(self.embedder.embed_passages([c.text for _, c in batch]))
+        except InputRejectedError:
+            vectors = [self._embed_one(p, c) for p, c in batch]  # find the refused chunk; the others go on
+        kept = [(p, c, v) for (p, c), v in zip(batch, vectors, strict=True) if v is not None and not p.failed]
+        batch = [(p, c) for p, c, _ in kept]
         records = [
             ChunkRecord(
                 id=f"{p.entry.generation}:{c.index}", text=c.text, embedding=v, source=p.item.source,
                 title=p.entry.title, start=c.start, end=c.end, chunk_index=c.index, doc_hash=p.entry.hash,
-                generation=p.entry.generation,
+                generation=p.entry.generation, page=c.page,
             )
-            for (p, c), v in zip(batch, vectors, strict=True)
+            for p, c, v in kept
         ]
         self.settle()
         self.writing = (self.pool.submit(lambda: self.store.add(records)), batch)
+
+    def _embed_one(self, pending: _Pending, chunk: Chunk) -> list[float] | None:
+        """The chunk's embedding, or None when the model refuses it (its document is then failed, with the reason)."""
+        if pending.failed:
+            return None
+        try:
+            return self.embedder.embed_passages([chunk.text])[0]
+        except InputRejectedError as e:
+            pending.failed = True
+            where = f"page {chunk.page}, " if chunk.page is not None else ""
+            self.result.failed.append(FileIssue(
+                pending.item.source,
+                f"passage {chunk.index + 1} ({where}characters {chunk.start}-{chunk.end}) was refused by the "
+                f"embedding model: {e}",
+            ))
+            self.progress.file_done()
+            return None
 
     def settle(self) -> None:
         """Wait for the write in flight (re-raising its error) and account for its chunks."""
@@ -121,8 +180,10 @@ class _Writer:
         self.progress.chunks(len(batch))
         for p, _ in batch:
             p.remaining -= 1
-            if p.remaining == 0:
+            if p.remaining == 0 and not p.failed:
+                self.inflight.pop(p.entry.generation, None)
                 self.ready.append(p)
+                self.ready.extend(p.followers)
                 self.progress.file_done()
         if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
             self.commit()
@@ -151,6 +212,10 @@ class _Writer:
                 self.commit()
         if completed:
             self.store.delete_except(e.generation for e in self.docs.values())
+            if self.settings.retrieval.mode == "hybrid":
+                from assistant.lexical import rebuild
+
+                rebuild(self.store, self.manifest.with_documents(self.docs), lexical_path(self.path))
             self._write(self.docs, dirty=False)
 
     def _write(self, docs: object, dirty: bool) -> None:
@@ -158,21 +223,42 @@ class _Writer:
         write_manifest(self.path, self.manifest)
 
 
-def load(item: WorkItem, settings: Settings, fingerprint: str) -> tuple[DocEntry, list[Chunk], str]:
+def load(item: WorkItem, settings: Settings, fingerprint: str,
+         counter: TokenCounter) -> tuple[DocEntry, list[Chunk], str]:
     """(manifest entry, chunks, note) for one file. Raises IngestError when it cannot be indexed."""
     try:
         data = item.path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read it: {e.strerror or e}") from e
-    text = extract_from_bytes(item.path, data)
-    chunks = chunk_text(text, settings.retrieval.chunk_chars)
+    try:
+        doc = extract_document(item.path, data)
+    except IngestError:
+        raise
+    except Exception as e:  # a parser's unexpected failure on one file must not stop the others
+        raise IngestError(f"cannot extract its text ({type(e).__name__}: {e})") from e
+    text = doc.text
+    chunks = chunk_text(text, settings.retrieval.chunk_chars, counter, doc.page_starts)
     digest = content_hash(data)
-    note = ""
+    notes = list(doc.warnings)
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
-        note = "not valid UTF-8; decoded as Windows-1252"
-    entry = DocEntry(digest, generation_tag(item.source, digest, fingerprint), len(chunks),
+        notes.append("not valid UTF-8; decoded as Windows-1252")
+    entry = DocEntry(digest, generation_tag(digest, fingerprint), len(chunks),
                      document_title(item.path, data, text))
-    return entry, chunks, note
+    return entry, chunks, "; ".join(notes)
+
+
+def _generation(item: WorkItem, fingerprint: str) -> str:
+    """The generation the file's current content would get ("" when it cannot be read; load reports why)."""
+    try:
+        return generation_tag(hash_file(item.path), fingerprint)
+    except OSError:
+        return ""
+
+
+def _stored(manifest: Manifest, plan: Plan, generation: str) -> DocEntry | None:
+    """Before the index is opened: the entry of a committed document of this generation, unless it is pruned."""
+    pruned = set(plan.pruned)
+    return next((e for s, e in manifest.documents.items() if e.generation == generation and s not in pruned), None)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -190,6 +276,7 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
     the index is not touched at all.
     """
     fingerprint = index_fingerprint(settings, CHUNKER_VERSION)
+    counter = token_counter(settings)
     result = WriteResult()
     writer: _Writer | None = None
     with _Bar(console, len(plan.work)) as bar:
@@ -201,8 +288,15 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
         completed = False
         try:
             for item in plan.work:
+                generation = _generation(item, fingerprint)
+                if (writer.known(generation) if writer else _stored(manifest, plan, generation)) is not None:
+                    writer = writer or start()
+                    where = writer.add_location(item, generation)
+                    result.notes.append(FileIssue(item.source, f"same content as {where}: indexed once"))
+                    bar.file_done()
+                    continue
                 try:
-                    entry, chunks, note = load(item, settings, fingerprint)
+                    entry, chunks, note = load(item, settings, fingerprint, counter)
                 except IngestError as e:
                     result.failed.append(FileIssue(item.source, str(e)))
                     bar.file_done()
@@ -221,13 +315,21 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
 
 
 class _Bar:
-    """A rich progress bar over files, with a running chunk count; silent without a console."""
+    """A rich progress bar over files, with a running chunk count; silent without a console.
+
+    Off a terminal (output redirected to a log) a bar would print nothing until the end: a plain line every
+    ``LOG_EVERY_S`` seconds says how far the ingest is instead.
+    """
 
     def __init__(self, console: Console | None, files: int) -> None:
         self.progress: Progress | None = None
         self.task: TaskID | None = None
         self.count = 0
-        if console is not None:
+        self.done = 0
+        self.files = files
+        self.console = console if console is not None and not console.is_terminal else None
+        self.started = self.logged = time.monotonic()
+        if console is not None and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
@@ -249,7 +351,19 @@ class _Bar:
         self.count += n
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, chunks=self.count)
+        self._log()
 
     def file_done(self) -> None:
+        self.done += 1
         if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
+        self._log()
+
+    def _log(self) -> None:
+        now = time.monotonic()
+        if self.console is None or now - self.logged < LOG_EVERY_S:
+            return
+        self.logged = now
+        elapsed = now - self.started
+        self.console.print(f"Indexing: {self.done}/{self.files} files, {self.count} chunks, "
+                           f"{self.count / elapsed:.1f} chunks/s, {elapsed:.0f} s", markup=False, highlight=False)

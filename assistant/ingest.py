@@ -150,7 +150,7 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
             plan.failed.append(FileIssue(source, reason))
             continue
         entry = manifest.documents.get(source)
-        if entry is not None and entry.generation == generation_tag(source, digest, fingerprint):
+        if entry is not None and entry.generation == generation_tag(digest, fingerprint):
             plan.unchanged.append(source)
         else:
             plan.work.append(WorkItem(path, source, replaces=entry is not None))
@@ -160,7 +160,7 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
             continue
         if prune and not Path(source).exists():
             plan.pruned.append(source)
-        elif entry.generation != generation_tag(source, entry.hash, fingerprint) and Path(source).is_file():
+        elif entry.generation != generation_tag(entry.hash, fingerprint) and Path(source).is_file():
             # Chunking or embedding settings changed: stored chunks of this document no longer match them.
             plan.work.append(WorkItem(Path(source), source, replaces=True))
     return plan
@@ -211,13 +211,14 @@ def document_passages(path: Path, settings: Settings) -> list[Passage]:
     """
     from assistant.indexer import load
     from assistant.results import Passage
+    from assistant.tokens import token_counter
 
     source = str(Path(os.path.abspath(path)).resolve())
     entry, chunks, _ = load(WorkItem(Path(source), source, replaces=False), settings,
-                            index_fingerprint(settings, CHUNKER_VERSION))
+                            index_fingerprint(settings, CHUNKER_VERSION), token_counter(settings))
     return [
         Passage(id=f"{entry.generation}:{c.index}", text=c.text, source=source, title=entry.title, start=c.start,
-                end=c.end, chunk_index=c.index, doc_hash=entry.hash, score=0.0)
+                end=c.end, chunk_index=c.index, doc_hash=entry.hash, page=c.page, score=0.0)
         for c in chunks
     ]
 

@@ -1,5 +1,9 @@
 """The index manifest: which version ("generation") of each source document is live.
 
+A generation is named by the document's content and the indexing settings, not by its path: the same content
+found under two paths is one document, embedded and stored once, with two *locations* (both map to the same
+generation). Pruning one location keeps the chunks while another location names the generation.
+
 The manifest is a small JSON file next to the index and the single commit point of an ingest. Chunks are written to
 Chroma tagged with a generation first; replacing the manifest (temp file + ``os.replace``) then switches readers over
 in one step; superseded chunks are deleted after that. Readers only return chunks whose generation the manifest
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -47,15 +52,31 @@ class Manifest:
 
     @property
     def total_chunks(self) -> int:
-        return sum(d.chunks for d in self.documents.values())
+        """Chunks a query can see: identical documents under several paths count once."""
+        return sum({d.generation: d.chunks for d in self.documents.values()}.values())
 
-    @property
+    @functools.cached_property
     def generations(self) -> frozenset[str]:
         return frozenset(d.generation for d in self.documents.values())
 
-    def is_live(self, source: str, generation: str) -> bool:
-        entry = self.documents.get(source)
-        return entry is not None and entry.generation == generation
+    @functools.cached_property
+    def _locations(self) -> Mapping[str, tuple[str, ...]]:
+        by_generation: dict[str, list[str]] = {}
+        for source, entry in sorted(self.documents.items()):
+            by_generation.setdefault(entry.generation, []).append(source)
+        return {g: tuple(s) for g, s in by_generation.items()}
+
+    @functools.cached_property
+    def content_key(self) -> str:
+        """Changes whenever the set of live generations changes (what a lexical index built over them is for)."""
+        return hashlib.sha256("\n".join(sorted(self.generations)).encode()).hexdigest()[:16]
+
+    def is_live(self, generation: str) -> bool:
+        return generation in self.generations
+
+    def locations(self, generation: str) -> tuple[str, ...]:
+        """Every indexed path holding the document of ``generation``, sorted; empty when it is not live."""
+        return self._locations.get(generation, ())
 
     def with_documents(self, documents: Mapping[str, DocEntry], **changes: object) -> Manifest:
         return replace(self, documents=MappingProxyType(dict(documents)), **changes)  # type: ignore[arg-type]
@@ -72,16 +93,22 @@ def manifest_path(settings: Settings) -> Path:
     return settings.data_dir / "index-manifests" / f"{safe_host}_{c.port}_{c.collection}.json"
 
 
+def lexical_path(manifest: Path) -> Path:
+    """Where the lexical (BM25) index over the live chunks of this manifest's index is kept: beside it."""
+    return manifest.with_name(manifest.stem + ".lexical.npz")
+
+
 def index_fingerprint(settings: Settings, chunker_version: int) -> str:
     """Changes whenever stored chunks would differ for the same file: chunking rules, chunk size, embedding model."""
     parts = {"chunker": chunker_version, "chunk_chars": settings.retrieval.chunk_chars,
-             "embed_model": settings.ollama.embed_model}
+             "chunk_tokens": settings.retrieval.chunk_tokens, "embed_model": settings.ollama.embed_model}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def generation_tag(source: str, doc_hash: str, fingerprint: str) -> str:
-    """Deterministic per (source, content, fingerprint): re-ingesting the same file yields the same chunk ids."""
-    return hashlib.sha256(f"{source}\0{doc_hash}\0{fingerprint}".encode()).hexdigest()[:16]
+def generation_tag(doc_hash: str, fingerprint: str) -> str:
+    """Deterministic per (content, fingerprint): re-ingesting the same content — under any path — yields the same
+    chunk ids, so identical files share one stored copy."""
+    return hashlib.sha256(f"{doc_hash}\0{fingerprint}".encode()).hexdigest()[:16]
 
 
 Signature = tuple[int, int, int]

@@ -208,7 +208,7 @@ class AnswerRun:
                             None)
             if existing is None:
                 existing = Citation(marker=len(self.citations) + 1, passage_id=p.id, source=p.source,
-                                    start=ev.start, end=ev.end, quote=ev.text)
+                                    start=ev.start, end=ev.end, quote=ev.text, page=p.page)
                 self.citations.append(existing)
             markers.append(existing.marker)
         tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))

@@ -20,6 +20,7 @@ class Passage(_Frozen):
     end: int
     chunk_index: int = 0
     doc_hash: str = ""
+    page: int | None = Field(None, description="1-based page the passage is on (PDFs); None for other documents.")
     score: float = Field(0.0, description="Cosine similarity to the query, in [-1, 1]; higher is closer.")
 
 
@@ -35,6 +36,7 @@ class Citation(_Frozen):
     start: int
     end: int
     quote: str
+    page: int | None = Field(None, description="1-based page of the quote (PDFs); None for other documents.")
 
 
 class RemovedSentence(_Frozen):

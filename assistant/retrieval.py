@@ -10,6 +10,15 @@ How the filter is honoured: the nearest ``k + margin`` chunks are fetched throug
 ``$in`` filter over every live generation would cost every query for nothing); if too few are live, more are
 fetched. The manifest is checked before and after the query; if an ingest switched it in between, the query is
 repeated against the new manifest.
+
+Hybrid mode (``retrieval.mode``, the default): the query's BM25 ranking (:mod:`assistant.lexical`, looked up while
+the query is being embedded) and the dense ranking, ``max(k, 20)`` live candidates each, are merged by reciprocal
+rank fusion; the top ``k`` come back in fused order. ``Passage.score`` stays the cosine similarity — computed from
+the stored embedding for a passage only BM25 found — because the refusal gate reads it as a calibrated signal.
+
+Identical content under several paths is stored once (see :mod:`assistant.manifest`): a passage names the path
+its chunks were stored under while that path is indexed, else the first other location; :meth:`Retriever.locations`
+lists them all.
 """
 
 from __future__ import annotations
@@ -17,6 +26,9 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import EmptyIndexError, InvalidQuestionError
-from assistant.manifest import Manifest, Signature, manifest_path, read_manifest, signature
+from assistant.manifest import Manifest, Signature, lexical_path, manifest_path, read_manifest, signature
 from assistant.results import Passage
 from assistant.store import ChunkStore
 
@@ -32,23 +44,50 @@ if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
     from llama_index.core.schema import NodeWithScore
 
+    from assistant.lexical import LexicalIndex
+
 _ATTEMPTS = 5
 _EMPTY_MESSAGE = "The index has no passages yet — add documents with `assistant ingest <files or folders>`."
+FUSION_POOL = 20  # candidates each ranking brings to the fusion (at least k)
+RRF_K = 60  # the usual reciprocal rank fusion constant: rank r counts 1 / (60 + r)
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[str]:
+    """Ids of all rankings ordered by the sum of ``1 / (k + rank)`` (rank from 1); ties keep first-seen order."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda i: -scores[i])
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    """BM25 candidates found against one manifest: (id, score) best first, and their stored records."""
+
+    signature: Signature | None
+    hits: list[tuple[str, float]]
+    records: dict[str, tuple[str, dict[str, Any], list[float]]]
 
 
 class Retriever:
-    """Top-k live passages for a query: ``retrieve`` / ``aretrieve``, and ``count`` of passages a query can see."""
+    """Top-k live passages for a query: ``retrieve`` / ``aretrieve``, ``count`` of passages a query can see, and
+    ``locations`` of a document indexed under several paths."""
 
     def __init__(self, embedder: Embedder, settings: Settings, store: ChunkStore | None = None) -> None:
         self.embedder = embedder
         self.settings = settings
         self.manifest_path: Path = manifest_path(settings)
+        self.hybrid = settings.retrieval.mode == "hybrid"
         self._store = store
         self._index: VectorStoreIndex | None = None
         self._manifest = Manifest()
         self._signature: Signature | None = None
         self._store_signature: Signature | None = None  # the manifest the store view was opened after
         self._loaded = False
+        self._lexical: LexicalIndex | None = None
+        self._lexical_file: Signature | None = None  # the lexical index file last read
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -60,18 +99,40 @@ class Retriever:
         manifest, _ = self._snapshot(open_store=False)
         return manifest.total_chunks
 
+    def locations(self, source: str) -> list[str]:
+        """Every indexed path holding the same content as ``source`` (itself included); empty when not indexed."""
+        manifest, _ = self._snapshot(open_store=False)
+        entry = manifest.documents.get(source)
+        return list(manifest.locations(entry.generation)) if entry else []
+
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
-        """The ``k`` (default ``settings.retrieval.top_k``) passages nearest to ``query``, nearest first."""
+        """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""
         k = self._check(query, k)
-        return self._search(query, self.embedder.embed_query(query), k)
+        if not self.hybrid:
+            return self._search(query, self.embedder.embed_query(query), k, None)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lexical")
+        lexical = self._pool.submit(self._lexical_candidates, query, max(k, FUSION_POOL))
+        embedding = self.embedder.embed_query(query)  # the BM25 lookup runs meanwhile
+        return self._search(query, embedding, k, lexical.result())
 
     async def aretrieve(self, query: str, k: int | None = None) -> list[Passage]:
         k = self._check(query, k)
-        embedding = await self.embedder.aembed_query(query)
-        # Embedded Chroma has no async API; keep the event loop free while it searches.
-        return await asyncio.to_thread(self._search, query, embedding, k)
+        lexical = None
+        if self.hybrid:
+            # Embedded Chroma has no async API; keep the event loop free while it searches.
+            embedding, lexical = await asyncio.gather(
+                self.embedder.aembed_query(query),
+                asyncio.to_thread(self._lexical_candidates, query, max(k, FUSION_POOL)),
+            )
+        else:
+            embedding = await self.embedder.aembed_query(query)
+        return await asyncio.to_thread(self._search, query, embedding, k, lexical)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._store is not None:
             self._store.close()
 
@@ -82,7 +143,7 @@ class Retriever:
             raise EmptyIndexError(_EMPTY_MESSAGE)
         return max(1, k or self.settings.retrieval.top_k)
 
-    def _search(self, query: str, embedding: list[float], k: int) -> list[Passage]:
+    def _search(self, query: str, embedding: list[float], k: int, lexical: _Lexical | None) -> list[Passage]:
         passages: list[Passage] = []
         for _ in range(_ATTEMPTS):
             # Held through the query: a concurrent call must not reopen the store under a running search.
@@ -90,7 +151,14 @@ class Retriever:
                 manifest, before = self._snapshot(open_store=True)
                 if not manifest.documents:
                     raise EmptyIndexError(_EMPTY_MESSAGE)
-                passages = self._live_nearest(query, embedding, k, manifest)
+                if self.hybrid:
+                    n = max(k, FUSION_POOL)
+                    dense = self._live_nearest(query, embedding, n, manifest)
+                    if lexical is None or lexical.signature != before:
+                        lexical = self._lexical_locked(query, n, manifest, before)
+                    passages = _fuse(dense, lexical, embedding, manifest, k)
+                else:
+                    passages = self._live_nearest(query, embedding, k, manifest)
             if signature(self.manifest_path) == before:
                 return passages
         # An ingest committed during every attempt; the last result is still consistent with one manifest.
@@ -101,7 +169,7 @@ class Retriever:
 
         assert self._index is not None and self._store is not None
         bundle = QueryBundle(query_str=query, embedding=embedding)
-        n = k + max(k, 8)
+        n = k + 8  # a margin for chunks that are not live (rare: only while an ingest replaces a document)
         while True:
             retriever = self._index.as_retriever(similarity_top_k=n)
             nodes = self._store.run(partial(retriever.retrieve, bundle))
@@ -109,6 +177,43 @@ class Retriever:
             if len(live) >= k or len(nodes) < n:
                 return live[:k]
             n *= 4
+
+    def _lexical_candidates(self, query: str, n: int) -> _Lexical:
+        with self._lock:
+            manifest, sig = self._snapshot(open_store=True)
+            return self._lexical_locked(query, n, manifest, sig)
+
+    def _lexical_locked(self, query: str, n: int, manifest: Manifest, sig: Signature | None) -> _Lexical:
+        if not manifest.documents:
+            return _Lexical(sig, [], {})
+        assert self._store is not None
+        index = self._lexical_index(manifest)
+        hits = [(i, s) for i, s in index.search(query, 2 * n) if manifest.is_live(_generation(i))][:n]
+        return _Lexical(sig, hits, self._store.get([i for i, _ in hits]))
+
+    def _lexical_index(self, manifest: Manifest) -> LexicalIndex:
+        """The BM25 index for ``manifest``: kept in memory, else read from beside the manifest, else rebuilt."""
+        from assistant.lexical import LexicalIndex, rebuild
+
+        key = manifest.content_key
+        if self._lexical is not None and self._lexical.key == key:
+            return self._lexical
+        path = lexical_path(self.manifest_path)
+        sig = signature(path)
+        if sig is not None and sig != self._lexical_file:
+            self._lexical_file = sig
+            self._lexical = LexicalIndex.load(path) or self._lexical
+        # While an ingest runs (dirty) a slightly older index is fine: hits are filtered to live chunks, and the
+        # ingest rewrites the file before it commits. Otherwise the file is missing or for other generations
+        # (another process changed the index without writing it): rebuild from the collection.
+        if self._lexical is None or (self._lexical.key != key and not manifest.dirty):
+            assert self._store is not None
+            try:
+                self._lexical = rebuild(self._store, manifest, path)
+                self._lexical_file = signature(path)
+            except OSError:  # a read-only data directory: keep the index in memory
+                self._lexical = rebuild(self._store, manifest, None)
+        return self._lexical
 
     def _snapshot(self, open_store: bool) -> tuple[Manifest, Signature | None]:
         """The current manifest; reloads it (and, in embedded mode, this process's view of Chroma) when replaced."""
@@ -139,20 +244,61 @@ def _llama_index(store: ChunkStore, embedder: Embedder) -> VectorStoreIndex:
     return VectorStoreIndex.from_vector_store(vector_store, embed_model=embedder.model)
 
 
+def _generation(chunk_id: str) -> str:
+    return chunk_id.split(":", 1)[0]
+
+
+def _fuse(dense: list[Passage], lexical: _Lexical, embedding: list[float], manifest: Manifest,
+          k: int) -> list[Passage]:
+    """The top ``k`` of the dense and BM25 rankings fused; BM25-only passages scored by cosine like the rest."""
+    by_id = {p.id: p for p in dense}
+    out: list[Passage] = []
+    for chunk_id in reciprocal_rank_fusion([[p.id for p in dense], [i for i, _ in lexical.hits]]):
+        passage = by_id.get(chunk_id)
+        if passage is None and chunk_id in lexical.records:
+            text, meta, vector = lexical.records[chunk_id]
+            passage = _make_passage(chunk_id, text, meta, _cosine(embedding, vector), manifest)
+        if passage is not None:
+            out.append(passage)
+            if len(out) == k:
+                break
+    return out
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
 def _passage(node: NodeWithScore, manifest: Manifest) -> Passage | None:
     """The node as a Passage, or None when it is not live (superseded, orphaned, or not one of our records)."""
-    meta: dict[str, Any] = node.node.metadata
-    if not manifest.is_live(str(meta.get("source")), str(meta.get("generation"))) or not node.score:
+    if not node.score:
         return None
+    # LlamaIndex's Chroma store reports exp(-distance); undo it to get the cosine similarity 1 - distance.
+    return _make_passage(node.node.node_id, node.node.get_content(), node.node.metadata, 1.0 + math.log(node.score),
+                         manifest)
+
+
+def _make_passage(chunk_id: str, text: str, meta: dict[str, Any], score: float, manifest: Manifest) -> Passage | None:
+    """A stored chunk as a Passage naming a live location of its document; None when the chunk is not live."""
+    generation = str(meta.get("generation"))
+    if not manifest.is_live(generation) or "start" not in meta:
+        return None
+    source = str(meta.get("source"))
+    entry = manifest.documents.get(source)
+    if entry is None or entry.generation != generation:  # stored under a path since pruned or changed
+        source = manifest.locations(generation)[0]
+        entry = manifest.documents[source]
     return Passage(
-        id=node.node.node_id,
-        text=node.node.get_content(),
-        source=str(meta["source"]),
-        title=str(meta.get("title", "")),
+        id=chunk_id,
+        text=text,
+        source=source,
+        title=entry.title or str(meta.get("title", "")),
         start=int(meta["start"]),
         end=int(meta["end"]),
         chunk_index=int(meta.get("chunk_index", 0)),
         doc_hash=str(meta.get("doc_hash", "")),
-        # LlamaIndex's Chroma store reports exp(-distance); undo it to get the cosine similarity 1 - distance.
-        score=1.0 + math.log(node.score),
+        page=int(meta["page"]) if meta.get("page") is not None else None,
+        score=score,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.config import Settings
@@ -42,9 +43,13 @@ class ChunkRecord:
     chunk_index: int
     doc_hash: str
     generation: str
+    page: int | None = None
 
     def metadata(self) -> dict[str, str | int]:
-        return {k: getattr(self, k) for k in METADATA_KEYS}
+        meta: dict[str, str | int] = {k: getattr(self, k) for k in METADATA_KEYS}
+        if self.page is not None:  # Chroma metadata holds no nulls; documents without pages leave the key out
+            meta["page"] = self.page
+        return meta
 
 
 def describe(settings: Settings) -> str:
@@ -142,6 +147,33 @@ class ChunkStore:
         assert docs is not None and metas is not None and dists is not None
         return [(i, d or "", dict(m or {}), float(x)) for i, d, m, x in zip(res["ids"][0], docs[0], metas[0],
                                                                             dists[0], strict=True)]
+
+    def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any], list[float]]]:
+        """id -> (text, metadata, embedding) of the records with these ids (missing ids are left out)."""
+        if not ids:
+            return {}
+        res = self.run(lambda: self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]))
+        docs, metas, vecs = res["documents"], res["metadatas"], res["embeddings"]
+        assert docs is not None and metas is not None and vecs is not None
+        return {i: (d or "", dict(m or {}), [float(x) for x in v])
+                for i, d, m, v in zip(res["ids"], docs, metas, vecs, strict=True)}
+
+    def texts(self, generations: Iterable[str], page: int = 2000) -> tuple[list[str], list[str]]:
+        """(ids, texts) of every stored chunk of ``generations``, sorted by id (read ``page`` records at a time)."""
+        wanted = set(generations)
+        found: list[tuple[str, str]] = []
+        offset = 0
+        while True:
+            res = self.run(partial(self.collection.get, include=["documents"], limit=page, offset=offset))
+            docs = res["documents"]
+            assert docs is not None
+            found.extend((i, d or "") for i, d in zip(res["ids"], docs, strict=True)
+                         if i.split(":", 1)[0] in wanted)
+            if len(res["ids"]) < page:
+                break
+            offset += page
+        found.sort()
+        return [i for i, _ in found], [t for _, t in found]
 
     def run(self, fn: Callable[[], T]) -> T:
         """Call ``fn`` (which uses Chroma), turning Chroma's failures into StoreUnavailableError."""

@@ -180,10 +180,12 @@ def excerpt(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> st
     return ("…" if text[:a].strip() else "") + body + ("…" if text[b:].strip() else "")
 
 
-def source_label(passage: Passage | None, source: str) -> str:
+def source_label(passage: Passage | None, source: str, page: int | None = None) -> str:
     name = PurePath(source).name or source
     title = passage.title.strip() if passage else ""
     label = f"{title} ({name})" if title and title != name else name
+    if page is not None:
+        label += f" p. {page}"
     return f'<span class="ga-source" title="{esc(source)}">{esc(label)}</span>'
 
 
@@ -192,7 +194,7 @@ def citation_card(citation: Citation, passages: Mapping[str, Passage], turn: int
     span = span_in_passage(p, citation) if p else None
     body = excerpt(p.text, *span) if p and span else f"<mark>{esc(citation.quote)}</mark>"
     return (f'<div class="ga-citation" id="{citation_id(turn, citation.marker)}"><div class="ga-card-head">'
-            f'<span class="ga-marker">[{citation.marker}]</span> {source_label(p, citation.source)} '
+            f'<span class="ga-marker">[{citation.marker}]</span> {source_label(p, citation.source, citation.page)} '
             f'<span class="ga-pos">characters {citation.start}–{citation.end}</span></div>'
             f'<div class="ga-context">{body}</div></div>')
 
@@ -204,8 +206,9 @@ def passage_item(rank: int, passage: Passage, citations: Sequence[Citation], tur
     cls = "ga-passage ga-cited-passage" if own else "ga-passage"
     cited = f' <span class="ga-cited-by">cited {cited_by}</span>' if own else ""
     return (f'<div class="{cls}"><div class="ga-card-head"><span class="ga-rank">#{rank}</span> '
-            f'{source_label(passage, passage.source)} <span class="ga-pos">characters {passage.start}–{passage.end}'
-            f'</span> <span class="ga-score">score {passage.score:.2f}</span>{cited}</div>'
+            f'{source_label(passage, passage.source, passage.page)} '
+            f'<span class="ga-pos">characters {passage.start}–{passage.end}</span> '
+            f'<span class="ga-score">score {passage.score:.2f}</span>{cited}</div>'
             f'<div class="ga-passage-text">{marked(passage.text, spans)}</div></div>')
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -190,15 +189,6 @@ def test_unreachable_chroma_is_store_unavailable(tmp_path: Path, index_settings:
         hint = "ASSISTANT_CHROMA__PATH"
     with pytest.raises(StoreUnavailableError, match=hint):
         ingest(broken, seed_docs)
-
-
-def test_reingest_after_copying_the_folder_keeps_sources_apart(index_settings: Settings, seed_docs: Path) -> None:
-    copy = seed_docs.parent / "copy"
-    shutil.copytree(seed_docs, copy)
-    report = ingest(index_settings, seed_docs, copy)
-    assert len(report.added) == 2 and report.chunks == 12
-    sources = {p.source for p in Retriever.from_settings(index_settings).retrieve("Kishida visit", k=4)}
-    assert len(sources) == 2
 
 
 def test_document_passages_are_exactly_what_ingest_stores(index_settings: Settings, seed_docs: Path) -> None:

@@ -38,7 +38,7 @@ def indexed(settings: Settings, *paths: Path) -> Manifest:
     docs = {}
     for p in paths:
         h = hash_file(p)
-        docs[str(p.resolve())] = DocEntry(h, generation_tag(str(p.resolve()), h, fp), 3, p.name)
+        docs[str(p.resolve())] = DocEntry(h, generation_tag(h, fp), 3, p.name)
     return Manifest().with_documents(docs, fingerprint=fp)
 
 
@@ -63,11 +63,21 @@ def test_corrupt_manifest_is_reported_with_a_way_out(tmp_path: Path) -> None:
         read_manifest(path)
 
 
-def test_generation_changes_with_content_source_and_settings() -> None:
-    g = generation_tag("/a.txt", "h1", "fp1")
-    assert g == generation_tag("/a.txt", "h1", "fp1")
-    assert len({g, generation_tag("/b.txt", "h1", "fp1"), generation_tag("/a.txt", "h2", "fp1"),
-                generation_tag("/a.txt", "h1", "fp2")}) == 4
+def test_generation_changes_with_content_and_settings_not_with_the_path() -> None:
+    g = generation_tag("h1", "fp1")
+    assert g == generation_tag("h1", "fp1")
+    assert len({g, generation_tag("h2", "fp1"), generation_tag("h1", "fp2")}) == 3
+
+
+def test_identical_content_under_two_paths_is_one_document_with_two_locations() -> None:
+    g = generation_tag("h1", "fp")
+    m = Manifest().with_documents({"/b/a.txt": DocEntry("h1", g, 6, "a"), "/a/a.txt": DocEntry("h1", g, 6, "a"),
+                                   "/c.txt": DocEntry("h2", generation_tag("h2", "fp"), 2, "c")})
+    assert m.total_chunks == 8
+    assert m.locations(g) == ("/a/a.txt", "/b/a.txt")
+    assert m.is_live(g) and not m.is_live("other")
+    assert m.content_key != m.with_documents({"/a/a.txt": m.documents["/a/a.txt"]}).content_key
+    assert m.content_key == m.with_documents({k: v for k, v in m.documents.items() if k != "/b/a.txt"}).content_key
 
 
 def test_manifest_lives_with_the_index(settings: Settings, tmp_path: Path) -> None:

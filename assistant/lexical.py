@@ -1,0 +1,163 @@
+"""The lexical half of hybrid retrieval: a BM25 index over the live chunks, for the exact strings (option names,
+paths, dotted and underscored identifiers, numbers) that dense embeddings rank poorly.
+
+Tokens: text is split at whitespace; a token that joins word parts with punctuation (``--no-install-recommends``,
+``/etc/apt/sources.list``, ``str.removeprefix``, ``x86_64``, ``3.11``) is indexed whole (lower-cased, unstemmed, so
+the exact string matches) *and* as its parts; plain words are Snowball-stemmed; short operators (``<<-``, ``->``,
+``==``) are kept, prose dashes and ellipses are not. General English stopwords are dropped (bm25s' English list;
+never document vocabulary). The same function tokenises queries and chunks.
+
+The index (built with ``bm25s``) is kept in one ``.npz`` file beside the manifest, tagged with the manifest's
+``content_key`` (the set of live generations it covers). Ingest rebuilds it from the store after every change,
+before it commits the final manifest; a reader whose file is missing or built for other generations rebuilds it
+from the collection (processes sharing a ``chroma run`` server) — see :class:`assistant.retrieval.Retriever`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.manifest import Manifest
+
+if TYPE_CHECKING:
+    from assistant.store import ChunkStore
+
+_PART = re.compile(r"[^\W_]+")  # runs of letters and digits: '_' and punctuation separate parts
+_LEAD = "\"'`([{<,;!?*“”‘’«»"
+_TRAIL = _LEAD + ")]}>.:"
+_QUOTES = "\"'`()[]{},;.:“”‘’«»"
+_PROSE_MARKS = set(".-–—…")
+_MAX_WHOLE = 80  # longer runs are not terms anyone types (CJK text without spaces, base64, long URLs)
+_MAX_PART = 40
+FORMAT = 1
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+@functools.cache
+def _stemmer() -> Callable[[str], str]:
+    import snowballstemmer
+
+    stem = snowballstemmer.stemmer("english").stemWord
+    return functools.lru_cache(maxsize=200_000)(stem)
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 terms of ``text``: compound technical tokens whole and in parts, plain words stemmed, stopwords out."""
+    stop, stem = _stopwords(), _stemmer()
+    out: list[str] = []
+    for raw in text.lower().split():
+        token = raw.lstrip(_LEAD).rstrip(_TRAIL)
+        parts = _PART.findall(token)
+        if not parts:
+            operator = raw.strip(_QUOTES)
+            if 2 <= len(operator) <= 4 and set(operator) - _PROSE_MARKS:  # "<<-", "->", "==", "&&"; not "--", "..."
+                out.append(operator)
+            continue
+        compound = len(parts) > 1 or parts[0] != token
+        if compound and len(token) <= _MAX_WHOLE and token not in stop:
+            out.append(token)
+        for part in parts:
+            if part not in stop and len(part) <= _MAX_PART:
+                out.append(stem(part) if part.isalpha() else part)
+    return out
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    """BM25 scores of every (term, chunk) pair as a CSC matrix (one column per term), and the chunk ids."""
+
+    key: str
+    ids: tuple[str, ...]
+    vocab: dict[str, int]
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str], key: str) -> LexicalIndex:
+        import bm25s
+
+        if not ids:
+            return cls(key, (), {}, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32))
+        bm = bm25s.BM25(method="lucene")
+        bm.index([tokenize(t) for t in texts], show_progress=False)
+        s = bm.scores
+        return cls(key, tuple(ids), dict(bm.vocab_dict), np.asarray(s["data"]), np.asarray(s["indices"]),
+                   np.asarray(s["indptr"]))
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        """The ``n`` best (chunk id, BM25 score) pairs, best first; chunks sharing no term are left out."""
+        terms = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
+        if not terms or not self.ids:
+            return []
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for t in terms:
+            start, end = self.indptr[t], self.indptr[t + 1]
+            np.add.at(scores, self.indices[start:end], self.data[start:end])
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file + rename): readers see the old index or the new one."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        fd, tmp = tempfile.mkstemp(prefix=".lexical-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, format=np.array(FORMAT), key=_pack([self.key]), ids=_pack(self.ids), vocab=_pack(vocab),
+                         data=self.data, indices=self.indices, indptr=self.indptr)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        """The index saved at ``path``; None when there is none or it is unreadable (it is rebuilt then)."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if int(z["format"]) != FORMAT:
+                    return None
+                vocab = _unpack(z["vocab"])
+                return cls(_unpack(z["key"])[0], tuple(_unpack(z["ids"])), {t: i for i, t in enumerate(vocab)},
+                           z["data"], z["indices"], z["indptr"])
+        except (OSError, ValueError, KeyError, IndexError):
+            return None
+
+
+def _pack(strings: Sequence[str]) -> np.ndarray:
+    # Tokens and ids never contain a newline; one byte array stays small where a fixed-width str array would not.
+    return np.frombuffer("\n".join(strings).encode(), dtype=np.uint8)
+
+
+def _unpack(arr: np.ndarray) -> list[str]:
+    text = arr.tobytes().decode()
+    return text.split("\n") if text else []
+
+
+def rebuild(store: ChunkStore, manifest: Manifest, path: Path | None) -> LexicalIndex:
+    """Build the index over the live chunks in ``store`` and save it at ``path`` (when given)."""
+    ids, texts = store.texts(manifest.generations)
+    index = LexicalIndex.build(ids, texts, manifest.content_key)
+    if path is not None:
+        index.save(path)
+    return index

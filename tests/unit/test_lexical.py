@@ -1,0 +1,109 @@
+"""The BM25 side of hybrid retrieval: tokens that keep technical strings findable, the index, its file, and the
+reciprocal rank fusion that merges it with the dense ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.retrieval import reciprocal_rank_fusion
+
+
+def test_option_names_are_indexed_whole_and_in_parts() -> None:
+    tokens = tokenize("Run apt-get install --no-install-recommends to skip them.")
+    assert "--no-install-recommends" in tokens and "apt-get" in tokens
+    assert {"instal", "recommend", "apt", "get"} <= set(tokens)
+    assert "no" not in tokens and "to" not in tokens  # English stopwords go, the whole option stays
+
+
+def test_paths_dotted_and_underscored_names_keep_their_exact_form() -> None:
+    tokens = tokenize("Edit (/etc/apt/sources.list), call str.removeprefix() or os.path.join; set sys_path.")
+    assert {"/etc/apt/sources.list", "str.removeprefix", "os.path.join", "sys_path"} <= set(tokens)
+    assert {"etc", "apt", "sourc", "list", "str", "removeprefix", "os", "path", "join", "sys"} <= set(tokens)
+
+
+def test_numbers_and_versions_stay_whole() -> None:
+    tokens = tokenize("Python 3.11 on x86_64.")
+    assert "3.11" in tokens and "x86_64" in tokens and "11" in tokens
+
+
+def test_plain_words_are_stemmed_and_stopwords_dropped() -> None:
+    assert tokenize("The packages were installed") == tokenize("package installing")
+    assert tokenize("what is it and how does it do that") == []
+
+
+def test_operators_are_terms_but_prose_dashes_and_ellipses_are_not() -> None:
+    assert tokenize("x <<- 1 and y -> z, a == b") == ["x", "<<-", "1", "->", "z", "==", "b"]
+    assert tokenize("-- ... (—) ; -") == []
+
+
+def test_overlong_runs_make_no_terms() -> None:
+    assert "x" * 90 not in tokenize("x" * 90 + " word")
+
+
+def _index() -> LexicalIndex:
+    texts = [
+        "Install without suggested packages: apt-get install --no-install-recommends.",
+        "The sources are listed in /etc/apt/sources.list, one per line.",
+        "Packages are installed with apt-get; the package list is updated first.",
+        "Strings have a removeprefix method: str.removeprefix returns a copy.",
+    ]
+    return LexicalIndex.build([f"g{i}:0" for i in range(len(texts))], texts, key="k1")
+
+
+def test_exact_technical_strings_rank_their_chunk_first() -> None:
+    index = _index()
+    assert index.search("what does --no-install-recommends do?", 4)[0][0] == "g0:0"
+    assert index.search("Where is /etc/apt/sources.list?", 4)[0][0] == "g1:0"
+    assert index.search("str.removeprefix", 4)[0][0] == "g3:0"
+
+
+def test_chunks_sharing_no_term_are_not_returned() -> None:
+    index = _index()
+    assert index.search("sourdough starter", 4) == []
+    hits = index.search("removeprefix", 4)
+    assert [i for i, _ in hits] == ["g3:0"] and hits[0][1] > 0
+
+
+def test_index_file_round_trips_and_a_broken_file_reads_as_none(tmp_path: Path) -> None:
+    index = _index()
+    path = tmp_path / "sub" / "m.lexical.npz"
+    index.save(path)
+    loaded = LexicalIndex.load(path)
+    assert loaded is not None and loaded.key == "k1" and loaded.ids == index.ids and loaded.vocab == index.vocab
+    assert np.array_equal(loaded.data, index.data)
+    for q in ("apt-get install", "/etc/apt/sources.list", "copy of strings"):
+        assert loaded.search(q, 4) == index.search(q, 4)
+    assert [p.name for p in path.parent.iterdir()] == ["m.lexical.npz"]
+    path.write_bytes(b"not an npz")
+    assert LexicalIndex.load(path) is None
+    assert LexicalIndex.load(tmp_path / "missing.npz") is None
+
+
+def test_empty_index_finds_nothing() -> None:
+    assert LexicalIndex.build([], [], key="k").search("anything", 4) == []
+
+
+def test_rrf_rewards_agreement_over_one_top_rank() -> None:
+    # "b" is 2nd in both rankings: 2/62 beats "a" (1st in one only, 1/61)
+    assert reciprocal_rank_fusion([["a", "b", "c"], ["d", "b", "e"]])[0] == "b"
+
+
+def test_rrf_keeps_every_item_and_breaks_ties_by_first_ranking() -> None:
+    fused = reciprocal_rank_fusion([["a", "b"], ["c", "d"]])
+    assert fused == ["a", "c", "b", "d"]
+    assert reciprocal_rank_fusion([["x"], []]) == ["x"]
+    assert reciprocal_rank_fusion([]) == []
+
+
+def test_rrf_constant_sets_how_much_top_ranks_dominate() -> None:
+    rankings = [["a", "b", "c", "d"], ["d", "c", "x", "y"]]
+    # k=60: rank sums are nearly flat, so agreement wins ("c": 3rd + 2nd, "d": 4th + 1st)
+    assert reciprocal_rank_fusion(rankings)[:2] == ["d", "c"]
+    fused = reciprocal_rank_fusion(rankings)
+    assert fused.index("c") < fused.index("a")
+    # k=0: a single first place (1/1) outweighs 1/3 + 1/2
+    sharp = reciprocal_rank_fusion(rankings, k=0)
+    assert sharp.index("a") < sharp.index("c")
