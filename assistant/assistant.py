@@ -92,7 +92,7 @@ class Assistant:
         if exam.refusal:
             yield TextDelta(text=self.prompts.refusal)
             yield Answer(**base, text=self.prompts.refusal, refused=True, passages=passages, mode="refused",
-                         refusal_reason=exam.refusal, timings=Timings(retrieve=t_retrieve,
+                         refusal_reason=exam.refusal, grounding_score=exam.score, timings=Timings(retrieve=t_retrieve,
                                                                       total=time.perf_counter() - started))
             return
 
@@ -128,7 +128,7 @@ class Assistant:
 
         yield Answer(
             **base, text=run.text, refused=False, citations=run.citations, passages=passages, removed=run.removed,
-            mode=run.mode, dropped_passages=dropped,
+            mode=run.mode, dropped_passages=dropped, grounding_score=exam.score,
             timings=Timings(retrieve=t_retrieve, generate=generate, verify=run.verify_s, first_token=first_token,
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
                             completion_tokens=usage.completion_tokens),

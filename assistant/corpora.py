@@ -134,7 +134,8 @@ def run_corpora(settings: Settings, spec: Path, out_dir: Path, splits: Sequence[
 _COLUMNS = [("n_questions", "questions"), ("fact_recall", "fact recall"), ("refusal_rate", "refusal"),
             ("false_refusal_rate", "false refusal"), ("citation_validity", "citations verbatim"),
             ("citation_recall", "citation recall"), ("evidence_retrieved_rate", "evidence retrieved"),
-            ("unsupported_entities", "unsupported terms"), ("crag_score", "CRAG"), ("latency_p50_s", "p50 s")]
+            ("unsupported_entities", "unsupported terms"), ("gate_auc", "gate AUC"), ("crag_score", "CRAG"),
+            ("latency_p50_s", "p50 s")]
 
 
 def _fmt(v: object) -> str:

@@ -110,6 +110,7 @@ class QuestionScores(_Frozen):
     latency_s: float
     generate_s: float
     completion_tokens: int
+    grounding_score: float | None = None
 
 
 class EvalSummary(_Frozen):
@@ -138,6 +139,8 @@ class EvalSummary(_Frozen):
     tokens_per_s: float | None
     support_judge_accuracy: float | None = Field(
         None, description="Accuracy of the support judge on the hand-labelled pairs (None when they are not found).")
+    gate_auc: float | None = Field(
+        None, description="ROC AUC of the gate's score for answerable against unanswerable questions.")
 
 
 _PUNCT = str.maketrans("’‘“”–—", "''\"\"--")
@@ -289,6 +292,7 @@ def score_answer(question: EvalQuestion, answer: Answer, *,
         evidence_hit=hits([] if declined else [p for m, p in cited.items() if m in used]),
         evidence_retrieved=hits(answer.passages), unsupported_terms=unsupported,
         latency_s=t.total, generate_s=t.generate, completion_tokens=t.completion_tokens,
+        grounding_score=answer.grounding_score,
     )
 
 
@@ -340,7 +344,17 @@ def summarize(scores: Sequence[QuestionScores], model: str = "",
         latency_p50_s=percentile(latencies, 50), latency_p95_s=percentile(latencies, 95),
         tokens_per_s=(sum(s.completion_tokens for s in timed) / sum(s.generate_s for s in timed)) if timed else None,
         support_judge_accuracy=support_judge_accuracy,
+        gate_auc=roc_auc([(s.grounding_score, s.answerable) for s in scores if s.grounding_score is not None]),
     )
+
+
+def roc_auc(scored: Sequence[tuple[float, bool]]) -> float | None:
+    """Probability that an answerable question scores above an unanswerable one (ties count half)."""
+    pos = [v for v, y in scored if y]
+    neg = [v for v, y in scored if not y]
+    if not pos or not neg:
+        return None
+    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
 
 
 def threshold_metric(name: str) -> tuple[str, bool]:

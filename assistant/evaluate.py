@@ -230,6 +230,7 @@ METRICS: list[tuple[str, str]] = [
     ("latency_p95_s", "latency p95 (s)"),
     ("tokens_per_s", "tokens/s"),
     ("support_judge_accuracy", "support judge accuracy (labelled pairs)"),
+    ("gate_auc", "gate score ROC AUC (answerable vs not)"),
 ]
 
 

@@ -29,7 +29,7 @@ from rich.console import Console
 from assistant.calibration import Calibration, Logistic
 from assistant.config import PROJECT_ROOT, load_settings
 from assistant.corpora import index_corpus, load_corpora, question_files
-from assistant.eval_metrics import evidence_overlaps
+from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
 from assistant.policy import condense
 
@@ -102,13 +102,8 @@ def choose_threshold(model: Logistic, rows: list[dict[str, Any]]) -> tuple[float
     return best[1], best[2]
 
 
-def roc_auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
-    pos = [model.probability(r) for r in rows if r["label"]]
-    neg = [model.probability(r) for r in rows if not r["label"]]
-    if not pos or not neg:
-        return None
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+def auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
+    return roc_auc([(model.probability(r), bool(r["label"])) for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "fitted_on": used, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
         "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": str(
             args.rows.resolve().relative_to(PROJECT_ROOT)),
-        "dev_gate_auc": roc_auc(gate, gate_rows), "dev_sentence_auc": roc_auc(sentence, sentence_rows), **rates,
+        "dev_gate_auc": auc(gate, gate_rows), "dev_sentence_auc": auc(sentence, sentence_rows), **rates,
     }
     result = Calibration(gate, threshold, sentence, provenance)
     args.out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")

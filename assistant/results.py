@@ -67,6 +67,9 @@ class Answer(_Frozen):
     model: str = ""
     mode: str = Field("", description="How the answer was made: generated, extractive, or refused.")
     refusal_reason: str = ""
+    grounding_score: float | None = Field(
+        None, description="The gate's calibrated probability that the passages answer the question (refused below "
+        "its fitted threshold).")
     dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
 
 
