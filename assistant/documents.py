@@ -248,20 +248,22 @@ def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
             if n is not None and (_PAGE_NUMBER.match(lines[j]) or _furniture_key(lines[j]) in repeated):
                 page_shift[n - i] += 1
     shift = page_shift.most_common(1)[0][0] if page_shift and page_shift.most_common(1)[0][1] >= 3 else None
+    def furniture(i: int, line: str) -> bool:
+        return bool(
+            _PAGE_NUMBER.match(line)
+            or (_furniture_key(line) in repeated and re.search(r"[^\W\d_]", line))
+            or (shift is not None and _edge_number(line) == i + shift and len(line) <= 120)
+        )
+
     out: list[list[str]] = []
     for i, lines in enumerate(pages):
-        kept = []
-        for j, line in enumerate(lines):
-            if j in edges[i] and (
-                _PAGE_NUMBER.match(line)
-                or (_furniture_key(line) in repeated and re.search(r"[^\W\d_]", line))
-                or (shift is not None and _edge_number(line) == i + shift and len(line) <= 120)
-            ):
-                continue
-            if _DOT_LEADER.search(line):
-                continue
-            kept.append(line)
-        out.append(kept)
+        # Furniture is peeled from the edges inwards: a line is only a head (foot) if every line above (below) is.
+        top, bottom = 0, len(lines)
+        while top < min(_HEAD_FOOT_LINES, bottom) and furniture(i, lines[top]):
+            top += 1
+        while bottom > max(top, len(lines) - _HEAD_FOOT_LINES) and furniture(i, lines[bottom - 1]):
+            bottom -= 1
+        out.append([line for line in lines[top:bottom] if not _DOT_LEADER.search(line)])
     return out
 
 
