@@ -323,13 +323,18 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
             return False  # footnotes are content, even in an <aside>
         if tag.name == "header" and tag.find_parent(("article", "main", "section")) is not None:
             return False  # an article's own header holds its title
-        framed = tag.name in _BOILER_TAGS or role in _BOILER_ROLES or bool(_BOILER_NAME.search(names))
-        holds_content = tag.find(["main", "article"]) is not None or tag.find(role="main") is not None
-        return framed and not holds_content
+        if not (tag.name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)):
+            return False
+        return tag.find(["main", "article"]) is None and tag.find(role="main") is None  # not a wrapper of content
 
-    for tag in soup.find_all(True):
-        if isinstance(tag, Tag) and not tag.decomposed and tag.parent is not None and frames(tag):
-            tag.decompose()
+    stack: list[Tag] = [soup]
+    while stack:  # top-down, so nothing inside a removed frame is looked at
+        for child in list(stack.pop().children):
+            if isinstance(child, Tag):
+                if frames(child):
+                    child.decompose()
+                else:
+                    stack.append(child)
     for a in soup.find_all("a", href=True):
         if str(a["href"]).startswith("#") and _ANCHOR_SYMBOL.match(a.get_text()) and a.get_text():
             a.decompose()
