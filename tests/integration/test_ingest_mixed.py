@@ -94,10 +94,11 @@ def test_a_chunk_the_embedder_refuses_fails_only_its_file(
     out = run(index_settings, settings_env, str(mixed), extra={"ASSISTANT_RETRIEVAL__CHUNK_TOKENS": "4000"})
     assert out.returncode == 1, out.stderr
     assert "japanese.txt: passage 1 (characters 0-" in out.stderr and "refused by the embedding model" in out.stderr
-    assert "table.md: passage 2 (characters " in out.stderr
-    assert "2 added, 0 unchanged, 0 replaced, 0 pruned, 4 failed" in out.stderr
+    # (Ollama 0.24 embeds the table's first 512 tokens and drops the rest without a word: refused or truncated,
+    # only the token bound makes sure the whole passage is embedded.)
+    assert "3 added, 0 unchanged, 0 replaced, 0 pruned, 3 failed" in out.stderr
     chunks = stored(index_settings)
-    assert set(chunks) == {"good.txt", "glued.pdf"}
+    assert set(chunks) == {"good.txt", "table.md", "glued.pdf"}
     # With the bound back at its default the same folder indexes the Japanese file too.
     again = run(index_settings, settings_env, str(mixed))
     assert "japanese.txt" in stored(index_settings), again.stderr
