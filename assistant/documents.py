@@ -20,12 +20,12 @@ import bisect
 import codecs
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.pdf import pdf_text, pdf_title
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -52,13 +52,6 @@ _BOILER_NAME = re.compile(
     r"pagination|search|searchbox|skip|skiplink)(?:$|[-_\s]|wrapper|button|box|bar|links?)",
     re.IGNORECASE,
 )
-# PDF lines that are furniture: a page number alone ("12", "- 12 -", "Page 3 of 9", "xii") or a TOC entry's leader.
-_PAGE_NUMBER = re.compile(
-    r"^\s*(?:page\s+)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—)\]]?\s*(?:(?:/|of)\s*\d{1,4})?\s*$",
-    re.IGNORECASE,
-)
-_DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?\s*$", re.IGNORECASE)
-_HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
 _LONG_WORD = re.compile(r"[A-Za-zÀ-ɏ]{18,}")
 _WORD = re.compile(r"[A-Za-zÀ-ɏ]{3,}")
 
@@ -120,7 +113,7 @@ def extract_document(path: Path, data: bytes) -> Extracted:
         raise IngestError("empty file, nothing to index")
     pages: tuple[int, ...] = ()
     if kind == "pdf":
-        text, pages = _pdf_text(data)
+        text, pages = pdf_text(data)
     elif kind == "html":
         text = _html_text(data)
     else:
@@ -178,109 +171,6 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _pdf_text(data: bytes) -> tuple[str, tuple[int, ...]]:
-    """(text, offset where each page starts): pages in order, separated by a blank line, furniture left out."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as e:
-        if "password" in str(e).lower():
-            raise IngestError("the PDF is password-protected; save an unencrypted copy to index it") from e
-        raise IngestError(f"cannot parse the PDF ({e})") from e
-    try:
-        pages: list[list[str]] = []
-        for i in range(len(pdf)):
-            page = pdf[i]
-            textpage = page.get_textpage()
-            raw = textpage.get_text_range()
-            textpage.close()
-            page.close()
-            pages.append(_pdf_lines(raw))
-    except pdfium.PdfiumError as e:
-        raise IngestError(f"cannot parse the PDF ({e})") from e
-    finally:
-        pdf.close()
-    pages = _drop_furniture(pages)
-    starts: list[int] = []
-    parts: list[str] = []
-    pos = 0
-    for lines in pages:
-        body = "\n".join(lines)
-        if parts:
-            pos += 2  # the blank line between pages
-        starts.append(pos)
-        parts.append(body)
-        pos += len(body)
-    return "\n\n".join(parts), tuple(starts)
-
-
-def _pdf_lines(raw: str) -> list[str]:
-    """A page's text as lines: PDFium's soft hyphen at a line end (U+FFFE) joins the word it broke."""
-    raw = re.sub(r"\ufffe\r?\n", "", raw).replace("\ufffe", "-").replace("\x00", "")
-    raw = normalize_newlines(raw).replace("\x0c", "\n")
-    return [line.rstrip() for line in raw.split("\n") if line.strip()]
-
-
-def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
-    """Pages without running heads/feet, page numbers and dot-leader (table of contents) lines.
-
-    Running heads and feet sit in the first or last lines of a page. One is recognised when, digits ignored, the
-    same line sits there on three pages or more ("Debian Reference 13 / 233"), or on two pages with numbers that
-    advance with the page ("Chapter 3: Objects 15", "... 16"), or when the line carries the page's own number
-    (the number printed on page ``i`` is ``i + shift`` for a shift most page-number lines agree on).
-    """
-    edges = [_edge_lines(lines) for lines in pages]
-    shifts: dict[str, Counter[int]] = {}
-    seen: Counter[str] = Counter()
-    for i, lines in enumerate(pages):
-        for j in edges[i]:
-            k = _furniture_key(lines[j])
-            seen[k] += 1
-            n = _edge_number(lines[j])
-            if n is not None:
-                shifts.setdefault(k, Counter())[n - i] += 1
-    repeated = {k for k, c in seen.items() if c >= 3 or (k in shifts and shifts[k].most_common(1)[0][1] >= 2)}
-    page_shift: Counter[int] = Counter()
-    for i, lines in enumerate(pages):
-        for j in edges[i]:
-            n = _edge_number(lines[j])
-            if n is not None and (_PAGE_NUMBER.match(lines[j]) or _furniture_key(lines[j]) in repeated):
-                page_shift[n - i] += 1
-    shift = page_shift.most_common(1)[0][0] if page_shift and page_shift.most_common(1)[0][1] >= 3 else None
-    out: list[list[str]] = []
-    for i, lines in enumerate(pages):
-        kept = []
-        for j, line in enumerate(lines):
-            if j in edges[i] and (
-                _PAGE_NUMBER.match(line)
-                or (_furniture_key(line) in repeated and re.search(r"[^\W\d_]", line))
-                or (shift is not None and _edge_number(line) == i + shift and len(line) <= 120)
-            ):
-                continue
-            if _DOT_LEADER.search(line):
-                continue
-            kept.append(line)
-        out.append(kept)
-    return out
-
-
-def _edge_lines(lines: list[str]) -> set[int]:
-    n = min(_HEAD_FOOT_LINES, len(lines))
-    return set(range(n)) | set(range(len(lines) - n, len(lines)))
-
-
-def _furniture_key(line: str) -> str:
-    k = re.sub(r"\d+", "#", " ".join(line.split())).lower()
-    return re.sub(r"\b[ivxlcdm]{1,7}$", "#", k)  # roman page numbers of the front matter
-
-
-def _edge_number(line: str) -> int | None:
-    """The number a head or foot line starts or ends with (where page numbers are printed), if any."""
-    m = re.search(r"(\d{1,4})\s*(?:/\s*\d{1,4})?\s*$", line) or re.match(r"\s*(\d{1,4})\b", line)
-    return int(m.group(1)) if m else None
-
-
 def _html_text(data: bytes) -> str:
     from bs4 import BeautifulSoup, CData, NavigableString
 
@@ -321,13 +211,18 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
             return False  # footnotes are content, even in an <aside>
         if tag.name == "header" and tag.find_parent(("article", "main", "section")) is not None:
             return False  # an article's own header holds its title
-        framed = tag.name in _BOILER_TAGS or role in _BOILER_ROLES or bool(_BOILER_NAME.search(names))
-        holds_content = tag.find(["main", "article"]) is not None or tag.find(role="main") is not None
-        return framed and not holds_content
+        if not (tag.name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)):
+            return False
+        return tag.find(["main", "article"]) is None and tag.find(role="main") is None  # not a wrapper of content
 
-    for tag in soup.find_all(True):
-        if isinstance(tag, Tag) and not tag.decomposed and tag.parent is not None and frames(tag):
-            tag.decompose()
+    stack: list[Tag] = [soup]
+    while stack:  # top-down, so nothing inside a removed frame is looked at
+        for child in list(stack.pop().children):
+            if isinstance(child, Tag):
+                if frames(child):
+                    child.decompose()
+                else:
+                    stack.append(child)
     for a in soup.find_all("a", href=True):
         if str(a["href"]).startswith("#") and _ANCHOR_SYMBOL.match(a.get_text()) and a.get_text():
             a.decompose()
@@ -347,18 +242,5 @@ def document_title(path: Path, data: bytes, text: str) -> str:
         tag = soup.find("title") or soup.find("h1")
         title = tag.get_text(" ", strip=True) if tag else ""
     elif kind == "pdf":
-        title = _pdf_title(data)
+        title = pdf_title(data)
     return " ".join(title.split())[:200] or path.name
-
-
-def _pdf_title(data: bytes) -> str:
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-        try:
-            return str(pdf.get_metadata_dict().get("Title", ""))
-        finally:
-            pdf.close()
-    except Exception:  # the title is cosmetic; a damaged info dictionary must not fail the document
-        return ""

@@ -54,7 +54,7 @@ class IngestReport:
     pruned: tuple[str, ...] = ()
     failed: tuple[FileIssue, ...] = ()
     skipped: tuple[FileIssue, ...] = ()  # unsupported files met while walking a folder: not errors
-    notes: tuple[FileIssue, ...] = ()  # indexed, with a remark (e.g. decoded as Windows-1252)
+    notes: tuple[FileIssue, ...] = ()  # indexed, with a warning (text looks glued, decoded as Windows-1252)
     chunks: int = 0  # chunks written by this run
     seconds: float = 0.0
 
@@ -68,9 +68,11 @@ class IngestReport:
         return 0 if self.ok else 1
 
     def summary(self) -> str:
+        warned = f", {len(self.notes)} with warnings" if self.notes else ""
         return (
             f"{len(self.added)} added, {len(self.unchanged)} unchanged, {len(self.replaced)} replaced, "
-            f"{len(self.pruned)} pruned, {len(self.failed)} failed — {self.chunks} chunks in {self.seconds:.2f} s"
+            f"{len(self.pruned)} pruned, {len(self.failed)} failed{warned} — {self.chunks} chunks in "
+            f"{self.seconds:.2f} s"
         )
 
 
@@ -229,7 +231,7 @@ def print_report(report: IngestReport, console: Console) -> None:
     for issue in report.failed:
         console.print(f"[red]failed[/red]  {escape(issue.path)}: {escape(issue.reason)}")
     for issue in report.notes:
-        console.print(f"[yellow]note[/yellow]    {escape(issue.path)}: {escape(issue.reason)}")
+        console.print(f"[yellow]warning[/yellow] {escape(issue.path)}: {escape(issue.reason)}")
     if report.skipped:
         console.print(f"[dim]skipped {len(report.skipped)} unsupported file(s) (supported: {SUPPORTED})[/dim]")
     style = "green" if report.ok else "red"

@@ -226,3 +226,13 @@ def test_errors_are_escaped_messages() -> None:
     html = error_html("Model <smollm2> is missing")
     assert "Model &lt;smollm2&gt; is missing" in html and "Could not answer" in html
     assert_inert(html)
+
+
+def test_a_pdf_citation_and_passage_show_their_page() -> None:
+    p = Passage(id="p1", text=DOC, source="/docs/R-intro.pdf", start=0, end=len(DOC), page=12, score=0.5)
+    i = DOC.index(QUOTE)
+    c = Citation(marker=1, passage_id="p1", source=p.source, start=i, end=i + len(QUOTE), quote=QUOTE, page=12)
+    html = sources_html([answer(citations=[c], passages=[p])])
+    assert html.count("R-intro.pdf p. 12") == 2  # the citation card and the passage list
+    plain = sources_html([answer()])
+    assert " p. " not in plain

@@ -1,0 +1,132 @@
+"""Extraction that reads right: PDF pages with exact offsets and no furniture, HTML without its page frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_text
+from assistant.documents import extract_document, glued_warning
+from assistant.errors import IngestError
+from tests.pdfs import encrypt_pdf, make_pdf
+
+BODY = [
+    ["The first page explains how the pump starts.", "It needs power and a full tank."],
+    ["The second page lists the parts of the pump.", "A motor, a valve and a hose."],
+    ["The third page says how to clean the filter.", "Rinse it under warm water."],
+    ["The fourth page covers storage over winter.", "Keep it dry and above freezing."],
+]
+
+
+def pdf_doc(tmp_path: Path, pages: list[list[str]], name: str = "doc.pdf") -> tuple[str, tuple[int, ...]]:
+    p = tmp_path / name
+    p.write_bytes(make_pdf(pages))
+    doc = extract_document(p, p.read_bytes())
+    return doc.text, doc.page_starts
+
+
+def test_pdf_page_starts_are_exact_offsets_of_each_page(tmp_path: Path) -> None:
+    text, starts = pdf_doc(tmp_path, BODY)
+    assert len(starts) == len(BODY)
+    for page, lines in zip(starts, BODY, strict=True):
+        assert text[page:page + len(lines[0])] == lines[0]
+    p = tmp_path / "doc.pdf"
+    doc = extract_document(p, p.read_bytes())
+    assert doc.page_at(text.index("winter")) == 4 and doc.page_at(0) == 1
+
+
+def test_pdf_chunks_carry_their_page_and_never_straddle_pages(tmp_path: Path) -> None:
+    text, starts = pdf_doc(tmp_path, BODY)
+    chunks = chunk_text(text, 700, page_starts=starts)  # the whole text would fit in one chunk of 700
+    assert [c.page for c in chunks] == [1, 2, 3, 4]
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        assert starts[c.page - 1] <= c.start and (c.page == len(starts) or c.end <= starts[c.page])
+
+
+def test_running_heads_and_page_numbers_are_removed(tmp_path: Path) -> None:
+    pages = [["Field Guide to Pumps", *lines, f"Page {n} of 4"] for n, lines in enumerate(BODY, 1)]
+    text, starts = pdf_doc(tmp_path, pages)
+    assert "Field Guide" not in text and "Page 2 of 4" not in text
+    assert all(line in text for lines in BODY for line in lines)
+    assert text[starts[1]:].startswith(BODY[1][0])
+
+
+def test_a_two_page_running_head_with_advancing_page_numbers_is_removed(tmp_path: Path) -> None:
+    pages = [[*BODY[0], str(7)], [*BODY[1], str(8)], [f"Chapter 3: Care {9}", *BODY[2]], [f"Chapter 3: Care {10}",
+                                                                                           *BODY[3]]]
+    text, _ = pdf_doc(tmp_path, pages)
+    assert "Chapter 3" not in text
+    assert "\n7\n" not in f"\n{text}\n" and all(line in text for lines in BODY for line in lines)
+
+
+def test_a_line_repeated_inside_pages_is_kept(tmp_path: Path) -> None:
+    # Only the top and bottom lines of a page can be running heads or feet; the same line mid-page is content.
+    pages = [[lines[0], f"Step {n}.", "Press the red button.", lines[1]] for n, lines in enumerate(BODY)]
+    text, _ = pdf_doc(tmp_path, pages)
+    assert text.count("Press the red button.") == len(BODY)
+    assert all(f"Step {n}." in text for n in range(len(BODY)))
+
+
+def test_dot_leader_lines_of_a_table_of_contents_are_removed(tmp_path: Path) -> None:
+    toc = ["Contents", "1 Starting the pump . . . . . . . . . . 2", "2 Parts of the pump.................3",
+           "3 Cleaning . . 4"]
+    text, _ = pdf_doc(tmp_path, [toc, *BODY])
+    assert "Contents" in text
+    assert "Starting the pump" not in text and "Parts of the pump." not in text and "Cleaning . ." not in text
+    assert "The second page lists the parts of the pump." in text
+
+
+def test_glued_text_is_reported_and_normal_prose_is_not(tmp_path: Path) -> None:
+    glued = ["Thisreferenceisintendedtoprovideabroadoverview ofthesystemforusersandadministrators",
+             "Controlofpermissionsfornewlycreatedfiles isdescribedinthesectionbelow"] * 3
+    p = tmp_path / "glued.pdf"
+    p.write_bytes(make_pdf([glued]))
+    warnings = extract_document(p, p.read_bytes()).warnings
+    assert len(warnings) == 1 and "glued" in warnings[0]
+    text, _ = pdf_doc(tmp_path, BODY, "fine.pdf")
+    assert glued_warning(text) == ""
+    assert glued_warning("Internationalization and characterization are long words. " * 3 + "Short words. " * 200) == ""
+
+
+def test_encrypted_pdf_is_a_clear_error(tmp_path: Path) -> None:
+    p = tmp_path / "locked.pdf"
+    p.write_bytes(encrypt_pdf(make_pdf(BODY)))
+    with pytest.raises(IngestError, match="password-protected"):
+        extract_document(p, p.read_bytes())
+
+
+PAGE = b"""<!doctype html><html><head><title>Pumps</title></head><body>
+<header><a href="/">Home</a> <form role="search"><input name="q"> Search</form></header>
+<div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="a.html">previous</a></li>
+<li><a href="c.html">next</a></li></ul></div>
+<nav><ul><li>Section one</li><li>Section two</li></ul></nav>
+<div class="document"><div class="body" role="main">
+<article><header><h1>Cleaning the filter<a class="headerlink" href="#cleaning">\xc2\xb6</a></h1></header>
+<p>Rinse the filter under warm water.<a href="#fn1">1</a></p>
+<aside class="footnote" role="note"><p>1 Never use soap.</p></aside>
+</article></div></div>
+<div class="sphinxsidebar"><h3>Table of Contents</h3><ul><li>Cleaning</li></ul></div>
+<div id="breadcrumbs">Docs &raquo; Pumps</div>
+<aside><p>Related links: other pumps</p></aside>
+<div class="footer">&copy; Copyright the authors. Created using a generator.</div>
+</body></html>"""
+
+
+def test_html_frame_is_removed_by_markup_and_content_kept(tmp_path: Path) -> None:
+    p = tmp_path / "page.html"
+    p.write_bytes(PAGE)
+    text = extract_document(p, PAGE).text
+    assert text.startswith("Cleaning the filter\n")
+    assert "Rinse the filter under warm water." in text and "Never use soap." in text
+    for frame in ("Home", "Search", "Navigation", "previous", "Section one", "Table of Contents", "Docs",
+                  "Related links", "Copyright", "\u00b6"):
+        assert frame not in text, frame
+
+
+def test_a_sidebar_wrapping_the_main_content_is_kept(tmp_path: Path) -> None:
+    data = b'<html><body><div class="with-sidebar"><main><p>The content itself.</p></main></div></body></html>'
+    p = tmp_path / "wrapped.html"
+    p.write_bytes(data)
+    assert extract_document(p, data).text == "The content itself."

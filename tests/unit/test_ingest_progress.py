@@ -1,0 +1,34 @@
+"""Ingest progress when the output is not a terminal (a log file, CI): plain lines, no progress bar."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from assistant.indexer import LOG_EVERY_S, _Bar
+
+
+def test_off_a_terminal_progress_is_a_plain_line_every_few_seconds() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=200)
+    with _Bar(console, files=3) as bar:
+        bar.chunks(10)
+        assert out.getvalue() == ""  # nothing until LOG_EVERY_S have passed
+        bar.logged -= LOG_EVERY_S  # as if the interval had passed
+        bar.started -= LOG_EVERY_S
+        bar.file_done()
+        bar.chunks(5)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Indexing: 1/3 files, 10 chunks, ") and "chunks/s" in lines[0]
+    assert "\x1b" not in out.getvalue()  # no cursor control in a log
+
+
+def test_on_a_terminal_there_are_no_log_lines() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=200)
+    with _Bar(console, files=1) as bar:
+        bar.logged -= LOG_EVERY_S
+        bar.chunks(3)
+    assert "Indexing: 0/1 files" not in out.getvalue()
