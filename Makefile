@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install system-deps models lint bench eval
+.PHONY: run test install system-deps models lint bench eval corpora eval-corpora
 run: install
 	$(BIN)/assistant ui
 
@@ -49,6 +49,14 @@ lint: install
 
 eval: install models
 	$(BIN)/assistant eval
+
+# The evaluation corpora: Debian documentation packages fetched once into ~/.cache/assistant/corpora, each indexed
+# into an index of its own; `eval-corpora` reports every corpus's dev and test split side by side.
+corpora: install models
+	$(BIN)/python -m assistant.corpora --index
+
+eval-corpora: corpora
+	$(BIN)/assistant eval --corpora evalsets/corpora.yaml --out eval-out/corpora
 
 bench: install models
 	$(BIN)/python benchmarks/bench_serving.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -154,3 +155,32 @@ def side_by_side_markdown(reports: dict[tuple[str, str], EvalReport]) -> str:
     rows = [f"| {n} | {s} | " + " | ".join(_fmt(getattr(r.summary, k)) for k, _ in _COLUMNS) + " |"
             for (n, s), r in reports.items()]
     return "\n".join([head, "|" + "---|" * (len(_COLUMNS) + 2), *rows, ""])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m assistant.corpora [--index] [SPEC]``: fetch every corpus's Debian package (and index it)."""
+    import argparse
+
+    from assistant.config import PROJECT_ROOT, load_settings
+    from assistant.errors import AssistantError
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("spec", nargs="?", type=Path, default=PROJECT_ROOT / "evalsets" / "corpora.yaml")
+    parser.add_argument("--index", action="store_true", help="Also index each corpus into its own index.")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    settings = load_settings()
+    try:
+        for corpus in load_corpora(args.spec):
+            paths = document_paths(corpus, args.spec.resolve(), settings, console)
+            console.print(f"[cyan]•[/] {corpus.name}: {len(paths)} document path(s) ready")
+            if args.index:
+                index_corpus(corpus, args.spec.resolve(), settings, console)
+    except AssistantError as e:
+        console.print(f"[red]error:[/] {e}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
