@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: install
 	$(BIN)/assistant ui
 
-test: install models
+test: install models corpora
 	$(BIN)/pytest -v --durations=15
 
 # Debian packages: headers for building Ollama from the Go module proxy, Chromium for the browser tests.
