@@ -33,13 +33,13 @@ from assistant.grounding import (
     refusal_reason,
     support_for,
 )
+from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.prompts import Prompts
 from assistant.results import Answer, Citation, Passage, RemovedSentence, StreamEvent, TextDelta, Timings
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|this|that|these|those|"
                         r"he|she|his|her)\b", re.I)
 _META = re.compile(r"\b(passages?|the question|the answer|the text|the article|the documents?)\b", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_SENTENCES = 3  # the small model pads answers with loosely related passage sentences
 _CHARS_PER_TOKEN = 3.0  # conservative for English with SmolLM2's tokenizer: over-estimating keeps us in the window
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
+from assistant.patterns import CITATION_MARKER as _MARKER
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 # Abbreviations that end in a period without ending a sentence.
 _ABBREV = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Inc|Ltd|Co|Corp|Jr|Sr|vs|etc|No|Jan|Feb|Mar|Apr"
                      r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m)\.)$")
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n+")
-_MARKER = re.compile(r"\s*\[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
 
 STOPWORDS = frozenset("""

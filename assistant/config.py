@@ -8,11 +8,16 @@ Examples::
     ASSISTANT_CHROMA__MODE=http ASSISTANT_CHROMA__PORT=8000
 
 Build settings with :func:`load_settings`; nothing is read at import time.
+
+The prompts, the Modelfile template and the seed document ship inside the package (``assistant/prompts``,
+``assistant/modelfiles``, ``assistant/seeds``) and are found through :mod:`importlib.resources`, so an installed
+wheel works from any directory; ``ASSISTANT_PROMPTS_DIR`` / ``ASSISTANT_SEEDS_DIR`` point at other folders.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +26,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
+# The source checkout (tests, benchmarks, eval sets); an installed package never reads from it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_data(name: str) -> Path:
+    """A folder shipped in the package (``prompts``, ``seeds``, ``modelfiles``), as a path on disk.
+
+    Wheels are installed unpacked, so the resource is a real directory; a zipped install is refused clearly.
+    """
+    found = resources.files("assistant").joinpath(name)
+    path = Path(str(found))
+    if not path.is_dir():
+        raise ConfigError(f"The package data folder {name!r} is missing from {path.parent}: reinstall the package "
+                          "(`pip install --force-reinstall grounded-assistant`) or set the folder in settings.")
+    return path
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -102,8 +121,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
     cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    seeds_dir: Path = Field(default_factory=lambda: package_data("seeds"),
+                            description="Documents `assistant ui` indexes first (default: the bundled seed).")
+    prompts_dir: Path = Field(default_factory=lambda: package_data("prompts"),
+                              description="Prompt templates (default: the ones shipped in the package).")
     ollama: OllamaSettings = OllamaSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -18,12 +18,12 @@ import re
 from pathlib import Path
 
 from assistant.errors import IngestError
+from assistant.patterns import CONTROL_CHARS as _CONTROL
 
 SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                 ".pdf": "pdf"}
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _HTML_DROP = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
 _HTML_BLOCKS = ("address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",

@@ -32,19 +32,15 @@ from collections.abc import Iterable, Sequence
 from statistics import mean
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from assistant.citations import find_unsupported_terms, split_sentences, strip_markers, supports
 from assistant.config import EvalSettings
 from assistant.errors import ConfigError
-from assistant.results import Answer, Citation, Passage
+from assistant.results import Answer, Citation, Passage, _Frozen
 
 ALCE_AT_MOST_CITATIONS = 3  # ALCE's --at_most_citations default
 MIN_EVIDENCE_OVERLAP = 20  # characters of an evidence span a passage must hold at its edge
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -64,7 +60,7 @@ class EvalQuestion(_Frozen):
                                      description="Verbatim spans of the source documents that support the answer.")
     history: list[NonEmpty] = Field(
         default_factory=list, description="Earlier user turns of the conversation, oldest first (follow-ups).")
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
 
     @field_validator("expected_facts")
     @classmethod

@@ -25,7 +25,7 @@ from assistant.config import Settings
 from assistant.documents import content_hash, document_title, extract_from_bytes, kind_of
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError
-from assistant.ingest import FileIssue, Plan, WorkItem
+from assistant.ingest_types import FileIssue, Plan, WorkItem
 from assistant.manifest import DocEntry, Manifest, generation_tag, index_fingerprint, write_manifest
 from assistant.store import ChunkRecord, ChunkStore
 
