@@ -104,6 +104,16 @@ class UISettings(BaseModel):
     password: SecretStr | None = Field(None, description="Password for `username`.")
 
 
+class APISettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Bind address of `assistant serve-api`; 127.0.0.1 keeps it local.")
+    port: int = Field(7861, description="Port of the OpenAI-compatible API (base URL http://host:port/v1).")
+    model_id: str = Field("grounded-assistant", description="Model id /v1/models lists (the chat model is listed "
+                          "too); requests naming either are answered by the grounded pipeline.")
+    token: SecretStr | None = Field(None, description="When set, requests need `Authorization: Bearer <token>` "
+                                    "(the openai client's api_key).")
+    max_body_kb: int = Field(256, ge=1, description="Larger request bodies are refused with HTTP 413.")
+
+
 class EvalSettings(BaseModel):
     min_citation_validity: float = 1.0
     min_citation_recall: float = 0.9
@@ -130,6 +140,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
     eval: EvalSettings = EvalSettings()
 
     @property
