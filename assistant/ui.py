@@ -14,6 +14,7 @@ The app only talks to :class:`assistant.Assistant`; the HTML it shows is built i
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
@@ -198,6 +199,7 @@ def build_app(assistant: ChatAssistant) -> gr.Blocks:
 def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block: bool = True) -> gr.Blocks:
     """Serve the app on ``settings.ui.host:port`` (127.0.0.1:7860 unless configured), with a login when a username
     and password are set. ``block=False`` returns once the server is up (tests, notebooks); ``app.close()`` stops it.
+    ``block=True`` serves until KeyboardInterrupt or SystemExit, then closes the server.
     """
     ui = settings.ui
     if bool(ui.username) != bool(ui.password):
@@ -209,8 +211,15 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
 
         assistant = Assistant.from_settings(settings)
     app = build_app(assistant)
-    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=not block,
+    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=True,
                inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
                footer_links=["api"], theme=gr.themes.Soft(), css=static_text("chat.css"),
                js=static_text("citations.js"))
+    if block:
+        # Our own wait rather than Gradio's: Ctrl-C and SIGTERM (turned into SystemExit by the CLI) both land here
+        # and close the server before the exit hooks stop the model server.
+        try:
+            threading.Event().wait()
+        finally:
+            app.close()
     return app
