@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
     from assistant.config import Settings
 
+# Plain help (rich_markup_mode=None): typer's rich help rendering imports rich and markdown-it, which costs more
+# than everything else `assistant --help` does.
 app = typer.Typer(help="Grounded answers from your documents, with verified citations.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @functools.cache
