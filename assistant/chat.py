@@ -28,9 +28,9 @@ class StreamingAssistant(Protocol):
 
 
 def footnote(c: Citation) -> str:
-    """``[1] report.pdf, p. 3, chars 120-188: “quote”`` — the page only when the citation has one."""
+    """``[1] /docs/report.pdf, p. 3, chars 120-188: “quote”`` — the page only when the citation has one."""
     page = getattr(c, "page", None)
-    where = f"{Path(c.source).name}" + (f", p. {page}" if page else "") + f", chars {c.start}-{c.end}"
+    where = c.source + (f", p. {page}" if page else "") + f", chars {c.start}-{c.end}"
     return f"[{c.marker}] {where}: “{c.quote}”"
 
 
@@ -115,7 +115,7 @@ class ChatSession:
         for i, p in enumerate(self.last.passages, 1):
             text = " ".join(p.text.split())
             preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
-            self.write(f"  {i}. {Path(p.source).name}, chars {p.start}-{p.end}, score {p.score:.2f}\n     {preview}")
+            self.write(f"  {i}. {p.source}, chars {p.start}-{p.end}, score {p.score:.2f}\n     {preview}")
 
 
 def _readline(history_file: Path | None) -> Callable[[], None]:

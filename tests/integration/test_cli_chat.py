@@ -75,11 +75,11 @@ def test_terminal_chat_with_history_footnotes_commands_and_ctrl_c(terminal: Term
     terminal.send("visit the U.S.?\x01When will Kishida ")
     first = terminal.ask("")
     assert "April 10" in first
-    assert re.search(rf"\[1\] {re.escape(seed_path.name)}, chars \d+-\d+: “[^”]+”", first)
+    assert re.search(rf"\[1\] {re.escape(str(seed_path))}, chars \d+-\d+: “[^”]+”", first)
 
     sources = terminal.ask("/sources")
     assert "searched: When will Kishida visit the U.S.?" in sources
-    assert f"1. {seed_path.name}, chars" in sources
+    assert f"1. {seed_path}, chars" in sources
 
     follow_up = terminal.ask("And which companies are involved?")
     assert "Nvidia" in follow_up

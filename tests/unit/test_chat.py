@@ -40,9 +40,9 @@ class ScriptedAssistant:
 
 
 def test_footnote_shows_source_offsets_quote_and_the_page_when_known() -> None:
-    assert footnote(CITED) == "[1] report.txt, chars 10-42: “It is in April.”"
+    assert footnote(CITED) == "[1] /docs/report.txt, chars 10-42: “It is in April.”"
     paged = _Paged(**CITED.model_dump(), page=3)
-    assert footnote(paged) == "[1] report.txt, p. 3, chars 10-42: “It is in April.”"
+    assert footnote(paged) == "[1] /docs/report.txt, p. 3, chars 10-42: “It is in April.”"
 
 
 def test_answer_streams_then_footnotes_and_follow_ups_get_the_history() -> None:
@@ -52,7 +52,7 @@ def test_answer_streams_then_footnotes_and_follow_ups_get_the_history() -> None:
     session = ChatSession(fake, out)
     session.handle("When is the visit?")
     session.handle("Where?")
-    assert "In April [1]. A state visit [1].\n  [1] report.txt, chars 10-42: “It is in April.”" in out.getvalue()
+    assert "In April [1]. A state visit [1].\n  [1] /docs/report.txt, chars 10-42: “It is in April.”" in out.getvalue()
     assert fake.histories[1] == [{"role": "user", "content": "When is the visit?"},
                                  {"role": "assistant", "content": "In April [1]. A state visit [1]."}]
 
@@ -66,7 +66,7 @@ def test_new_forgets_the_conversation_and_sources_lists_the_last_passages() -> N
     assert "(no answer yet)" in out.getvalue()
     session.handle("When?")
     session.handle("/sources")
-    assert "searched: searched q" in out.getvalue() and "1. report.txt, chars 0-480, score 0.71" in out.getvalue()
+    assert "searched: searched q" in out.getvalue() and "1. /docs/report.txt, chars 0-480, score 0.71" in out.getvalue()
     session.handle("/new")
     session.handle("Something else?")
     assert fake.histories[1] == []
