@@ -139,9 +139,14 @@ def _build(target: Path, binary: Path, report: Report) -> Path:
             ["go", "install", f"{OLLAMA_MODULE}@{PINNED_OLLAMA_TAG}"],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=target,
         )
-        while proc.poll() is None:
-            time.sleep(15)
-            report(f"building Ollama {PINNED_OLLAMA_TAG}: {int(time.monotonic() - started)} s elapsed")
+        try:
+            while proc.poll() is None:
+                time.sleep(15)
+                report(f"building Ollama {PINNED_OLLAMA_TAG}: {int(time.monotonic() - started)} s elapsed")
+        except BaseException:  # Ctrl-C or SIGTERM: do not leave the compiler running; the next start builds again
+            proc.terminate()
+            proc.wait()
+            raise
     if proc.returncode != 0 or not (staging / "ollama").is_file():
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
         raise ServerStartError(f"Building Ollama failed (exit {proc.returncode}). Last lines:\n{tail}\n"

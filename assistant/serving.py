@@ -127,14 +127,18 @@ def start_server(binary: Path, settings: Settings, report: Report = _quiet, wait
         proc = subprocess.Popen([str(binary), "serve"], stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
     deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-10:])
-            raise ServerStartError(f"`ollama serve` exited with code {proc.returncode}:\n{tail}\nLog: {log_path}")
-        version = probe(host, timeout=1.0)
-        if version is not None:
-            return OllamaServer(proc, ServerInfo(host, version, started_by_us=True), log_path)
-        time.sleep(0.3)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-10:])
+                raise ServerStartError(f"`ollama serve` exited with code {proc.returncode}:\n{tail}\nLog: {log_path}")
+            version = probe(host, timeout=1.0)
+            if version is not None:
+                return OllamaServer(proc, ServerInfo(host, version, started_by_us=True), log_path)
+            time.sleep(0.3)
+    except BaseException:  # Ctrl-C or SIGTERM while it starts: nobody holds a handle to stop it later
+        OllamaServer(proc, ServerInfo(host, ""), log_path).stop()
+        raise
     proc.kill()
     raise ServerStartError(f"`ollama serve` did not answer at {host} within {wait_s:.0f} s. Log: {log_path}")
 
