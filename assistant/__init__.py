@@ -1,6 +1,8 @@
 """Grounded, local-first document assistant: answers from your documents, every sentence checked against the
 passage it cites."""
 
+from typing import TYPE_CHECKING
+
 from assistant.errors import (
     AssistantError,
     ConfigError,
@@ -12,7 +14,6 @@ from assistant.errors import (
     ServerUnavailableError,
     StoreUnavailableError,
 )
-from assistant.results import Answer, Citation, Passage, RemovedSentence, TextDelta, Timings
 
 __all__ = [
     "Answer",
@@ -36,9 +37,22 @@ __all__ = [
 ]
 
 
+if TYPE_CHECKING:
+    from assistant.assistant import Assistant
+    from assistant.config import Settings, load_settings
+    from assistant.results import Answer, Citation, Passage, RemovedSentence, TextDelta, Timings
+
+_RESULTS = {"Answer", "Citation", "Passage", "RemovedSentence", "TextDelta", "Timings"}
+
+
 def __getattr__(name: str) -> object:
-    # Assistant pulls in LlamaIndex and Chroma; load them only when asked for, so `assistant doctor` and
-    # `assistant ingest` on unchanged files start fast.
+    # Loaded when first asked for: Assistant pulls in LlamaIndex and Chroma, the results and settings pydantic, and
+    # importing any submodule (the `assistant` command does) runs this package first; `assistant --help` and
+    # `assistant ingest` on unchanged files stay fast.
+    if name in _RESULTS:
+        from assistant import results
+
+        return getattr(results, name)
     if name == "Assistant":
         from assistant.assistant import Assistant
 

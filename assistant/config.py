@@ -8,11 +8,16 @@ Examples::
     ASSISTANT_CHROMA__MODE=http ASSISTANT_CHROMA__PORT=8000
 
 Build settings with :func:`load_settings`; nothing is read at import time.
+
+The prompts, the Modelfile template and the seed document ship inside the package (``assistant/prompts``,
+``assistant/modelfiles``, ``assistant/seeds``) and are found through :mod:`importlib.resources`, so an installed
+wheel works from any directory; ``ASSISTANT_PROMPTS_DIR`` / ``ASSISTANT_SEEDS_DIR`` point at other folders.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +26,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
+# The source checkout (tests, benchmarks, eval sets); an installed package never reads from it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_data(name: str) -> Path:
+    """A folder shipped in the package (``prompts``, ``seeds``, ``modelfiles``), as a path on disk.
+
+    Wheels are installed unpacked, so the resource is a real directory; a zipped install is refused clearly.
+    """
+    found = resources.files("assistant").joinpath(name)
+    path = Path(str(found))
+    if not path.is_dir():
+        raise ConfigError(f"The package data folder {name!r} is missing from {path.parent}: reinstall the package "
+                          "(`pip install --force-reinstall grounded-assistant`) or set the folder in settings.")
+    return path
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -101,6 +120,16 @@ class UISettings(BaseModel):
     password: SecretStr | None = Field(None, description="Password for `username`.")
 
 
+class APISettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Bind address of `assistant serve-api`; 127.0.0.1 keeps it local.")
+    port: int = Field(7861, description="Port of the OpenAI-compatible API (base URL http://host:port/v1).")
+    model_id: str = Field("grounded-assistant", description="Model id /v1/models lists (the chat model is listed "
+                          "too); requests naming either are answered by the grounded pipeline.")
+    token: SecretStr | None = Field(None, description="When set, requests need `Authorization: Bearer <token>` "
+                                    "(the openai client's api_key).")
+    max_body_kb: int = Field(256, ge=1, description="Larger request bodies are refused with HTTP 413.")
+
+
 class EvalSettings(BaseModel):
     min_citation_validity: float = 1.0
     min_citation_recall: float = 0.9
@@ -118,13 +147,16 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
     cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    seeds_dir: Path = Field(default_factory=lambda: package_data("seeds"),
+                            description="Documents `assistant ui` indexes first (default: the bundled seed).")
+    prompts_dir: Path = Field(default_factory=lambda: package_data("prompts"),
+                              description="Prompt templates (default: the ones shipped in the package).")
     ollama: OllamaSettings = OllamaSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
     eval: EvalSettings = EvalSettings()
 
     @property

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.pdf import pdf_text, pdf_title
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".ht
                 ".pdf": "pdf"}
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _HTML_DROP = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
 _HTML_BLOCKS = ("address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",

@@ -37,21 +37,17 @@ from pathlib import Path
 from statistics import mean
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from assistant.config import EvalSettings
 from assistant.errors import ConfigError
 from assistant.judge import accuracy_on, judge_support, tokenize
-from assistant.results import Answer, Citation, Passage
+from assistant.results import Answer, Citation, Passage, _Frozen
 from assistant.text import split_sentences, strip_markers
 
 ALCE_AT_MOST_CITATIONS = 3  # ALCE's --at_most_citations default
 MIN_EVIDENCE_OVERLAP = 20  # characters of an evidence span a passage must hold at its edge
 SUPPORT_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "support_pairs.yaml"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -71,7 +67,7 @@ class EvalQuestion(_Frozen):
                                      description="Verbatim spans of the source documents that support the answer.")
     history: list[NonEmpty] = Field(
         default_factory=list, description="Earlier user turns of the conversation, oldest first (follow-ups).")
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
 
     @field_validator("expected_facts")
     @classmethod

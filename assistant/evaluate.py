@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -43,7 +43,7 @@ from assistant.eval_metrics import (
     summarize,
     threshold_metric,
 )
-from assistant.results import Answer
+from assistant.results import Answer, _Frozen
 
 __all__ = ["EvalFileError", "EvalQuestion", "EvalReport", "QuestionResult", "load_questions", "run_eval"]
 
@@ -56,10 +56,6 @@ class Asker(Protocol):
     """What the evaluation needs of an Assistant (tests pass a scripted fake)."""
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer: ...
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class QuestionResult(_Frozen):

@@ -30,7 +30,7 @@ from assistant.config import Settings
 from assistant.documents import content_hash, document_title, extract_document, hash_file, kind_of
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError, InputRejectedError
-from assistant.ingest import FileIssue, Plan, WorkItem
+from assistant.ingest_types import FileIssue, Plan, WorkItem
 from assistant.manifest import (
     DocEntry,
     Manifest,

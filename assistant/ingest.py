@@ -13,13 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.chunking import CHUNKER_VERSION
 from assistant.config import Settings
 from assistant.documents import SUPPORTED, extract_text, hash_file, kind_of
+from assistant.ingest_types import FileIssue, Plan, WorkItem
 from assistant.manifest import (
     Manifest,
     generation_tag,
@@ -36,12 +37,6 @@ if TYPE_CHECKING:
     from assistant.results import Passage
 
 __all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "run_ingest"]
-
-
-@dataclass(frozen=True)
-class FileIssue:
-    path: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -74,27 +69,6 @@ class IngestReport:
             f"{len(self.pruned)} pruned, {len(self.failed)} failed{warned} — {self.chunks} chunks in "
             f"{self.seconds:.2f} s"
         )
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    path: Path
-    source: str
-    replaces: bool  # the source is in the index already (changed file, or indexing settings changed)
-
-
-@dataclass
-class Plan:
-    """What an ingest has to do, worked out from the files and the manifest without touching the index."""
-
-    work: list[WorkItem] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
-    failed: list[FileIssue] = field(default_factory=list)
-    skipped: list[FileIssue] = field(default_factory=list)
-
-    def needs_index(self, manifest: Manifest) -> bool:
-        return bool(self.work or self.pruned or manifest.dirty)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileIssue], list[FileIssue]]:

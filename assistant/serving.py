@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import tarfile
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,16 +18,13 @@ from urllib.parse import urlparse
 
 import httpx
 
+from assistant import ollama_build
 from assistant.config import Settings
 from assistant.errors import ServerStartError, ServerUnavailableError
+from assistant.ollama_build import PINNED_OLLAMA_TAG
 
-# The one place the Ollama release is pinned. v0.24.0 is the last tag whose plain `go install` compiles the CPU
-# backend through cgo; binaries built that way report version 0.0.0, so we show this tag instead.
-PINNED_OLLAMA_TAG = "v0.24.0"
-OLLAMA_MODULE = "github.com/ollama/ollama"
-# Go module zips leave out vendor/, so llama.cpp's vendored headers come from Debian and from miniaudio's sdist.
-DEBIAN_HEADERS = {"nlohmann-json3-dev": "/usr/include/nlohmann/json.hpp", "libstb-dev": "/usr/include/stb/stb_image.h"}
-MINIAUDIO_SDIST = "miniaudio==1.71"
+__all__ = ["PINNED_OLLAMA_TAG", "OllamaServer", "ServerInfo", "build_ollama", "ensure_server", "find_binary", "probe",
+           "start_server"]
 
 Report = Callable[[str], None]
 
@@ -73,7 +67,7 @@ def probe(host: str, timeout: float = 2.0) -> str | None:
 
 
 def build_dir(settings: Settings) -> Path:
-    return settings.cache_dir / "ollama" / PINNED_OLLAMA_TAG
+    return ollama_build.build_dir(settings.cache_dir)
 
 
 def find_binary(settings: Settings) -> Path | None:
@@ -89,81 +83,9 @@ def find_binary(settings: Settings) -> Path | None:
     return cached if cached.is_file() else None
 
 
-def _miniaudio_include(workdir: Path, report: Report) -> Path:
-    include = workdir / "include"
-    if (include / "miniaudio" / "miniaudio.h").is_file():
-        return include
-    report(f"fetching {MINIAUDIO_SDIST} sdist for miniaudio.h")
-    with tempfile.TemporaryDirectory() as tmp:
-        # Any pip will do: a uv-made venv has none of its own, so fall back to the system's.
-        pips = [[sys.executable, "-m", "pip"], ["python3", "-m", "pip"], ["pip3"]]
-        pip = next((c for c in pips if shutil.which(c[0]) and subprocess.run(
-            [*c, "--version"], capture_output=True).returncode == 0), None)
-        if pip is None:
-            raise ServerStartError(f"Building Ollama needs pip to fetch the {MINIAUDIO_SDIST} sdist; install pip.")
-        cmd = [*pip, "download", "--no-deps", "--no-binary", ":all:", MINIAUDIO_SDIST, "-d", tmp]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        sdists = list(Path(tmp).glob("miniaudio-*.tar.gz"))
-        if done.returncode != 0 or not sdists:
-            raise ServerStartError(f"Could not download the {MINIAUDIO_SDIST} sdist: {done.stderr[-500:]}")
-        with tarfile.open(sdists[0]) as tar:
-            member = next(m for m in tar.getmembers() if m.name.endswith("miniaudio/miniaudio.h"))
-            data = tar.extractfile(member)
-            assert data is not None
-            (include / "miniaudio").mkdir(parents=True, exist_ok=True)
-            (include / "miniaudio" / "miniaudio.h").write_bytes(data.read())
-    return include
-
-
 def build_ollama(settings: Settings, report: Report = _quiet) -> Path:
-    """Build the pinned Ollama release with cgo into the cache, once. Takes 5-8 minutes on 2 cores."""
-    target = build_dir(settings)
-    binary = target / "bin" / "ollama"
-    if binary.is_file():
-        return binary
-    if not shutil.which("go"):
-        raise ServerStartError(
-            "No Ollama server answers, no `ollama` binary is on PATH, and Go is not installed to build one. "
-            "Install Ollama (https://ollama.com/download) and run `ollama serve`, or install Go >= 1.24 "
-            "and run `assistant serve-model` again, or set ASSISTANT_OLLAMA__HOST to a running server."
-        )
-    missing = [pkg for pkg, header in DEBIAN_HEADERS.items() if not Path(header).is_file()]
-    if missing:
-        raise ServerStartError(
-            f"Building Ollama needs C/C++ headers that are missing: run `apt-get install -y {' '.join(missing)}`."
-        )
-    target.mkdir(parents=True, exist_ok=True)
-    include = _miniaudio_include(target, report)
-    log_path = target / "build.log"
-    staging = target / "bin.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    env = os.environ | {
-        "CGO_ENABLED": "1",
-        "CGO_CPPFLAGS": f"-I{include}",
-        "CGO_CFLAGS": "-O3 -march=native",
-        "CGO_CXXFLAGS": "-O3 -march=native",
-        "GOBIN": str(staging),
-    }
-    report(f"building Ollama {PINNED_OLLAMA_TAG} from source (no server or binary found; once, ~5-8 min on 2 cores)"
-           f"; log: {log_path}")
-    started = time.monotonic()
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            ["go", "install", f"{OLLAMA_MODULE}@{PINNED_OLLAMA_TAG}"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=target,
-        )
-        while proc.poll() is None:
-            time.sleep(15)
-            report(f"building Ollama {PINNED_OLLAMA_TAG}: {int(time.monotonic() - started)} s elapsed")
-    if proc.returncode != 0 or not (staging / "ollama").is_file():
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
-        raise ServerStartError(f"Building Ollama failed (exit {proc.returncode}). Last lines:\n{tail}\n"
-                               f"Full log: {log_path}")
-    (target / "bin").mkdir(exist_ok=True)
-    os.replace(staging / "ollama", binary)  # atomic: an interrupted build never leaves a half binary in place
-    shutil.rmtree(staging, ignore_errors=True)
-    report(f"built Ollama {PINNED_OLLAMA_TAG} in {int(time.monotonic() - started)} s")
-    return binary
+    """Build the pinned Ollama release into the cache once (see :mod:`assistant.ollama_build`)."""
+    return ollama_build.build(settings.cache_dir, report)
 
 
 class OllamaServer:
@@ -205,14 +127,18 @@ def start_server(binary: Path, settings: Settings, report: Report = _quiet, wait
         proc = subprocess.Popen([str(binary), "serve"], stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
     deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-10:])
-            raise ServerStartError(f"`ollama serve` exited with code {proc.returncode}:\n{tail}\nLog: {log_path}")
-        version = probe(host, timeout=1.0)
-        if version is not None:
-            return OllamaServer(proc, ServerInfo(host, version, started_by_us=True), log_path)
-        time.sleep(0.3)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-10:])
+                raise ServerStartError(f"`ollama serve` exited with code {proc.returncode}:\n{tail}\nLog: {log_path}")
+            version = probe(host, timeout=1.0)
+            if version is not None:
+                return OllamaServer(proc, ServerInfo(host, version, started_by_us=True), log_path)
+            time.sleep(0.3)
+    except BaseException:  # Ctrl-C or SIGTERM while it starts: nobody holds a handle to stop it later
+        OllamaServer(proc, ServerInfo(host, ""), log_path).stop()
+        raise
     proc.kill()
     raise ServerStartError(f"`ollama serve` did not answer at {host} within {wait_s:.0f} s. Log: {log_path}")
 

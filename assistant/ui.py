@@ -14,7 +14,9 @@ The app only talks to :class:`assistant.Assistant`; the HTML it shows is built i
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
 import gradio as gr
@@ -41,86 +43,12 @@ CONCURRENCY_LIMIT = 4
 QUEUE_SIZE = 64  # beyond this, new questions are turned away with "queue full" instead of waiting minutes
 STATUS_EVERY_S = 10.0  # how soon the status line notices the model server going away or coming back
 
-CSS = """
-#ga-status .ga-status { font-size: .9em; color: var(--body-text-color-subdued); }
-.ga-dot { display: inline-block; width: .6em; height: .6em; border-radius: 50%; vertical-align: middle; }
-.ga-ok .ga-dot { background: #16a34a; }
-.ga-down .ga-dot { background: #dc2626; }
-.ga-problem { margin-top: .3em; padding: .4em .7em; border-radius: 6px; background: #fef2f2; color: #991b1b;
-              border: 1px solid #fecaca; }
-.ga-msg .ga-text { line-height: 1.55; }
-a.ga-cite { text-decoration: none; font-weight: 600; font-size: .85em; padding: 0 .15em; border-radius: 4px;
-            color: var(--color-accent); cursor: pointer; }
-a.ga-cite:hover { background: var(--color-accent-soft); }
-.ga-meta { margin-top: .5em; font-size: .8em; color: var(--body-text-color-subdued); }
-.ga-meta a.ga-show { color: inherit; text-decoration: underline dotted; }
-.ga-badge { display: inline-block; font-size: .75em; font-weight: 600; text-transform: uppercase;
-            letter-spacing: .04em; padding: .1em .5em; border-radius: 4px; margin-bottom: .4em;
-            background: var(--color-accent-soft); color: var(--color-accent); }
-.ga-refusal { border-left: 4px solid #d97706; padding-left: .7em; }
-.ga-refusal .ga-text { font-style: italic; }
-.ga-badge-refusal { background: #fef3c7; color: #92400e; }
-.ga-reason { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
-.ga-error { border-left: 4px solid #dc2626; padding-left: .7em; }
-.ga-badge-error { background: #fee2e2; color: #991b1b; }
-.ga-pending { color: var(--body-text-color-subdued); font-style: italic; }
-.ga-cursor { opacity: .5; }
-.ga-removed { margin-top: .4em; font-size: .85em; }
-.ga-removed summary { cursor: pointer; color: var(--body-text-color-subdued); }
-.ga-removed .ga-removed-text { text-decoration: line-through; }
-.ga-removed .ga-flagged .ga-removed-text { text-decoration: none; }
-#ga-sources { max-height: 78vh; overflow-y: auto; }
-.ga-empty { color: var(--body-text-color-subdued); padding: 1em; }
-.ga-turn:not(.ga-current) { display: none; }
-.ga-turn-head { font-weight: 600; margin-bottom: .2em; }
-.ga-searched { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .6em; }
-.ga-citation, .ga-passage { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5em .7em;
-                            margin-bottom: .6em; scroll-margin: 1em; }
-.ga-citation.ga-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
-.ga-card-head { font-size: .85em; margin-bottom: .3em; }
-.ga-marker { font-weight: 700; color: var(--color-accent); }
-.ga-source { font-weight: 600; }
-.ga-pos, .ga-score, .ga-rank { color: var(--body-text-color-subdued); }
-.ga-context, .ga-passage-text { margin: 0; white-space: pre-wrap; font-size: .9em; line-height: 1.5; }
-.ga-context { border-left: 3px solid var(--border-color-primary); padding-left: .6em; }
-.ga-sources mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
-.ga-citation.ga-active mark { background: #facc15; }
-.ga-all summary { cursor: pointer; margin: .4em 0; font-weight: 600; }
-.ga-none { color: var(--body-text-color-subdued); font-size: .9em; }
-"""
+STATIC = "static"  # chat.css and citations.js, package data beside this module
 
-# Citation links are plain anchors (the chatbot's sanitizer strips event handlers); one listener on the document
-# shows the answer's sources and highlights the card the link points at, without a round trip to the server.
-CLICK_JS = """
-() => {
-  if (window.__gaCitations) return;
-  window.__gaCitations = true;
-  const show = (id) => {
-    const target = id && document.getElementById(id);
-    if (!target) return;
-    const turn = target.closest('.ga-turn') || target;
-    document.querySelectorAll('.ga-turn.ga-current').forEach((t) => t.classList.remove('ga-current'));
-    turn.classList.add('ga-current');
-    document.querySelectorAll('.ga-active').forEach((el) => el.classList.remove('ga-active'));
-    if (target === turn) {
-      turn.querySelectorAll('details.ga-all').forEach((d) => { d.open = true; });
-    } else {
-      target.classList.add('ga-active');
-      for (let d = target.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
-        d.open = true;
-      }
-    }
-    target.scrollIntoView({block: 'nearest'});
-  };
-  document.addEventListener('click', (ev) => {
-    const link = ev.target instanceof Element ? ev.target.closest('a.ga-cite, a.ga-show') : null;
-    if (!link) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    show((link.getAttribute('href') || '').slice(1));
-  }, true);
-}
-"""
+
+def static_text(name: str) -> str:
+    """A file of ``assistant/static`` (the UI's CSS and JavaScript), read through importlib.resources."""
+    return resources.files("assistant").joinpath(STATIC, name).read_text(encoding="utf-8")
 
 
 class ChatAssistant(Protocol):
@@ -212,7 +140,8 @@ class ChatHandlers:
 
 
 def build_app(assistant: ChatAssistant) -> gr.Blocks:
-    """The chat app around ``assistant``; serve it with :func:`launch` (or ``app.launch(css=CSS, js=CLICK_JS)``)."""
+    """The chat app around ``assistant``; serve it with :func:`launch`, which adds the CSS and JavaScript of
+    ``assistant/static``."""
     h = ChatHandlers(assistant)
     chat_events: dict[str, Any] = {"concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": "answer"}
     with gr.Blocks(title="Grounded assistant", analytics_enabled=False, fill_height=True) as app:
@@ -270,6 +199,7 @@ def build_app(assistant: ChatAssistant) -> gr.Blocks:
 def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block: bool = True) -> gr.Blocks:
     """Serve the app on ``settings.ui.host:port`` (127.0.0.1:7860 unless configured), with a login when a username
     and password are set. ``block=False`` returns once the server is up (tests, notebooks); ``app.close()`` stops it.
+    ``block=True`` serves until KeyboardInterrupt or SystemExit, then closes the server.
     """
     ui = settings.ui
     if bool(ui.username) != bool(ui.password):
@@ -281,7 +211,15 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
 
         assistant = Assistant.from_settings(settings)
     app = build_app(assistant)
-    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=not block,
+    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=True,
                inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
-               footer_links=["api"], theme=gr.themes.Soft(), css=CSS, js=CLICK_JS)
+               footer_links=["api"], theme=gr.themes.Soft(), css=static_text("chat.css"),
+               js=static_text("citations.js"))
+    if block:
+        # Our own wait rather than Gradio's: Ctrl-C and SIGTERM (turned into SystemExit by the CLI) both land here
+        # and close the server before the exit hooks stop the model server.
+        try:
+            threading.Event().wait()
+        finally:
+            app.close()
     return app

@@ -6,7 +6,7 @@ markup: a ``<script>`` or ``<img onerror=...>`` inside a document must show as t
 are built from the escaped text, so only the markup made here is live.
 
 The links point at element ids in the sources panel (``#ga-c-<turn>-<marker>``); the small script in
-:data:`assistant.ui.CLICK_JS` shows and highlights the card a link points at.
+``assistant/static/citations.js`` shows and highlights the card a link points at.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
+from assistant.patterns import CITATION_MARKER
 from assistant.results import Answer, Citation, Passage, RemovedSentence, Timings
 
 CONTEXT_CHARS = 220  # passage text shown either side of the cited span in a citation card
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def esc(text: object) -> str:
@@ -49,9 +49,10 @@ def link_markers(escaped: str, turn: int, markers: Collection[int] | None = None
         n = int(m.group(1))
         if markers is not None and n not in markers:
             return m.group(0)
-        return f'<a class="ga-cite" href="#{citation_id(turn, n)}" title="Show source {n}">[{n}]</a>'
+        space = m.group(0)[: m.group(0).index("[")]  # the pattern takes the whitespace before the marker: keep it
+        return f'{space}<a class="ga-cite" href="#{citation_id(turn, n)}" title="Show source {n}">[{n}]</a>'
 
-    return _MARKER.sub(link, escaped)
+    return CITATION_MARKER.sub(link, escaped)
 
 
 def text_html(text: str, turn: int, markers: Collection[int] | None = None) -> str:

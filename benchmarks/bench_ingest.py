@@ -57,7 +57,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def make_corpus(folder: Path, documents: int) -> None:
     """Documents of realistic prose: paragraphs built from the seed article's sentences, shuffled per document."""
-    seed = (PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt").read_text(encoding="utf-8")
+    seed = (PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt").read_text(encoding="utf-8")
     sentences = [s.strip() + "." for s in seed.replace("\n", " ").split(". ") if len(s) > 30]
     rng = random.Random(0)
     folder.mkdir(parents=True)
@@ -159,7 +159,7 @@ def build_big_index(settings: Settings, chunks: int) -> None:
     store.close()
     path = manifest_path(settings)
     write_manifest(path, Manifest().with_documents(docs, fingerprint=index_fingerprint(settings, CHUNKER_VERSION)))
-    report = run_ingest([PROJECT_ROOT / "seeds"], settings, prune=False, console=None)
+    report = run_ingest([PROJECT_ROOT / "assistant" / "seeds"], settings, prune=False, console=None)
     assert report.ok, report
 
 

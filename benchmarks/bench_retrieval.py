@@ -43,7 +43,8 @@ def corpora(overrides: dict[str, Path]) -> list[Corpus]:
     r_manuals = EXTRACTED / "usr/share/R/doc/manual"
     tutorial = EXTRACTED / "usr/share/doc/python3.11/html/tutorial"
     found = [
-        Corpus("seed", sorted((PROJECT_ROOT / "seeds").glob("*.txt")), PROJECT_ROOT / "eval_questions.yaml"),
+        Corpus("seed", sorted((PROJECT_ROOT / "assistant" / "seeds").glob("*.txt")),
+               PROJECT_ROOT / "eval_questions.yaml"),
         Corpus("r-manuals", [r_manuals / f"{n}.pdf" for n in ("R-intro", "R-FAQ", "R-admin")],
                PROJECT_ROOT / "evalsets/r-manuals/dev.yaml"),
         Corpus("python-tutorial", sorted(tutorial.glob("*.html")), PROJECT_ROOT / "evalsets/python-tutorial/dev.yaml"),

@@ -16,7 +16,7 @@ from assistant.config import PROJECT_ROOT, Settings, load_settings
 
 pytest_plugins = ["tests.integration.conftest_store"]
 
-SEED = next((PROJECT_ROOT / "seeds").glob("*.txt"))
+SEED = next((PROJECT_ROOT / "assistant" / "seeds").glob("*.txt"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

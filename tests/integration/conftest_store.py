@@ -21,7 +21,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 
-SEED = PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt"
+SEED = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.config import PROJECT_ROOT, load_settings
+from assistant.config import load_settings
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, TextDelta
 from assistant.text import content_stems
@@ -91,7 +91,7 @@ def llm() -> ScriptedLLM:
 @pytest.fixture
 def assistant(llm: ScriptedLLM) -> Assistant:
     settings = load_settings()
-    return Assistant(FixedRetriever(), llm, Prompts.load(PROJECT_ROOT / "prompts"), settings,  # type: ignore[arg-type]
+    return Assistant(FixedRetriever(), llm, Prompts.load(load_settings().prompts_dir), settings,  # type: ignore[arg-type]
                      embed=bag_embed)
 
 

@@ -11,7 +11,7 @@ import pytest
 from assistant.chunking import Chunk, chunk_text
 from assistant.config import PROJECT_ROOT
 
-SEED = PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt"
+SEED = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 

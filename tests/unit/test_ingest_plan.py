@@ -164,7 +164,7 @@ def test_only_failures_leave_no_index_behind(settings: Settings, tmp_path: Path)
 
 
 def test_unchanged_ingest_imports_no_chroma_llamaindex_or_ollama(settings: Settings, tmp_path: Path) -> None:
-    seed = PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt"
+    seed = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
     write_manifest(manifest_path(settings), indexed(settings, seed))
     code = (
         "import sys; from pathlib import Path; from assistant.ingest import main; rc = main([sys.argv[1]]); "
@@ -183,7 +183,7 @@ def test_document_passages_are_computed_offline_with_stable_ids(settings: Settin
     from assistant.documents import extract_text
     from assistant.ingest import document_passages
 
-    seed = PROJECT_ROOT / "seeds" / "000_9ff6f013cf416a85.txt"
+    seed = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
     passages = document_passages(seed, settings)
     assert passages == document_passages(seed, settings)
     text = extract_text(seed)

@@ -1,0 +1,162 @@
+"""``assistant chat``: a conversation in the terminal, with the same grounding as the browser chat.
+
+Follow-up questions borrow the subject of earlier ones (the history goes to :meth:`Assistant.stream`, as in the UI);
+verified text streams as it is checked; citations follow each answer as numbered footnotes (source, character
+offsets, page when known). Commands: ``/new`` starts over, ``/sources`` shows the passages the last answer was
+built from, ``/quit`` (or Ctrl-D) leaves. Ctrl-C stops the answer being written, not the program. Lines are edited
+with readline (arrows, history).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from assistant.errors import AssistantError
+from assistant.results import Answer, Citation, TextDelta
+
+HELP = "Ask about your documents. /new starts over, /sources shows the last answer's passages, /quit leaves."
+PROMPT = "you> "
+PREVIEW_CHARS = 240  # passage text shown per source by /sources
+
+
+class StreamingAssistant(Protocol):
+    def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
+        ...
+
+
+def footnote(c: Citation) -> str:
+    """``[1] /docs/report.pdf, p. 3, chars 120-188: “quote”`` — the page only when the citation has one."""
+    page = getattr(c, "page", None)
+    where = c.source + (f", p. {page}" if page else "") + f", chars {c.start}-{c.end}"
+    return f"[{c.marker}] {where}: “{c.quote}”"
+
+
+class ChatSession:
+    """One conversation: the history the assistant sees, and the last answer (for ``/sources``)."""
+
+    def __init__(self, assistant: StreamingAssistant, out: TextIO) -> None:
+        self.assistant = assistant
+        self.out = out
+        self.history: list[dict[str, str]] = []
+        self.last: Answer | None = None
+
+    def write(self, text: str = "", end: str = "\n") -> None:
+        self.out.write(text + end)
+        self.out.flush()
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False when the conversation is over."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith("/"):
+            return self.command(line)
+        self.answer(line)
+        return True
+
+    def command(self, line: str) -> bool:
+        name = line.split()[0].lower()
+        if name in ("/quit", "/exit", "/q"):
+            return False
+        if name == "/new":
+            self.history, self.last = [], None
+            self.write("(new conversation)")
+        elif name == "/sources":
+            self.sources()
+        elif name in ("/help", "/?"):
+            self.write(HELP)
+        else:
+            self.write(f"unknown command {name}. {HELP}")
+        return True
+
+    def answer(self, question: str) -> None:
+        """Stream the verified answer, then its footnotes. Ctrl-C (KeyboardInterrupt) stops it and keeps nothing."""
+        events = self.assistant.stream(question, self.history)
+        answer: Answer | None = None
+        streamed = False
+        try:
+            for event in events:
+                if isinstance(event, TextDelta):
+                    self.write(event.text, end="")
+                    streamed = True
+                else:
+                    answer = event
+        except KeyboardInterrupt:
+            self.write("\n(stopped)")
+            return
+        except AssistantError as e:
+            self.write(("\n" if streamed else "") + f"error: {e}")
+            return
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # ends the model's stream when the answer was interrupted
+        if answer is None:
+            self.write("\nerror: the assistant stopped without an answer; try again.")
+            return
+        if not streamed:
+            self.write(answer.text, end="")
+        self.write()
+        if answer.refused and answer.refusal_reason:
+            self.write(f"  (not answered: {answer.refusal_reason})")
+        for c in answer.citations:
+            self.write("  " + footnote(c))
+        self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        self.last = answer
+
+    def sources(self) -> None:
+        if self.last is None:
+            self.write("(no answer yet)")
+            return
+        self.write(f"searched: {self.last.query}")
+        for i, p in enumerate(self.last.passages, 1):
+            text = " ".join(p.text.split())
+            preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
+            self.write(f"  {i}. {p.source}, chars {p.start}-{p.end}, score {p.score:.2f}\n     {preview}")
+
+
+def _readline(history_file: Path | None) -> Callable[[], None]:
+    """Turn on line editing (importing readline does it for input()) and load the input history; returns the
+    function that saves it."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - platforms without readline
+        return lambda: None
+    if history_file is None:
+        return lambda: None
+    with contextlib.suppress(OSError):
+        if history_file.is_file():
+            readline.read_history_file(history_file)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            history_file.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history_file)
+
+    return save
+
+
+def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], str] = input,
+             history_file: Path | None = None) -> None:
+    """The read-answer loop, until /quit or end of input. Ctrl-C at the prompt clears the line."""
+    save_history = _readline(history_file)
+    session = ChatSession(assistant, out)
+    session.write(HELP)
+    try:
+        while True:
+            try:
+                line = read(PROMPT)
+            except EOFError:
+                session.write()
+                return
+            except KeyboardInterrupt:
+                session.write()
+                continue
+            if not session.handle(line):
+                return
+    finally:
+        save_history()

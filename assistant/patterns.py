@@ -1,0 +1,13 @@
+"""Regular expressions more than one layer relies on, defined once so that they cannot drift apart."""
+
+from __future__ import annotations
+
+import re
+
+# A citation marker ``[n]`` with the whitespace before it: removing a match leaves no stray space before the
+# sentence's full stop; code that replaces markers keeps that whitespace itself.
+CITATION_MARKER = re.compile(r"\s*\[(\d+)\]")
+
+# C0 control characters and DEL that never belong in text: not tab, line feed, form feed or carriage return, which
+# plain-text files legitimately hold (and which ``\s`` normalises away where it matters).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

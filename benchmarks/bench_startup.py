@@ -1,0 +1,102 @@
+"""Start-up of the `assistant` command, a baseline commit against the working tree, side by side in one run.
+
+    .venv/bin/python benchmarks/bench_startup.py [--base REF] [--runs 5]
+
+Both trees run on this venv's packages (``PYTHONPATH`` puts the tree's ``assistant`` first). Two bytecode states:
+``source`` compiles every module on every start (``PYTHONDONTWRITEBYTECODE=1`` with an empty pycache prefix: an
+install made without compiling bytecode, as uv does by default), ``compiled`` reads bytecode written once (an install
+made with ``--compile-bytecode``). Commands: ``assistant --help``, and an unchanged re-ingest of the seed (needs the
+model server for the one ingest that precedes the timed runs; left out when it does not answer). Prints the median
+wall time of each and the ratio new / base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = "import sys; from assistant.cli import app; sys.argv[0] = 'assistant'; app()"
+
+
+def _extract(ref: str, into: Path) -> Path:
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def _seed(tree: Path) -> Path:
+    folders = (tree / "assistant" / "seeds", tree / "seeds")  # where the seed is now, where it was
+    return next(p for d in folders if d.is_dir() for p in sorted(d.glob("*.txt")))
+
+
+def _time(tree: Path, args: list[str], env: dict[str, str], runs: int) -> float:
+    env = env | {"PYTHONPATH": str(tree)}
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", CLI, *args], env=env, capture_output=True, cwd=tree)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"`assistant {' '.join(args)}` failed in {tree}:\n{done.stderr.decode()[-2000:]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", default=None, help="baseline commit (default: where this branch left main)")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    base_ref = args.base or subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
+                                           capture_output=True, text=True).stdout.strip()
+    work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    try:
+        (work / "base").mkdir()
+        trees = {"base": _extract(base_ref, work / "base"), "new": ROOT}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k == "ASSISTANT_OLLAMA__HOST"}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        states = {"source": env | {"PYTHONPYCACHEPREFIX": str(work / "empty-pycache")}}
+        compiled = env | {"PYTHONPYCACHEPREFIX": str(work / "pycache")}
+        states["compiled"] = compiled
+        seed = work / "seed" / "seed.txt"
+        seed.parent.mkdir()
+        shutil.copyfile(_seed(ROOT), seed)
+        commands: dict[str, list[str]] = {"--help": ["--help"]}
+        ingest_ok = True
+        for name, tree in trees.items():
+            data = {"ASSISTANT_DATA_DIR": str(work / f"data-{name}")}
+            # warm the compiled state (bytecode written once into the prefix), and index the seed once
+            warm = compiled | data
+            warm.pop("PYTHONDONTWRITEBYTECODE")
+            subprocess.run([sys.executable, "-c", CLI, "--help"], env=warm | {"PYTHONPATH": str(tree)},
+                           capture_output=True, cwd=tree)
+            first = subprocess.run([sys.executable, "-c", CLI, "ingest", str(seed)], capture_output=True,
+                                   env=warm | {"PYTHONPATH": str(tree)}, cwd=tree)
+            ingest_ok = ingest_ok and first.returncode == 0
+        if ingest_ok:
+            commands["ingest (unchanged)"] = ["ingest", str(seed)]
+        else:
+            print("model server not reachable: the re-ingest is left out\n")
+        print(f"base {base_ref[:12]} vs working tree; median of {args.runs} runs, seconds")
+        print(f"{'command':22} {'bytecode':9} {'base':>7} {'new':>7} {'new/base':>9}")
+        for label, cmd in commands.items():
+            for state, senv in states.items():
+                result = {}
+                for name, tree in trees.items():
+                    result[name] = _time(tree, cmd, senv | {"ASSISTANT_DATA_DIR": str(work / f"data-{name}")},
+                                         args.runs)
+                print(f"{label:22} {state:9} {result['base']:7.2f} {result['new']:7.2f} "
+                      f"{result['new'] / result['base']:9.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""`assistant serve-api` over real HTTP with the real Assistant: the openai client gets what Assistant.ask gives."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+import uvicorn
+
+from assistant import Assistant
+from assistant.api import build_api, citation_json
+from assistant.config import Settings
+
+QUESTION = "When will Kishida visit the U.S.?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def client(assistant: Assistant, settings: Settings) -> Iterator[openai.OpenAI]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(build_api(assistant, settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the API server did not start"
+        time.sleep(0.05)
+    yield openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=300)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_answer_and_citations_equal_assistant_ask(client: openai.OpenAI, assistant: Assistant) -> None:
+    expected = assistant.ask(QUESTION)
+    message = client.chat.completions.create(model="grounded-assistant",
+                                             messages=[{"role": "user", "content": QUESTION}]).choices[0].message
+    assert not expected.refused and expected.citations
+    assert message.content == expected.text
+    assert message.refusal is None
+    assert message.model_extra is not None
+    assert message.model_extra["citations"] == [citation_json(c) for c in expected.citations]
+
+
+def test_streamed_text_equals_the_non_streamed_content(client: openai.OpenAI) -> None:
+    messages: list[Any] = [{"role": "user", "content": "Which companies are expected to take part in the joint AI "
+                                                       "research?"}]
+    whole = client.chat.completions.create(model="grounded-assistant", messages=messages).choices[0].message
+    chunks = list(client.chat.completions.create(model="grounded-assistant", messages=messages, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == whole.content
+    last = chunks[-1].choices[0].delta
+    assert last.model_extra is not None and whole.model_extra is not None
+    assert last.model_extra["citations"] == whole.model_extra["citations"] != []
+
+
+def test_refusal_reason_is_in_refusal_and_the_fixed_text_in_content(client: openai.OpenAI,
+                                                                     assistant: Assistant) -> None:
+    expected = assistant.ask("What is the capital of France?")
+    message = client.chat.completions.create(
+        model="grounded-assistant", messages=[{"role": "user", "content": "What is the capital of France?"}]
+    ).choices[0].message
+    assert expected.refused
+    assert message.content == expected.text and message.refusal == expected.refusal_reason
+    assert message.model_extra is not None and message.model_extra["citations"] == []
+
+
+def test_earlier_turns_are_the_history_of_a_follow_up(client: openai.OpenAI, assistant: Assistant) -> None:
+    first = assistant.ask(QUESTION)
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": first.text}]
+    expected = assistant.ask("And which companies are involved?", history=history)
+    message = client.chat.completions.create(
+        model="smollm2-135m-grounded" if assistant.settings.ollama.chat_model == "smollm2-135m-grounded"
+        else "grounded-assistant",
+        messages=[*history, {"role": "user", "content": "And which companies are involved?"}],  # type: ignore[list-item]
+    ).choices[0].message
+    assert message.content == expected.text

@@ -1,0 +1,107 @@
+"""The terminal chat's session logic, with a scripted assistant (the real terminal is tested through a pty in
+tests/integration/test_cli_chat.py)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.chat import ChatSession, footnote, run_chat
+from assistant.errors import ServerUnavailableError
+from assistant.results import Answer, Citation, Passage, TextDelta
+
+CITED = Citation(marker=1, passage_id="g:0", source="/docs/report.txt", start=10, end=42, quote="It is in April.")
+
+
+class ScriptedAssistant:
+    def __init__(self) -> None:
+        self.script: list[list[TextDelta | Answer | BaseException]] = []
+        self.histories: list[list[dict[str, Any]]] = []
+
+    def enqueue(self, *parts: str | BaseException, refused: str = "", citations: Sequence[Citation] = ()) -> None:
+        text = "".join(p for p in parts if isinstance(p, str))
+        answer = Answer(question="q", text=text, refused=bool(refused), refusal_reason=refused, query="searched q",
+                        citations=list(citations),
+                        passages=[Passage(id="g:0", text="It is in April. " * 30, source="/docs/report.txt",
+                                          start=0, end=480, score=0.71)])
+        self.script.append([*(TextDelta(text=p) if isinstance(p, str) else p for p in parts), answer])
+
+    def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
+        self.histories.append(list(history or []))
+        for step in self.script.pop(0):
+            if isinstance(step, BaseException):
+                raise step
+            yield step
+
+
+def test_footnote_shows_source_offsets_quote_and_the_page_when_known() -> None:
+    assert footnote(CITED) == "[1] /docs/report.txt, chars 10-42: “It is in April.”"
+    paged = CITED.model_copy(update={"page": 3})
+    assert footnote(paged) == "[1] /docs/report.txt, p. 3, chars 10-42: “It is in April.”"
+
+
+def test_answer_streams_then_footnotes_and_follow_ups_get_the_history() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("In April [1].", " A state visit [1].", citations=[CITED])
+    fake.enqueue("In Washington [1].", citations=[CITED])
+    session = ChatSession(fake, out)
+    session.handle("When is the visit?")
+    session.handle("Where?")
+    assert "In April [1]. A state visit [1].\n  [1] /docs/report.txt, chars 10-42: “It is in April.”" in out.getvalue()
+    assert fake.histories[1] == [{"role": "user", "content": "When is the visit?"},
+                                 {"role": "assistant", "content": "In April [1]. A state visit [1]."}]
+
+
+def test_new_forgets_the_conversation_and_sources_lists_the_last_passages() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("In April [1].", citations=[CITED])
+    fake.enqueue("Unrelated.")
+    session = ChatSession(fake, out)
+    session.handle("/sources")
+    assert "(no answer yet)" in out.getvalue()
+    session.handle("When?")
+    session.handle("/sources")
+    assert "searched: searched q" in out.getvalue() and "1. /docs/report.txt, chars 0-480, score 0.71" in out.getvalue()
+    session.handle("/new")
+    session.handle("Something else?")
+    assert fake.histories[1] == []
+
+
+def test_ctrl_c_stops_the_answer_keeps_no_turn_and_the_session_goes_on() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("Half an answer", KeyboardInterrupt())
+    fake.enqueue("Next [1].", citations=[CITED])
+    session = ChatSession(fake, out)
+    assert session.handle("When?") is True
+    assert "Half an answer\n(stopped)" in out.getvalue()
+    session.handle("Again?")
+    assert fake.histories[1] == [] and session.last is not None and session.last.text == "Next [1]."
+
+
+def test_refusal_shows_the_reason_and_errors_are_one_line() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("The documents do not say.", refused="no passage names a city")
+    fake.script.append([ServerUnavailableError("Ollama is not reachable at http://x")])
+    session = ChatSession(fake, out)
+    session.handle("Which city?")
+    session.handle("When?")
+    text = out.getvalue()
+    assert "The documents do not say.\n  (not answered: no passage names a city)" in text
+    assert "error: Ollama is not reachable at http://x" in text
+
+
+def test_loop_ends_on_quit_or_end_of_input_and_ignores_ctrl_c_at_the_prompt() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("Yes [1].", citations=[CITED])
+    lines: list[str | BaseException] = [KeyboardInterrupt(), "Is it?", "/quit", "never read"]
+
+    def read(_: str) -> str:
+        item = lines.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    run_chat(fake, out, read=read)
+    assert lines == ["never read"] and "Yes [1]." in out.getvalue()
+    run_chat(ScriptedAssistant(), out, read=lambda _: (_ for _ in ()).throw(EOFError()))  # Ctrl-D leaves quietly
