@@ -111,6 +111,7 @@ class Retriever:
         if not self.hybrid:
             return self._search(query, self.embedder.embed_query(query), k, None)
         if self._pool is None:
+            self._snapshot(open_store=True)  # first query: import and open Chroma here, not in the worker thread
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lexical")
         lexical = self._pool.submit(self._lexical_candidates, query, max(k, FUSION_POOL))
         embedding = self.embedder.embed_query(query)  # the BM25 lookup runs meanwhile

@@ -77,7 +77,8 @@ def recall(settings: Settings, corpus: Corpus, show_misses: bool) -> dict[tuple[
         retriever.close()
         for k in KS:
             out[(mode, k)] = hits[k] / len(questions)
-    print(f"  {corpus.name}: {report.chunks + 0} new chunks, {len(questions)} answerable questions with evidence")
+    print(f"  {corpus.name}: {report.chunks} new chunks, {len(questions)} answerable questions with evidence",
+          flush=True)
     return out
 
 
@@ -98,6 +99,8 @@ def main() -> None:
         result = recall(settings, corpus, args.misses)
         if result is not None:
             rows.extend((corpus.name, k, result[("dense", k)], result[("hybrid", k)]) for k in KS)
+            print("  " + ", ".join(f"@{k} dense {result[('dense', k)]:.2f} hybrid {result[('hybrid', k)]:.2f}"
+                                   for k in KS), flush=True)
     print(f"\n{'corpus':18} {'k':>3} {'dense':>7} {'hybrid':>7}")
     for name, k, dense, hybrid in rows:
         print(f"{name:18} {k:>3} {dense:7.2f} {hybrid:7.2f}")

@@ -1,6 +1,6 @@
 """Scale: the whole Python 3.11 documentation (Debian ``python3.11-doc``, ~530 HTML pages) ingested and searched.
 
-    nice .venv/bin/python benchmarks/bench_scale.py [--docs DIR] [--workdir DIR] [--sample 768] [--queries 40]
+    nice .venv/bin/python benchmarks/bench_scale.py [--docs DIR] [--workdir DIR] [--sample 512] [--queries 40]
 
 Prints, each against a baseline measured in the same run:
 
@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=Path, default=DOCS)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
-    parser.add_argument("--sample", type=int, default=768, help="passages in the raw-embedding sample")
+    parser.add_argument("--sample", type=int, default=512, help="passages in the raw-embedding sample")
     parser.add_argument("--queries", type=int, default=40)
     args = parser.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
@@ -88,7 +88,7 @@ def main() -> None:
 
     rng = random.Random(0)
     sample: list[str] = []
-    for f in rng.sample(files, min(80, len(files))):
+    for f in rng.sample(files, min(30, len(files))):
         sample.extend(p.text for p in document_passages(f, settings))
     sample = rng.sample(sample, min(args.sample, len(sample)))
     client = ollama.Client(host=settings.ollama.host, timeout=settings.ollama.request_timeout_s)

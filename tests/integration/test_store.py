@@ -40,7 +40,13 @@ def test_seed_passages_come_back_with_exact_offsets_and_cosine_scores(
     for p in passages:
         assert text[p.start : p.end] == p.text
         assert p.doc_hash and p.title and p.id.endswith(f":{p.chunk_index}")
-    assert passages[0].score >= passages[1].score >= passages[2].score
+    dense_settings = index_settings.model_copy(
+        update={"retrieval": index_settings.retrieval.model_copy(update={"mode": "dense"})})
+    dense = Retriever.from_settings(dense_settings).retrieve(
+        "Which tech companies will join the joint AI research framework?", k=6)
+    assert dense[0].score >= dense[1].score >= dense[2].score  # dense alone: nearest first
+    cosine = {p.id: p.score for p in dense}
+    assert all(p.score == pytest.approx(cosine[p.id], abs=1e-6) for p in passages)  # hybrid keeps cosine scores
     # score is 1 - cosine distance, as Chroma itself reports it
     store = ChunkStore.open(index_settings)
     nearest = store.query(retriever.embedder.embed_query(
