@@ -135,20 +135,35 @@ def ui(
 
 @app.command("eval")
 def evaluate(
-    questions: Annotated[Path, typer.Option(help="Question file (YAML).")] = Path("eval_questions.yaml"),
+    pipelines: Annotated[list[str] | None, typer.Argument(
+        help="With --compare: pipelines to run, KIND or KIND:CHAT_MODEL (default: grounded bare citation-engine "
+             "extractive).", show_default=False)] = None,
+    questions: Annotated[list[Path] | None, typer.Option(
+        help="Question file (YAML); with --compare it may be repeated, one table row per file and pipeline.",
+        show_default="eval_questions.yaml")] = None,
     model: Annotated[str | None, typer.Option(help="Chat model to evaluate.")] = None,
     out: Annotated[Path, typer.Option(help="Where results.json, report.md and metrics.png go.")] = Path("eval-out"),
+    compare: Annotated[bool, typer.Option("--compare", help="Run this pipeline beside baselines on the same "
+                                          "models and index; writes compare.{json,md,png}.")] = False,
 ) -> None:
     """Run the question set and score grounding; exit 1 below the thresholds in settings."""
     from assistant.evaluate import run_eval
 
+    files = questions or [Path("eval_questions.yaml")]
     started = time.monotonic()
     try:
-        report = run_eval(_settings(model), questions, out, model=model, console=console)
+        if compare:
+            from assistant.compare import PIPELINES, run_compare
+
+            run_compare(_settings(model), files, out, pipelines or PIPELINES, console=console)
+        elif pipelines or len(files) > 1:
+            raise typer.BadParameter("pipelines and several --questions files need --compare")
+        else:
+            report = run_eval(_settings(model), files[0], out, model=model, console=console)
     except AssistantError as e:
         raise _fail(e) from e
     err.print(f"[dim]{time.monotonic() - started:.0f} s; results in {out}[/]")
-    raise typer.Exit(1 if report.failed_thresholds else 0)
+    raise typer.Exit(0 if compare else 1 if report.failed_thresholds else 0)
 
 
 if __name__ == "__main__":
