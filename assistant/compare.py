@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -170,6 +171,11 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
                            wall_s=round(time.monotonic() - started, 1))
     write_outputs(report, out_dir)
     console.print(rows_table(report))
+    for pipeline in runs:
+        errors = [a.error for q in compared for a in q.answers if a.pipeline == pipeline.name and a.error]
+        if errors:
+            console.print(f"[red]{pipeline.name}: {len(errors)} question(s) raised, scored as wrong;[/] first: "
+                          f"{escape(errors[0])}", highlight=False)
     return report
 
 
