@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from assistant.store import ChunkStore
 
 # The figure the first comparison used; a sentence below it is too far from the question to quote.
-# Settable per run (``ExtractivePipeline(min_similarity=...)``); not re-fitted on any eval set.
+# Settable per run (``assistant eval --compare extractive:0.4``); not re-fitted on any eval set.
 EXTRACTIVE_MIN_SIMILARITY = 0.35
 ERROR_TEXT = "error: the pipeline failed."  # lower case, no numbers: scored as an answer, wrong, uncited
 _DECLINE = re.compile(

@@ -4,7 +4,8 @@ otherwise pick, on the same Ollama models and the same Chroma collection, scored
     assistant eval --compare                                   # grounded, bare, citation-engine, extractive
     assistant eval --compare grounded grounded:llama3.2:3b bare --questions a.yaml --questions b.yaml
 
-A pipeline is named ``KIND`` or ``KIND:CHAT_MODEL`` (kinds in :mod:`assistant.baselines`). Every answer is scored by
+A pipeline is named ``KIND`` or ``KIND:CHAT_MODEL`` (kinds in :mod:`assistant.baselines`); ``extractive:0.4`` sets
+the extractive pipeline's minimum similarity instead. Every answer is scored by
 :func:`assistant.eval_metrics.score_answer` and every row by :func:`~assistant.eval_metrics.summarize`, plus
 "answers cited" (:func:`answer_cited`). A pipeline that raises is scored as a wrong, uncited answer and the error is
 recorded. Writes ``compare.json``, ``compare.md`` (one row per pipeline and question set, then the questions where
@@ -86,14 +87,24 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
         raise ConfigError(f"Unknown pipeline {spec!r}: use one of {', '.join(PIPELINES)}, optionally with "
                           ":CHAT_MODEL (e.g. grounded:llama3.2:3b).")
     if kind == "extractive" and model:
-        raise ConfigError("The extractive pipeline uses no chat model: name it `extractive` alone.")
+        try:
+            float(model)
+        except ValueError:
+            raise ConfigError(f"{spec!r}: the extractive pipeline uses no chat model; `extractive:0.4` sets its "
+                              "minimum cosine similarity.") from None
     return kind, model or None
 
 
 def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
     """One pipeline per spec, sharing one retriever, embedder and Chroma store."""
     from assistant.assistant import Assistant
-    from assistant.baselines import BarePipeline, CitationEnginePipeline, ExtractivePipeline, GroundedPipeline
+    from assistant.baselines import (
+        EXTRACTIVE_MIN_SIMILARITY,
+        BarePipeline,
+        CitationEnginePipeline,
+        ExtractivePipeline,
+        GroundedPipeline,
+    )
     from assistant.generation import build_llm
     from assistant.prompts import Prompts
     from assistant.retrieval import Retriever
@@ -106,7 +117,7 @@ def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
     store: ChunkStore | None = None
     out: list[Pipeline] = []
     for spec, (kind, model) in zip(specs, parsed, strict=True):
-        s = settings if not model else settings.model_copy(
+        s = settings if not model or kind == "extractive" else settings.model_copy(
             update={"ollama": settings.ollama.model_copy(update={"chat_model": model})})
         if kind == "grounded":
             out.append(GroundedPipeline(Assistant(retriever, build_llm(s), Prompts.load(s.prompts_dir), s), spec))
@@ -117,7 +128,8 @@ def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
             out.append(CitationEnginePipeline(build_llm(s), retriever.embedder, store, s.retrieval.top_k,
                                               s.ollama.chat_model, spec))
         else:
-            out.append(ExtractivePipeline(retriever, retriever.embedder, name=spec))
+            threshold = float(model) if model else EXTRACTIVE_MIN_SIMILARITY
+            out.append(ExtractivePipeline(retriever, retriever.embedder, threshold, name=spec))
     return out
 
 

@@ -158,6 +158,7 @@ def test_questions_where_every_pipeline_agrees_are_left_out_of_the_disagreement_
 def test_pipeline_names_take_an_optional_chat_model() -> None:
     assert parse_spec("grounded") == ("grounded", None)
     assert parse_spec("bare:llama3.2:3b") == ("bare", "llama3.2:3b")
+    assert parse_spec("extractive:0.4") == ("extractive", "0.4")
     for bad in ("grounded-ish", "extractive:llama3.2", "bare:"):
         with pytest.raises(ConfigError):
             parse_spec(bad)
