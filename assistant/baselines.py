@@ -169,6 +169,18 @@ class ExtractivePipeline:
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer:
         started = time.perf_counter()
+        quoted, similarity = self.quote(question)
+        elapsed = Timings(total=time.perf_counter() - started)
+        if similarity is None or similarity < self.min_similarity:
+            reason = "no passage sentence" if similarity is None else f"best sentence similarity {similarity:.2f}"
+            return quoted.model_copy(update={"text": "", "refused": True, "citations": [], "mode": "refused",
+                                             "refusal_reason": f"{reason} < {self.min_similarity}",
+                                             "timings": elapsed})
+        return quoted.model_copy(update={"timings": elapsed})
+
+    def quote(self, question: str) -> tuple[Answer, float | None]:
+        """The best passage sentence quoted and cited, whatever its similarity, and that similarity (None: no
+        sentence, the Answer is then a refusal)."""
         passages = self.retriever.retrieve(question)
         candidates = [(i, span) for i, p in enumerate(passages) for span in sentence_spans(p.text)
                       if span.text.strip()]
@@ -179,22 +191,32 @@ class ExtractivePipeline:
         base: dict[str, Any] = {"question": question, "query": question, "passages": passages,
                                 "model": self.embedder.model_name}
         best = max(scored, key=lambda t: t[0], default=None)
-        if best is None or best[0] < self.min_similarity:
-            reason = "no passage sentence" if best is None else f"best sentence similarity {best[0]:.2f}"
-            return Answer(**base, text="", refused=True, mode="refused",
-                          refusal_reason=f"{reason} < {self.min_similarity}",
-                          timings=Timings(total=time.perf_counter() - started))
-        _, i, span = best
+        if best is None:
+            return Answer(**base, text="", refused=True, mode="refused"), None
+        similarity, i, span = best
         p = passages[i]
-        quote = span.text
         citation = Citation(marker=1, passage_id=p.id, source=p.source, start=p.start + span.start,
-                            end=p.start + span.start + len(quote), quote=quote)
-        body = quote.rstrip()
+                            end=p.start + span.end, quote=span.text)
+        body = span.text.rstrip()
         text = f"{body[:-1]} [1]{body[-1]}" if body[-1] in ".!?" else f"{body} [1]."
-        return Answer(**base, text=text, refused=False, citations=[citation], mode="extractive",
-                      timings=Timings(total=time.perf_counter() - started))
+        return Answer(**base, text=text, refused=False, citations=[citation], mode="extractive"), similarity
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     na, nb = math.sqrt(sum(x * x for x in a)), math.sqrt(sum(x * x for x in b))
     return sum(x * y for x, y in zip(a, b, strict=True)) / (na * nb) if na and nb else 0.0
+
+
+def fit_min_similarity(points: Sequence[tuple[float, int, int]]) -> float:
+    """The threshold that maximises the summed CRAG score over (similarity, CRAG if answered, CRAG if declined)
+    points: halfway between the lowest similarity answered and the highest refused (ties: the higher threshold)."""
+    xs = sorted(points, key=lambda p: p[0])
+    # Threshold just above xs[k-1]: the k lowest are refused, the rest answered.
+    totals = [sum(p[2] for p in xs[:k]) + sum(p[1] for p in xs[k:]) for k in range(len(xs) + 1)]
+    k = max(range(len(totals)), key=lambda i: (totals[i], i))
+    if k == 0:
+        return xs[0][0] if xs else 0.0
+    if k == len(xs):
+        return xs[-1][0] + 0.01
+    return (xs[k - 1][0] + xs[k][0]) / 2
+

@@ -17,6 +17,7 @@ from assistant.baselines import (
     ERROR_TEXT,
     ExtractivePipeline,
     declines,
+    fit_min_similarity,
     marker_citations,
     source_passage,
 )
@@ -236,3 +237,11 @@ def test_extractive_quotes_the_most_similar_sentence_verbatim_and_refuses_below_
     assert refused.refused and refused.text == "" and refused.citations == []
     assert refused.refusal_reason == "best sentence similarity 0.00 < 0.35"
     assert len(embedder.embedded) == n  # the passages' sentences are embedded once, not per question
+
+
+def test_the_extractive_threshold_fit_refuses_the_low_similarity_questions_that_would_be_wrong() -> None:
+    # (similarity, CRAG if answered, CRAG if declined): two unanswerable questions at 0.2 and 0.3, answerable above.
+    points = [(0.2, -1, 1), (0.3, -1, 1), (0.5, 1, 0), (0.6, 1, 0), (0.7, -1, 0)]
+    assert fit_min_similarity(points) == pytest.approx(0.4)
+    assert fit_min_similarity([(0.5, 1, 0), (0.6, 1, 0)]) == 0.5  # answer everything
+    assert fit_min_similarity([(0.5, -1, 1)]) == pytest.approx(0.51)  # refuse everything
