@@ -48,7 +48,11 @@ def test_compare_scores_every_pipeline_with_every_metric(settings: Settings, tmp
                            "--out", str(out)], capture_output=True, text=True, env=_env(settings), cwd=tmp_path,
                           timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    check_outputs(out, seed_path.read_text(encoding="utf-8"))
 
+
+def check_outputs(out: Path, seed: str) -> None:
+    """What every `--compare` run on QUESTIONS must write: every row, every metric, checkable citations."""
     data = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert [r["pipeline"] for r in data["rows"]] == PIPELINES
     for row in data["rows"]:
@@ -66,7 +70,6 @@ def test_compare_scores_every_pipeline_with_every_metric(settings: Settings, tmp
     for key in ("grounded", "bare", "citation-engine"):
         assert rows[key]["completion_tokens"] > 0, key  # Ollama's token counts reach every generating row
 
-    seed = seed_path.read_text(encoding="utf-8")
     by_pipeline: dict[str, list[dict]] = {}
     for q in data["questions"]:
         assert [a["pipeline"] for a in q["answers"]] == PIPELINES
