@@ -114,13 +114,14 @@ class CitationEnginePipeline:
         from llama_index.core.query_engine import CitationQueryEngine
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        # Counts come from Ollama's reply; the whitespace tokenizer is only a fallback and downloads nothing.
-        self._tokens = TokenCountingHandler(tokenizer=str.split)
-        llm.callback_manager = CallbackManager([self._tokens])
         index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=store.collection),
                                                    embed_model=embedder.model)
         # Citation chunks larger than our passages: one source per retrieved passage, so its offsets still hold.
         self.engine = CitationQueryEngine.from_args(index, llm=llm, similarity_top_k=top_k, citation_chunk_size=2048)
+        # After from_args, which hands the LLM the default callback manager. Counts come from Ollama's reply; the
+        # whitespace tokenizer is only a fallback and downloads nothing.
+        self._tokens = TokenCountingHandler(tokenizer=str.split)
+        llm.callback_manager = CallbackManager([self._tokens])
         self.model = model
         self.name = name
 

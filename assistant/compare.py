@@ -253,10 +253,11 @@ def _set_name(path: str) -> str:
 
 
 def rows_table(report: CompareReport) -> Table:
-    table = Table("pipeline", "questions", *[label for label, _ in COLUMNS], title="comparison")
-    for r in report.rows:
-        table.add_row(r.pipeline, f"{_set_name(r.question_set)} ({r.summary.n_questions})",
-                      *[_fmt(get(r)) for _, get in COLUMNS])
+    """Metrics down, rows across: fits a terminal for a handful of pipelines."""
+    table = Table("metric", *[f"{r.pipeline}\n{_set_name(r.question_set)} ({r.summary.n_questions})"
+                              for r in report.rows], title="comparison")
+    for label, get in COLUMNS:
+        table.add_row(label, *[_fmt(get(r)) for r in report.rows])
     return table
 
 
