@@ -1,4 +1,4 @@
-"""The `assistant` command: serve-model, doctor, ingest, ask, ui, eval.
+"""The `assistant` command: serve-model, doctor, ingest, ask, ui, eval (`eval --compare`: beside the baselines).
 
 Errors raised as AssistantError become a one-line message and exit code 2 (1 is for "ran, but failed a check":
 a file that could not be ingested, an evaluation below its thresholds).
