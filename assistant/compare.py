@@ -316,20 +316,26 @@ def plot_compare(report: CompareReport, path: Path) -> None:
     FigureCanvasAgg(fig)  # Agg explicitly: no display, no pyplot global state
     ax = fig.subplots()
     sets = list(dict.fromkeys(r.question_set for r in report.rows))
+    pipelines = list(dict.fromkeys(r.pipeline for r in report.rows))
     markers = "osD^v<>p*"
+    labels: dict[tuple[float, float], list[str]] = {}  # rows on the same point share one label
     for r in report.rows:
         x, y = r.summary.refusal_rate, r.summary.fact_recall
         if x is None or y is None:
             continue
-        ax.scatter([x], [y], s=60, marker=markers[sets.index(r.question_set) % len(markers)])
-        ax.annotate(f"{r.pipeline} ({r.summary.unsupported_entities} unsupp.)", (x, y), xytext=(5, 4),
-                    textcoords="offset points", fontsize=8)
+        ax.scatter([x], [y], s=60, color=f"C{pipelines.index(r.pipeline) % 10}",
+                   marker=markers[sets.index(r.question_set) % len(markers)])
+        tag = f" [{_set_name(r.question_set)}]" if len(sets) > 1 else ""
+        labels.setdefault((x, y), []).append(f"{r.pipeline}{tag}: {r.summary.unsupported_entities} unsupported")
+    for (x, y), names in labels.items():
+        ax.annotate("\n".join(names), (x, y), xytext=(6, 4), textcoords="offset points", fontsize=8,
+                    ha="right" if x > 0.7 else "left")
     ax.set_xlim(-0.05, 1.1)
     ax.set_ylim(-0.05, 1.1)
     ax.set_xlabel("refusal of unanswerable questions")
     ax.set_ylabel("fact recall (answerable questions)")
-    ax.set_title("pipelines compared: " + ", ".join(f"{markers[i % len(markers)]} {_set_name(s)}"
-                                                    for i, s in enumerate(sets)), fontsize=10)
+    ax.set_title("refusal against fact recall (up and right is better)\n"
+                 + ", ".join(f"{markers[i % len(markers)]} {_set_name(s)}" for i, s in enumerate(sets)), fontsize=10)
     ax.grid(alpha=0.3)
     fig.savefig(path, dpi=110)
 
