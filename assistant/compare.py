@@ -75,6 +75,7 @@ class CompareReport(_Frozen):
     questions: list[ComparedQuestion]
     created: str
     wall_s: float
+    complete: bool = Field(True, description="False while a run is in progress, or when it was stopped.")
 
 
 # -- pipelines -----------------------------------------------------------------------------------------------
@@ -158,8 +159,11 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
     except OSError as e:
         raise ConfigError(f"Cannot create the output directory {out_dir}: {e}") from e
     runs = list(pipelines) if pipelines is not None else build_pipelines(settings, specs)
+    if not runs:
+        raise ConfigError("No pipeline to compare: name at least one of " + ", ".join(PIPELINES) + ".")
 
     by_question: dict[tuple[str, str], list[PipelineAnswer]] = {}
+    done: list[tuple[str, str]] = []  # (question set, pipeline) finished, in order
     total = sum(len(qs) for qs in sets.values()) * len(runs)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -171,24 +175,30 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
                     result = _ask(pipeline, q, settings.ollama.chat_model, settings.answer.min_coverage)
                     by_question.setdefault((name, q.id), []).append(result)
                     progress.advance(task)
-
-    rows = []
-    for name, questions in sets.items():
-        for i, pipeline in enumerate(runs):
-            results = [by_question[(name, q.id)][i] for q in questions]
-            rows.append(_row(pipeline.name, name, results))
-    compared = [ComparedQuestion(id=q.id, question_set=name, question=q.question, answerable=q.answerable,
-                                 answers=by_question[(name, q.id)]) for name, qs in sets.items() for q in qs]
-    report = CompareReport(rows=rows, questions=compared, created=datetime.now(UTC).isoformat(timespec="seconds"),
-                           wall_s=round(time.monotonic() - started, 1))
-    write_outputs(report, out_dir)
+                done.append((name, pipeline.name))
+                # Written after every row: a long run stopped part way still leaves the rows it finished.
+                report = _report(sets, done, by_question, started, complete=len(done) == len(sets) * len(runs))
+                write_outputs(report, out_dir)
     console.print(rows_table(report))
     for pipeline in runs:
-        errors = [a.error for q in compared for a in q.answers if a.pipeline == pipeline.name and a.error]
+        errors = [a.error for q in report.questions for a in q.answers if a.pipeline == pipeline.name and a.error]
         if errors:
             console.print(f"[red]{pipeline.name}: {len(errors)} question(s) raised, scored as wrong;[/] first: "
                           f"{escape(errors[0])}", highlight=False)
     return report
+
+
+def _report(sets: dict[str, list[EvalQuestion]], done: Sequence[tuple[str, str]],
+            by_question: dict[tuple[str, str], list[PipelineAnswer]], started: float, complete: bool) -> CompareReport:
+    rows = []
+    for name, pipeline in done:
+        rows.append(_row(pipeline, name, [a for q in sets[name] for a in by_question[(name, q.id)]
+                                          if a.pipeline == pipeline]))
+    compared = [ComparedQuestion(id=q.id, question_set=name, question=q.question, answerable=q.answerable,
+                                 answers=by_question[(name, q.id)]) for name, qs in sets.items() for q in qs
+                if (name, q.id) in by_question]
+    return CompareReport(rows=rows, questions=compared, created=datetime.now(UTC).isoformat(timespec="seconds"),
+                         wall_s=round(time.monotonic() - started, 1), complete=complete)
 
 
 def _ask(pipeline: Pipeline, q: EvalQuestion, model: str, min_coverage: float) -> PipelineAnswer:
@@ -284,7 +294,9 @@ def markdown_report(report: CompareReport) -> str:
 
     pipelines = list(dict.fromkeys(r.pipeline for r in report.rows))
     lines = ["# Pipelines compared", "",
-             f"{report.created}, {report.wall_s:.0f} s wall time. Every row is scored by the same code "
+             f"{report.created}, {report.wall_s:.0f} s wall time"
+             + ("" if report.complete else " (**incomplete**: the run stopped before every row was done)")
+             + ". Every row is scored by the same code "
              "(`assistant.eval_metrics`); a pipeline that raised counts as a wrong, uncited answer (`errors`).", "",
              markdown_table(report), "", "![refusal against fact recall](compare.png)", "",
              "## Where the pipelines disagree", "",
