@@ -245,3 +245,26 @@ def test_the_extractive_threshold_fit_refuses_the_low_similarity_questions_that_
     assert fit_min_similarity(points) == pytest.approx(0.4)
     assert fit_min_similarity([(0.5, 1, 0), (0.6, 1, 0)]) == 0.5  # answer everything
     assert fit_min_similarity([(0.5, -1, 1)]) == pytest.approx(0.51)  # refuse everything
+
+
+class Interrupted(Scripted):
+    def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer:
+        raise KeyboardInterrupt
+
+
+def test_a_stopped_run_leaves_the_rows_it_finished_marked_incomplete(tmp_path: Path) -> None:
+    a = tmp_path / "set-a.yaml"
+    a.write_text(SET_A, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_compare(load_settings(data_dir=tmp_path / "data"), [a], out,
+                    pipelines=[Scripted("right", "script"), Interrupted("stopped", "script")],
+                    console=Console(file=io.StringIO()))
+    saved = CompareReport.model_validate_json((out / "compare.json").read_text(encoding="utf-8"))
+    assert [r.pipeline for r in saved.rows] == ["right"] and not saved.complete
+    assert "**incomplete**" in (out / "compare.md").read_text(encoding="utf-8")
+
+
+def test_a_finished_run_is_marked_complete(report: Any) -> None:
+    rep, out, _ = report
+    assert rep.complete and "incomplete" not in (out / "compare.md").read_text(encoding="utf-8")
