@@ -1,4 +1,5 @@
-"""The `assistant` command: serve-model, doctor, ingest, ask, chat, ui, serve-api, eval.
+"""The `assistant` command: serve-model, doctor, ingest, ask, chat, ui, serve-api, eval (`eval --compare`: beside
+the baselines; `eval --corpora`: every corpus's dev and test splits).
 
 Errors raised as AssistantError become a one-line message and exit code 2 (1 is for "ran, but failed a check":
 a file that could not be ingested, an evaluation below its thresholds). SIGTERM ends a command as Ctrl-C does,
@@ -222,7 +223,12 @@ def serve_api(
 
 @app.command("eval")
 def evaluate(
-    questions: Annotated[Path, typer.Option(help="Question file (YAML).")] = Path("eval_questions.yaml"),
+    pipelines: Annotated[list[str] | None, typer.Argument(
+        help="With --compare: pipelines to run, KIND or KIND:CHAT_MODEL (default: grounded bare citation-engine "
+             "extractive).", show_default=False)] = None,
+    questions: Annotated[list[Path] | None, typer.Option(
+        help="Question file (YAML); with --compare it may be repeated, one table row per file and pipeline.",
+        show_default="eval_questions.yaml")] = None,
     model: Annotated[str | None, typer.Option(help="Chat model to evaluate.")] = None,
     out: Annotated[Path, typer.Option(help="Where results.json, report.md and metrics.png go.")] = Path("eval-out"),
     corpora: Annotated[Path | None, typer.Option(
@@ -230,11 +236,21 @@ def evaluate(
              "side instead of one question file.")] = None,
     corpus: Annotated[list[str] | None, typer.Option(help="With --corpora: only this corpus (repeatable).")] = None,
     split: Annotated[list[str] | None, typer.Option(help="With --corpora: dev and/or test (default both).")] = None,
+    compare: Annotated[bool, typer.Option("--compare", help="Run this pipeline beside baselines on the same "
+                                          "models and index; writes compare.{json,md,png}.")] = False,
 ) -> None:
     """Run the question set and score grounding; exit 1 below the thresholds in settings."""
+    files = questions or [Path("eval_questions.yaml")]
     started = time.monotonic()
     try:
-        if corpora is not None:
+        if compare:
+            from assistant.compare import PIPELINES, run_compare
+
+            run_compare(_settings(model), files, out, pipelines or PIPELINES, console=_console())
+            failed = False
+        elif pipelines or len(files) > 1:
+            raise typer.BadParameter("pipelines and several --questions files need --compare")
+        elif corpora is not None:
             from assistant.corpora import run_corpora
 
             splits = split or ["dev", "test"]
@@ -245,7 +261,7 @@ def evaluate(
         else:
             from assistant.evaluate import run_eval
 
-            failed = bool(run_eval(_settings(model), questions, out, model=model,
+            failed = bool(run_eval(_settings(model), files[0], out, model=model,
                                     console=_console()).failed_thresholds)
     except AssistantError as e:
         raise _fail(e) from e
