@@ -87,7 +87,7 @@ class Assistant:
         t_retrieve = time.perf_counter() - started
         base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
 
-        exam = self.grounder.examine(query, passages)
+        exam = self.examine(query, passages)
         if exam.refusal:
             yield TextDelta(text=self.prompts.refusal)
             yield Answer(**base, text=self.prompts.refusal, refused=True, passages=passages, mode="refused",
@@ -132,6 +132,11 @@ class Assistant:
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
                             completion_tokens=usage.completion_tokens),
         )
+
+    def examine(self, query: str, passages: list[Passage]) -> Examination:
+        """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable)."""
+        known_share = getattr(self.retriever, "known_share", None)
+        return self.grounder.examine(query, passages, known_share(query) if known_share else None)
 
     def status(self) -> dict[str, Any]:
         """Server reachability, model names and index size, for status lines. Never raises."""

@@ -33,7 +33,7 @@ from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
 from assistant.policy import condense
 
-GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed"]
+GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed", "known"]
 SENTENCE_FEATURES = ["sim", "coverage", "typed", "retrieval"]
 REFUSAL_WEIGHT = 1.5
 
@@ -59,7 +59,7 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
                 history = [{"role": "user", "content": t} for t in q.history]
                 query = condense(q.question, history)
                 passages = a.retrieve(query)
-                exam = a.grounder.examine(query, passages)
+                exam = a.examine(query, passages)
                 retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
                 label = int(q.answerable and retrieved)
                 gate_rows.append({"corpus": corpus.name, "id": q.id, "answerable": q.answerable,

@@ -12,7 +12,8 @@ Signals (all general; weights and threshold fitted on the dev splits, see :mod:`
 * ``all_coverage``: share of the question's content words found anywhere in the passages;
 * ``rare``: share of the question's rare terms (numbers, code strings, names) the passages hold;
 * ``typed``: whether a top sentence holds the kind of thing asked for (a date for "what year", a number for "how
-  many").
+  many");
+* ``known``: share of the question's terms that occur anywhere in the indexed documents (the BM25 vocabulary).
 """
 
 from __future__ import annotations
@@ -185,8 +186,10 @@ class Grounder:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def examine(self, question: str, passages: Sequence[Passage]) -> Examination:
-        """Features of the question over the passages, the calibrated score, and the reason to refuse (or None)."""
+    def examine(self, question: str, passages: Sequence[Passage], known: float | None = None) -> Examination:
+        """Features of the question over the passages, the calibrated score, and the reason to refuse (or None).
+
+        ``known`` is the share of the question's terms found anywhere in the corpus (1.0 when not measured)."""
         if not passages:
             return Examination({}, 0.0, "no passage is close enough to the question")
         wanted = question_stems(question)
@@ -218,6 +221,7 @@ class Grounder:
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
             "typed": 1.0 if any(c.typed for c in top) else 0.0,
+            "known": 1.0 if known is None else known,
         }
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
@@ -262,6 +266,8 @@ class Grounder:
                 return f"the passages hold little of what the question asks about (nothing on {', '.join(words)})"
             if name in ("sentence_sim", "retrieval"):
                 return "no passage is close enough to the question"
+            if name == "known" and features["known"] < 1:
+                return "the documents never use some of the question's words"
         return "the passages do not answer the question"
 
     def support_for(self, sentence: str, passages: Sequence[Passage], cited: Sequence[int]) -> Support:

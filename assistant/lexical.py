@@ -101,6 +101,11 @@ class LexicalIndex:
         return cls(key, tuple(ids), dict(bm.vocab_dict), np.asarray(s["data"]), np.asarray(s["indices"]),
                    np.asarray(s["indptr"]))
 
+    def known_share(self, text: str) -> float | None:
+        """Share of the terms of ``text`` that occur anywhere in the indexed chunks (None when it has none)."""
+        terms = tokenize(text)
+        return sum(t in self.vocab for t in terms) / len(terms) if terms else None
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """The ``n`` best (chunk id, BM25 score) pairs, best first; chunks sharing no term are left out."""
         terms = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})

@@ -105,6 +105,17 @@ class Retriever:
         entry = manifest.documents.get(source)
         return list(manifest.locations(entry.generation)) if entry else []
 
+    def known_share(self, query: str) -> float | None:
+        """Share of the query's terms found anywhere in the indexed documents: a question about things the corpus
+        never names scores low. None in dense mode or on an empty index."""
+        if not self.hybrid:
+            return None
+        with self._lock:
+            manifest, _ = self._snapshot(open_store=True)
+            if not manifest.documents:
+                return None
+            return self._lexical_index(manifest).known_share(query)
+
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""
         k = self._check(query, k)

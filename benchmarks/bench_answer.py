@@ -75,7 +75,7 @@ def main() -> None:
                 found = sum(fact_present(f, ans.text) for f in q.expected_facts)
                 r["facts"].append(found / max(1, len(q.expected_facts)))
                 if name == "now" and not ans.refused:
-                    exam = a.grounder.examine(ans.query, ans.passages)
+                    exam = a.examine(ans.query, list(ans.passages))
                     windows, _ = a.fit_prompt(ans.query, exam, list(ans.passages))
                     prompt = a.prompts.render_answer(ans.query, windows)
                     flush_prompt_cache()
