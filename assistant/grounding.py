@@ -36,6 +36,7 @@ from assistant.text import (
     WEEKDAYS,
     Span,
     content_stems,
+    is_function_word,
     is_number,
     sentence_spans,
     stem,
@@ -54,6 +55,7 @@ class AnswerType(StrEnum):
     AMOUNT = "amount"
     PERSON = "person"
     PLACE = "place"
+    LIST = "list"
     ANY = "any"
 
 
@@ -64,6 +66,9 @@ _TYPE_PATTERNS = [
     (AnswerType.PERSON, r"\bwho\b|\bwhom\b|\bwhose\b"),
     (AnswerType.PLACE, r"\bwhere\b"),
 ]
+# "Which companies …", "What steps …": a plural noun after which/what asks for several things.
+_PLURAL_ASK = re.compile(r"\b(?:which|what)\s+(\w+)\s+(\w+)", re.I)
+_ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+[\w.()-]+")
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
@@ -74,6 +79,12 @@ def answer_type(question: str) -> AnswerType:
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
+    m = _PLURAL_ASK.search(q)
+    if m:
+        noun = m.group(1) if not is_function_word(m.group(1)) else ""
+        for w in (noun, m.group(2) if noun and not is_function_word(m.group(2)) else ""):
+            if len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not is_function_word(w):
+                return AnswerType.LIST
     return AnswerType.ANY
 
 
@@ -87,6 +98,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "") -> bool
         return any(w in MONTHS or w in WEEKDAYS or re.fullmatch(r"\d{3,4}|\d{1,2}", w) for w in lows)
     if kind is AnswerType.TIME:
         return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)
+    if kind is AnswerType.LIST:
+        return bool(_ENUMERATION.search(sentence))
     if kind is AnswerType.AMOUNT:
         return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
     if kind in (AnswerType.PERSON, AnswerType.PLACE):

@@ -38,6 +38,8 @@ def grounder() -> Grounder:
     ("Who will host the prime minister?", AnswerType.PERSON),
     ("Where is the library installed?", AnswerType.PLACE),
     ("What does the option do?", AnswerType.ANY),
+    ("Which companies take part?", AnswerType.LIST),
+    ("Which class is the base class?", AnswerType.ANY),
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -49,6 +51,9 @@ def test_has_answer_type() -> None:
     assert has_answer_type("It holds 3 items.", AnswerType.AMOUNT)
     assert not has_answer_type("It holds items.", AnswerType.AMOUNT)
     assert has_answer_type("It is installed in /usr/lib/R/site-library by default.", AnswerType.PLACE)
+    assert has_answer_type("It involves firms such as Nvidia, Arm, and Amazon.", AnswerType.LIST)
+    assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)
+    assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
 
 
 def test_question_parts() -> None:
