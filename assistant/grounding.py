@@ -68,7 +68,8 @@ _TYPE_PATTERNS = [
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things.
 _PLURAL_ASK = re.compile(r"\b(?:which|what)\s+(\w+)\s+(\w+)", re.I)
-_ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+[\w.()-]+")
+_ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
+                          r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
