@@ -227,8 +227,11 @@ class Grounder:
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
-        top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3]  # by similarity: the fit of the ranking must not
-        features = {                                                  # change the gate's signals
+        # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the
+        # ranking does not change the gate's signals): does one of them hold the kind of thing asked for?
+        top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3] + sorted(ranked, key=lambda c: c.coverage,
+                                                                             reverse=True)[:3]
+        features = {
             "retrieval": max(p.score for p in passages),
             "sentence_sim": max((c.sim for c in ranked), default=0.0),
             "coverage": max((c.coverage for c in ranked), default=0.0),
