@@ -182,6 +182,13 @@ class AnswerRun:
                     chosen.append(pick)
         else:
             top = ranked[0]
+            if self.query != self.question:
+                # A follow-up's own words say what is asked, the borrowed ones only what about.
+                own = question_stems(self.question)
+                kind = answer_type(self.question)
+                top = max(ranked[:8], key=lambda c: c.score + len(own & content_stems(c.span.text)) / (len(own) or 1)
+                          + (0.5 if kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
+                             else 0.0))
             chosen.append(top)
             for c in ranked[1:3]:
                 if c.passage == top.passage and c.score >= top.score - 0.15 and c.score >= 0.5 and \
