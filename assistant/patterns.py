@@ -6,7 +6,8 @@ import re
 
 # A citation marker ``[n]`` with the whitespace before it: removing a match leaves no stray space before the
 # sentence's full stop; code that replaces markers keeps that whitespace itself.
-CITATION_MARKER = re.compile(r"\s*\[(\d+)\]")
+# "[2]" after a space, a digit, punctuation or another marker; not an index like "argv[0]" inside quoted code.
+CITATION_MARKER = re.compile(r"\s*(?<![A-Za-z_\[])\[(\d+)\]")
 
 # C0 control characters and DEL that never belong in text: not tab, line feed, form feed or carriage return, which
 # plain-text files legitimately hold (and which ``\s`` normalises away where it matters).

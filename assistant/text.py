@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
+from assistant.patterns import CITATION_MARKER
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 # Abbreviations that end in a period without ending a sentence (general English and bibliographic ones).
@@ -23,7 +25,6 @@ ABBREVIATIONS = frozenset(
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
-MARKER = re.compile(r"\s*\[(\d+)\]")
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between
@@ -101,8 +102,8 @@ def split_sentences(text: str) -> list[str]:
 
 def strip_markers(sentence: str) -> tuple[str, list[int]]:
     """``"Foo [1][3]."`` -> ``("Foo.", [1, 3])``."""
-    markers = [int(n) for n in MARKER.findall(sentence)]
-    return MARKER.sub("", sentence).strip(), markers
+    markers = [int(n) for n in CITATION_MARKER.findall(sentence)]
+    return CITATION_MARKER.sub("", sentence).strip(), markers
 
 
 @dataclass(frozen=True)

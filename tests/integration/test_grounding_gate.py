@@ -17,10 +17,10 @@ from assistant.corpora import index_corpus, load_corpora, question_files
 from assistant.evaluate import run_eval
 
 SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
-FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤)
-    "seed": (0.0, 0.0, 1.0),
-    "r-manuals": (0.0, 0.0, 1.0),
-    "python-tutorial": (0.0, 0.0, 1.0),
+FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤); reached 2026-11-28: see the README
+    "seed": (0.28, 0.66, 0.60),  # reached 0.32 / 0.73 / 0.57
+    "r-manuals": (0.30, 0.80, 0.65),  # reached 0.35 / 0.90 / 0.60
+    "python-tutorial": (0.35, 0.60, 0.50),  # reached 0.40 / 0.70 / 0.45
 }
 
 
