@@ -57,7 +57,9 @@ def terminal(settings: Settings) -> Iterator[Terminal]:
     assert exe, "the assistant console script is not installed in this venv"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_OLLAMA__HOST": settings.ollama.host,
-            "ASSISTANT_CACHE_DIR": str(settings.cache_dir), "TERM": "xterm", "COLUMNS": "200", "LINES": "50"}
+            "ASSISTANT_CACHE_DIR": str(settings.cache_dir), "TERM": "xterm", "COLUMNS": "200", "LINES": "50",
+            # the model runs to its token cap, so a Ctrl-C sent right after a question lands mid-answer
+            "ASSISTANT_ANSWER__STOP_WHEN_DONE": "false"}
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session of its own with the pty as controlling terminal
         os.execve(exe, [exe, "chat"], env)
