@@ -94,7 +94,7 @@ def test_terminal_chat_with_history_footnotes_commands_and_ctrl_c(terminal: Term
     # The answer stops ("(stopped)") or, when it was already complete, ends normally; either way the chat goes on.
     # (Since the answer path got faster the race is real: see the closing note of issue 10.)
     after = terminal.read_until(PROMPT)
-    assert "(stopped)" in after or "Traceback" not in after and after.rstrip().endswith("you>")
+    assert "(stopped)" in after or ("Traceback" not in after and after.rstrip().endswith("you>"))
 
     assert "(new conversation)" in terminal.ask("/new")
     terminal.send("/quit\r")
