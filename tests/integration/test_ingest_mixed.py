@@ -64,7 +64,7 @@ def stored(settings: Settings) -> dict[str, list[dict[str, object]]]:
         store.close()
     out: dict[str, list[dict[str, object]]] = {}
     for meta in got["metadatas"] or []:
-        if manifest.is_live(str(meta["source"]), str(meta["generation"])):
+        if manifest.is_live(str(meta["generation"])):
             out.setdefault(Path(str(meta["source"])).name, []).append(dict(meta))
     return out
 
