@@ -31,7 +31,7 @@ from assistant.baselines import Pipeline, error_answer
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.eval_metrics import EvalQuestion, EvalSummary, QuestionScores, score_answer, summarize
-from assistant.evaluate import load_questions
+from assistant.evaluate import conversation_before, load_questions, output_dir
 from assistant.results import Answer
 
 PIPELINES = ("grounded", "bare", "citation-engine", "extractive")
@@ -153,11 +153,7 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
     started = time.monotonic()
     sets = {str(p): load_questions(p) for p in question_paths}  # every file checked before any model runs
     console = console or Console()
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"Cannot create the output directory {out_dir}: {e}") from e
+    out_dir = output_dir(out_dir)
     runs = list(pipelines) if pipelines is not None else build_pipelines(settings, specs)
     if not runs:
         raise ConfigError("No pipeline to compare: name at least one of " + ", ".join(PIPELINES) + ".")
@@ -205,11 +201,8 @@ def _ask(pipeline: Pipeline, q: EvalQuestion, model: str) -> PipelineAnswer:
     started = time.perf_counter()
     error = None
     try:
-        history: list[dict[str, Any]] = []
-        for turn in q.history:  # the conversation before a follow-up, as this pipeline answered it
-            reply = pipeline.ask(turn, history)
-            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply.text}]
-        answer = pipeline.ask(q.question, history)
+        # the conversation before a follow-up, as this pipeline answered it
+        answer = pipeline.ask(q.question, conversation_before(pipeline, q.history))
     except Exception as e:  # a failing baseline is a result to report, not a reason to stop the comparison
         error = f"{type(e).__name__}: {e}"
         answer = error_answer(q.question, model, time.perf_counter() - started)

@@ -156,11 +156,7 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
     questions = load_questions(questions_path)
     check_threshold_names(settings.eval)
     console = console or Console()
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"Cannot create the output directory {out_dir}: {e}") from e
+    out_dir = output_dir(out_dir)
     if model:
         settings = settings.model_copy(update={"ollama": settings.ollama.model_copy(update={"chat_model": model})})
     if assistant is None:
@@ -175,7 +171,7 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
         for q in questions:
             progress.update(task, description=f"evaluating {q.id}")
             try:
-                answer = assistant.ask(q.question, _history(assistant, q.history))
+                answer = assistant.ask(q.question, conversation_before(assistant, q.history))
             except Exception:
                 console.print(f"[red]evaluation stopped at question {q.id!r}[/]")
                 raise
@@ -197,7 +193,17 @@ def run_eval(settings: Settings, questions_path: Path, out_dir: Path, model: str
     return report
 
 
-def _history(assistant: Asker, turns: Sequence[str]) -> list[dict[str, Any]]:
+def output_dir(path: Path) -> Path:
+    """``path``, created if missing; a ConfigError a user can act on when it cannot be."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"Cannot create the output directory {out}: {e}") from e
+    return out
+
+
+def conversation_before(assistant: Asker, turns: Sequence[str]) -> list[dict[str, Any]]:
     """The conversation before a follow-up: each earlier user turn with the answer the assistant gives it."""
     history: list[dict[str, Any]] = []
     for turn in turns:
