@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from llama_index.core.llms import LLM
 
+from assistant import spelling
 from assistant.calibration import Calibration
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
@@ -82,8 +83,7 @@ class Assistant:
         """Verified text deltas, then the final Answer. Deltas concatenate to ``Answer.text``."""
         started = time.perf_counter()
         q = self.clean_question(question)
-        query = self.condense(q, history or [])
-        passages = self.retrieve(query)
+        q, query, passages = self.search(q, self.condense(q, history or []))
         t_retrieve = time.perf_counter() - started
         base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
 
@@ -132,6 +132,18 @@ class Assistant:
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
                             completion_tokens=usage.completion_tokens),
         )
+
+    def search(self, question: str, query: str) -> tuple[str, str, list[Passage]]:
+        """Passages for ``query``; when the question has typos the passages' words correct, the corrected question
+        and query and the passages found for them."""
+        passages = self.retrieve(query)
+        known_share = getattr(self.retriever, "known_share", None)
+        fixes = spelling.corrections(query, (p.text for p in passages),
+                                     (lambda w: known_share(w) == 1.0) if known_share else None)
+        if not fixes:
+            return question, query, passages
+        query = spelling.apply(query, fixes)
+        return spelling.apply(question, fixes), query, self.retrieve(query)
 
     def examine(self, query: str, passages: list[Passage]) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable)."""

@@ -33,7 +33,8 @@ from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
 from assistant.policy import condense
 
-GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed", "known"]
+GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed", "known", "retrieval_margin",
+                 "sim_margin"]
 SENTENCE_FEATURES = ["sim", "coverage", "typed", "retrieval"]
 REFUSAL_WEIGHT = 1.5
 
@@ -57,8 +58,7 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
             used.append(str(path.relative_to(PROJECT_ROOT)))
             for q in load_questions(path):
                 history = [{"role": "user", "content": t} for t in q.history]
-                query = condense(q.question, history)
-                passages = a.retrieve(query)
+                _, query, passages = a.search(q.question, condense(q.question, history))
                 exam = a.examine(query, passages)
                 retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
                 label = int(q.answerable and retrieved)

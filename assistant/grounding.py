@@ -43,7 +43,7 @@ from assistant.text import (
     strip_markers,
     tokens,
 )
-from assistant.verify import check_window, code_terms, missing_terms, most_telling
+from assistant.verify import check_window, code_terms, mismatched_names, missing_terms, most_telling
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 _CACHED_SENTENCES = 50_000  # passage-sentence embeddings kept in memory (float32: ~75 MB at 384 dimensions)
@@ -55,37 +55,52 @@ class AnswerType(StrEnum):
     AMOUNT = "amount"
     PERSON = "person"
     PLACE = "place"
+    NAME = "name"
     LIST = "list"
     ANY = "any"
 
 
+# Matched at the question's first question word: "What does dir() do when …" asks for no time.
+_LEAD = re.compile(r"\b(?:who|whom|whose|what(?:'?s)?|which|when|where|why|how)\b")
 _TYPE_PATTERNS = [
-    (AnswerType.AMOUNT, r"\bhow (much|many|long|big|large|old|often)\b|\bwhat (number|amount|percentage|size)\b"),
-    (AnswerType.DATE, r"\b(what|which) (date|day|year|month)\b|\bin what year\b"),
-    (AnswerType.TIME, r"\bwhen\b"),
-    (AnswerType.PERSON, r"\bwho\b|\bwhom\b|\bwhose\b"),
-    (AnswerType.PLACE, r"\bwhere\b"),
+    (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b|^(what|which) (number|amount|percentage|size)\b"),
+    (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
+    (AnswerType.TIME, r"^when\b"),
+    (AnswerType.PERSON, r"^(who|whom|whose)\b"),
+    (AnswerType.PLACE, r"^where\b"),
 ]
-# "Which companies …", "What steps …": a plural noun after which/what asks for several things.
-_PLURAL_ASK = re.compile(r"\b(?:which|what)\s+(\w+)\s+(\w+)", re.I)
+# "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
+# an article, a pronoun or "to" is a verb ("what happens to a file").
+_PLURAL_ASK = re.compile(r"^(?:which|what)\s+(\w+)\s+(\w+)(?:\s+(\w+))?")
+_AFTER_VERB = frozenset("the a an to it this that these those my your his her its our their me you him us them".split())
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
+_PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
 
 
 def answer_type(question: str) -> AnswerType:
-    q = question.lower()
+    lead = _LEAD.search(question.lower())
+    if not lead:
+        return AnswerType.ANY
+    q = question.lower()[lead.start():]
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
     m = _PLURAL_ASK.search(q)
     if m:
-        noun = m.group(1) if not is_function_word(m.group(1)) else ""
-        for w in (noun, m.group(2) if noun and not is_function_word(m.group(2)) else ""):
-            if len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not is_function_word(w):
+        words = [w for w in m.groups() if w]
+        for i, w in enumerate(words[:2]):
+            if i == 1 and is_function_word(words[0]):
+                break
+            verb = i + 1 < len(words) and words[i + 1] in _AFTER_VERB
+            if len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not is_function_word(w) and not verb:
                 return AnswerType.LIST
+    # "Which option/module/newspaper …" asks for a named thing: a name or a code term
+    if re.match(r"which (?!of\b)\w+", q):
+        return AnswerType.NAME
     return AnswerType.ANY
 
 
@@ -100,12 +115,14 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "") -> bool
     if kind is AnswerType.TIME:
         return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)
     if kind is AnswerType.LIST:
-        return bool(_ENUMERATION.search(sentence))
+        return bool(_ENUMERATION.search(sentence)) or any(
+            not is_function_word(a) and not is_function_word(b) for a, b in _PAIR.findall(sentence))
     if kind is AnswerType.AMOUNT:
         return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
-    if kind in (AnswerType.PERSON, AnswerType.PLACE):
+    if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
-        return bool(names) or (kind is AnswerType.PLACE and bool(code_terms(sentence)))
+        return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
+                                                                       - code_terms(question, with_digits=True)))
     return True
 
 
@@ -164,6 +181,10 @@ class Examination:
             p = passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
         return out
+
+
+def _margin(values: Sequence[float]) -> float:
+    return max(values) - sum(values) / len(values) if values else 0.0
 
 
 def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, Span]]:
@@ -239,10 +260,16 @@ class Grounder:
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
             "typed": 1.0 if any(c.typed for c in top) else 0.0,
             "known": 1.0 if known is None else known,
+            # how far the best passage and the best sentence stand out from the rest
+            "retrieval_margin": _margin([p.score for p in passages]),
+            "sim_margin": _margin([c.sim for c in ranked]),
         }
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
                                                                                    wanted - all_have)
+        premise = mismatched_names(question, [p.text for p in passages])
+        if premise:
+            reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
         return Examination(features, score, reason, ranked)
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
@@ -270,8 +297,11 @@ class Grounder:
 
     def _reason(self, features: dict[str, float], absent: list[str], kinds: list[AnswerType],
                 unseen: set[str]) -> str:
-        """The signal that pulled the score down most, in words."""
+        """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
+        the most concrete reason a user can act on."""
         pulls = self.calibration.gate_pulls(features)
+        if absent and pulls.get("rare", 0.0) < 0:
+            return f"the documents never mention {', '.join(absent[:4])}"
         for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
             if name == "rare" and absent:
                 return f"the documents never mention {', '.join(absent[:4])}"
@@ -281,7 +311,7 @@ class Grounder:
             if name in ("coverage", "all_coverage") and unseen:
                 words = sorted(unseen)[:4]
                 return f"the passages hold little of what the question asks about (nothing on {', '.join(words)})"
-            if name in ("sentence_sim", "retrieval"):
+            if name in ("sentence_sim", "retrieval", "sim_margin", "retrieval_margin"):
                 return "no passage is close enough to the question"
             if name == "known" and features["known"] < 1:
                 return "the documents never use some of the question's words"

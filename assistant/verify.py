@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -58,9 +59,12 @@ _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 _REACH = 5  # content words between two neighbours of a claim phrase, in the span
 
 
-def code_terms(text: str) -> set[str]:
-    """Technical strings typed exactly: options, paths, dotted names, calls."""
-    return {m.group().rstrip(".").lower() for m in _CODE.finditer(text) if not is_number(m.group().strip("."))}
+def code_terms(text: str, with_digits: bool = False) -> set[str]:
+    """Technical strings typed exactly: options, paths, dotted names, calls (those holding digits, such as
+    ``--with-pcre1``, only when asked: elsewhere they are checked as numbers)."""
+    found = {m.group().rstrip(".").lower() for m in _CODE.finditer(text)}
+    return {c for c in found if not re.fullmatch(r"[\d.,]+", c)} if with_digits else {
+        c for c in found if not is_number(c.strip("."))}
 
 
 def _sentence_start(text: str, t: Token) -> bool:
@@ -213,6 +217,19 @@ def _names_intact(claim: _Text, span: _Text) -> str | None:
         if not any(_subsequence(run, big) for big in span_runs):
             return f"pairs words of a name or title ({' '.join(run)}) the passage does not put together"
     return None
+
+
+def mismatched_names(question: str, passages: Sequence[str]) -> list[str]:
+    """Title-and-name or full-name pairings in the question that no passage makes, among names the passages do hold:
+    "President Kishida" when they say "Prime Minister Fumio Kishida" and "President Joe Biden" (a false premise)."""
+    span_runs = [r for p in passages for r in _name_runs(_Text.of(p))]
+    named = {w for r in span_runs for w in r}
+    q = _Text.of(question)
+    out = []
+    for run in _name_runs(q):
+        if set(run) <= named and not any(_subsequence(run, big) for big in span_runs):
+            out.append(" ".join(t.text for t, s in zip(q.toks, q.stems, strict=True) if s in run))
+    return out
 
 
 def _subject_of(t: _Text, k: int) -> str | None:

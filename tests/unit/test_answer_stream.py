@@ -126,3 +126,12 @@ def test_question_about_something_absent_is_refused_before_the_model_is_called(a
     _, answer = _run(assistant, "What did the Brazilian delegation sign in Oslo in 1997?")
     assert answer.refused and answer.refusal_reason
     assert llm.sent == 0
+
+
+def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see_the_question(
+        assistant: Assistant, llm: ScriptedLLM) -> None:
+    llm.enqueue("Nvidia, Arm, and Amazon are the tech companies involved [1].")
+    _, answer = _run(assistant, "Which prominent tech compnies are involvd?")
+    assert answer.query == "Which prominent tech companies are involve?"
+    assert answer.question == answer.query
+    assert not answer.refused and "Nvidia" in answer.text

@@ -39,7 +39,16 @@ def grounder() -> Grounder:
     ("Where is the library installed?", AnswerType.PLACE),
     ("What does the option do?", AnswerType.ANY),
     ("Which companies take part?", AnswerType.LIST),
-    ("Which class is the base class?", AnswerType.ANY),
+    ("Which class is the base class?", AnswerType.NAME),
+    ("Which of them is older?", AnswerType.ANY),
+    # the first question word decides: a "when" or a "which" later in the sentence asks for nothing
+    ("What does dir() do when given a module?", AnswerType.ANY),
+    ("Whats the first statement called when it is a string?", AnswerType.ANY),
+    ("How can I see which packages are loaded?", AnswerType.ANY),
+    ("Relative to the report, when is the meeting?", AnswerType.TIME),
+    # a word ending in -s before an article or "to" is a verb, not a plural noun
+    ("What happens to a file once the block ends?", AnswerType.ANY),
+    ("What makes the loop stop?", AnswerType.ANY),
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -53,6 +62,11 @@ def test_has_answer_type() -> None:
     assert has_answer_type("It is installed in /usr/lib/R/site-library by default.", AnswerType.PLACE)
     assert has_answer_type("It involves firms such as Nvidia, Arm, and Amazon.", AnswerType.LIST)
     assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)
+    assert has_answer_type("A meeting between Kishida and Biden.", AnswerType.LIST)
+    assert has_answer_type("Configure with --with-pcre1 to use it.", AnswerType.NAME, question="Which option?")
+    assert has_answer_type("It is named after Ross Ihaka.", AnswerType.NAME, question="Which person?")
+    assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
+                               question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
 
 
@@ -77,6 +91,11 @@ def test_gate(grounder: Grounder, question: str, refused: bool) -> None:
 def test_refusal_reason_names_the_absent_term(grounder: Grounder) -> None:
     exam = grounder.examine("What does the --no-environ option do?", _passages())
     assert exam.refusal is not None and "--no-environ" in exam.refusal
+
+
+def test_a_false_premise_pairing_title_and_name_wrongly_is_refused(grounder: Grounder) -> None:
+    exam = grounder.examine("When will President Kishida host Prime Minister Biden?", _passages())
+    assert exam.refusal is not None and "President Kishida" in exam.refusal
 
 
 def test_no_passages_is_a_refusal(grounder: Grounder) -> None:

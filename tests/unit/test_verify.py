@@ -9,7 +9,7 @@ from assistant.calibration import Calibration
 from assistant.grounding import Grounder, Support
 from assistant.results import Passage
 from assistant.text import sentence_spans, split_sentences, strip_markers
-from assistant.verify import check_span, key_terms, missing_terms
+from assistant.verify import check_span, key_terms, mismatched_names, missing_terms
 
 
 def supports(sentence: str, passages: list[str]) -> bool:
@@ -120,3 +120,14 @@ def test_key_terms_hold_numbers_months_and_names() -> None:
 def test_unsupported_terms_lists_invented_names_and_numbers() -> None:
     assert find_unsupported_terms("Kisojo met Biden in 2019 [1].", [VISIT]) == ["2019", "kisojo"]
     assert find_unsupported_terms("Biden hosts Kishida on April 10.", [VISIT]) == []
+
+
+def test_a_question_pairing_names_the_passages_keep_apart_is_a_false_premise() -> None:
+    passages = ["A meeting between Prime Minister Fumio Kishida and President Joe Biden.",
+                "The Asahi Shimbun reported it."]
+    assert mismatched_names("Will President Kishida welcome Prime Minister Biden?", passages) == [
+        "President Kishida", "Prime Minister Biden"]
+    assert mismatched_names("Will Prime Minister Kishida meet President Biden?", passages) == []
+    assert mismatched_names("What did the Asahi Shimbun report?", passages) == []
+    # names the passages never use are the gate's other signals' business, not a pairing problem
+    assert mismatched_names("Did Global Interpreter Lock matter?", passages) == []

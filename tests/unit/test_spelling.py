@@ -1,0 +1,27 @@
+"""Typos corrected against the passages' own words, and nothing else touched."""
+
+from __future__ import annotations
+
+from assistant.spelling import apply, corrections
+
+PASSAGES = ["Nvidia, Arm and Amazon are among the companies expected to join the research framework.",
+            "Matrices are multiplied with the matrix product operator; read.table reads a file."]
+
+
+def test_words_one_or_two_edits_from_a_passage_word_are_corrected() -> None:
+    q = "Wich tech compnies are expectd to join the reserch framwork, and how are matricies multiplied?"
+    fixes = corrections(q, PASSAGES)
+    assert fixes == {"compnies": "companies", "expectd": "expected", "reserch": "research",
+                     "framwork": "framework", "matricies": "matrices"}
+    assert apply("Compnies and matricies", fixes) == "Companies and matrices"
+
+
+def test_known_short_and_distant_words_are_left_alone() -> None:
+    # "quantum" has no neighbour; "lift" is too short to guess ("list"?); "multiply" is three edits from "multiplied"
+    assert corrections("Did they lift the quantum multiply rule?", [*PASSAGES, "a list"]) == {}
+    # a word the corpus knows is no typo, even when these passages lack it
+    assert corrections("What about the frameworx?", PASSAGES, known=lambda w: w == "frameworx") == {}
+
+
+def test_an_ambiguous_typo_is_left_alone() -> None:
+    assert corrections("What is a bount?", ["a bound and a bounty"]) == {}
