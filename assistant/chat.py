@@ -73,7 +73,8 @@ class ChatSession:
         return True
 
     def answer(self, question: str) -> None:
-        """Stream the verified answer, then its footnotes. Ctrl-C (KeyboardInterrupt) stops it and keeps nothing."""
+        """Stream the verified answer, then its footnotes. Ctrl-C (KeyboardInterrupt) passes through (the chat loop
+        catches it) and keeps nothing of the turn."""
         events = self.assistant.stream(question, self.history)
         answer: Answer | None = None
         streamed = False
@@ -84,9 +85,6 @@ class ChatSession:
                     streamed = True
                 else:
                     answer = event
-        except KeyboardInterrupt:
-            self.write("\n(stopped)")
-            return
         except AssistantError as e:
             self.write(("\n" if streamed else "") + f"error: {e}")
             return
@@ -142,7 +140,8 @@ def _readline(history_file: Path | None) -> Callable[[], None]:
 
 def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], str] = input,
              history_file: Path | None = None) -> None:
-    """The read-answer loop, until /quit or end of input. Ctrl-C at the prompt clears the line."""
+    """The read-answer loop, until /quit or end of input. Ctrl-C at the prompt clears the line; once a line is in,
+    Ctrl-C stops what it started and the chat goes on."""
     save_history = _readline(history_file)
     session = ChatSession(assistant, out)
     session.write(HELP)
@@ -156,7 +155,12 @@ def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], s
             except KeyboardInterrupt:
                 session.write()
                 continue
-            if not session.handle(line):
-                return
+            # The whole turn, not only the answer's stream: the signal may land as soon as input() returns, before
+            # the answer starts, or among the footnotes.
+            try:
+                if not session.handle(line):
+                    return
+            except KeyboardInterrupt:
+                session.write("\n(stopped)")
     finally:
         save_history()

@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
+
 from assistant.chat import ChatSession, footnote, run_chat
 from assistant.errors import ServerUnavailableError
 from assistant.results import Answer, Citation, Passage, TextDelta
@@ -68,15 +70,37 @@ def test_new_forgets_the_conversation_and_sources_lists_the_last_passages() -> N
     assert fake.histories[1] == []
 
 
-def test_ctrl_c_stops_the_answer_keeps_no_turn_and_the_session_goes_on() -> None:
-    fake, out = ScriptedAssistant(), io.StringIO()
+class CtrlCBeforeTheStream(ScriptedAssistant):
+    def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
+        if question == "Now?":  # Ctrl-C as soon as the line is in: the answer's stream does not exist yet
+            raise KeyboardInterrupt
+        return super().stream(question, history)
+
+
+class CtrlCAtTheFirstFootnote(io.StringIO):
+    armed = True
+
+    def write(self, s: str) -> int:
+        if self.armed and s.startswith("  [1]"):
+            self.armed = False
+            raise KeyboardInterrupt
+        return super().write(s)
+
+
+def test_ctrl_c_stops_the_turn_wherever_it_lands_keeps_nothing_and_the_chat_goes_on() -> None:
+    fake, out = CtrlCBeforeTheStream(), CtrlCAtTheFirstFootnote()
+    fake.enqueue("Whole [1].", citations=[CITED])
     fake.enqueue("Half an answer", KeyboardInterrupt())
     fake.enqueue("Next [1].", citations=[CITED])
-    session = ChatSession(fake, out)
-    assert session.handle("When?") is True
-    assert "Half an answer\n(stopped)" in out.getvalue()
-    session.handle("Again?")
-    assert fake.histories[1] == [] and session.last is not None and session.last.text == "Next [1]."
+    fake.enqueue("Last.")
+    lines = ["When?", "Now?", "Why?", "Again?", "And?", "/quit"]
+    try:
+        run_chat(fake, out, read=lambda _: lines.pop(0))
+    except KeyboardInterrupt:  # would abort the whole pytest run
+        pytest.fail(f"Ctrl-C ended the chat; output:\n{out.getvalue()}")
+    assert not lines and out.getvalue().count("(stopped)") == 3 and "Half an answer\n(stopped)" in out.getvalue()
+    assert fake.histories == [[], [], [], [{"role": "user", "content": "Again?"},
+                                           {"role": "assistant", "content": "Next [1]."}]]
 
 
 def test_refusal_shows_the_reason_and_errors_are_one_line() -> None:
