@@ -18,9 +18,9 @@ from assistant.evaluate import run_eval
 
 SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
 FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤); reached 2026-11-28: see the README
-    "seed": (0.28, 0.66, 0.60),  # reached 0.32 / 0.73 / 0.57
-    "r-manuals": (0.30, 0.80, 0.65),  # reached 0.35 / 0.90 / 0.60
-    "python-tutorial": (0.35, 0.60, 0.50),  # reached 0.40 / 0.70 / 0.45
+    "seed": (0.38, 0.46, 0.47),  # reached 0.42 / 0.53 / 0.43
+    "r-manuals": (0.67, 0.70, 0.10),  # reached 0.72 / 0.80 / 0.05
+    "python-tutorial": (0.55, 0.60, 0.20),  # reached 0.60 / 0.70 / 0.15
 }
 
 
