@@ -10,22 +10,24 @@ One Assistant is safe to share between threads: it keeps no per-question state.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from llama_index.core.llms import LLM
 
 from assistant import spelling
 from assistant.calibration import Calibration
+from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, question_parts
 from assistant.patterns import CONTROL_CHARS as _CONTROL
-from assistant.policy import CHARS_PER_TOKEN, AnswerRun, condense, prompt_windows
+from assistant.policy import AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import sentence_spans
@@ -168,6 +170,11 @@ class Assistant:
             info["problem"] = str(e)
         return info
 
+    @functools.cached_property
+    def _count_tokens(self) -> Callable[[str], int]:
+        """The chat model's tokenizer (its first use may convert the bundled one: not at construction)."""
+        return prompt_counter(self.settings)
+
     # -- steps -----------------------------------------------------------------------------------------------
 
     def clean_question(self, question: str) -> str:
@@ -210,6 +217,6 @@ class Assistant:
         while True:
             windows = prompt_windows(exam, passages, budget)
             prompt = self.prompts.system + self.prompts.render_answer(question, windows)
-            if len(prompt) / CHARS_PER_TOKEN + o.max_answer_tokens + 32 <= o.num_ctx or budget <= 200:
+            if self._count_tokens(prompt) + o.max_answer_tokens + 32 <= o.num_ctx or budget <= 200:
                 return windows, len(passages) - len(windows)
             budget //= 2

@@ -37,9 +37,11 @@ def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bo
     report(f"Ollama {info.shown_version} at {info.host}" + (" (started by us)" if server else ""))
     if settings.ollama.create_bundled:
         from assistant.bundled import BundledModels
+        from assistant.chat_tokens import prompt_counter
 
         with console.status("Checking the bundled models…"):
             created = BundledModels(settings, report).ensure()
+            prompt_counter(settings)  # the bundled chat tokenizer converted now, not during the first answer
         report(f"models ready: {settings.ollama.chat_model}, {settings.ollama.embed_model}"
                + (f" (created {', '.join(created)})" if created else ""))
     if ingest_seeds:
@@ -86,6 +88,7 @@ def diagnose(settings: Settings) -> list[Check]:
             checks.append(Check("Ollama server", True, f"{host}, version {shown}"))
     if version is not None:
         from assistant.bundled import BundledModels
+        from assistant.chat_tokens import prompt_counter
 
         present = BundledModels(settings).present()
         roles = (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model))

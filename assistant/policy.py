@@ -34,7 +34,6 @@ _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|th
 _META = re.compile(r"\b(passages?|the question|the answer|the text|the documents?)\b", re.I)
 MAX_SENTENCES = 3  # the small model pads answers with loosely related passage sentences
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
-CHARS_PER_TOKEN = 3.0  # conservative for English with small models' tokenizers: over-estimating keeps us in the window
 
 
 def condense(question: str, history: Sequence[dict[str, Any]]) -> str:

@@ -77,3 +77,16 @@ def test_doctor_reports_a_stopped_server_as_a_readable_problem(settings: Setting
     assert "not reachable at http://127.0.0.1:9" in done.stdout
     assert "assistant serve-model" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "When will Kishida visit the U.S.? It is set for April 10, 2024.",
+    "Use --with-pcre1 or edit /etc/apt/sources.list; str.removeprefix(x) returns 12345.",
+    "日本語のテキストには空白がありません。",
+])
+def test_the_prompt_is_counted_as_the_chat_model_counts_it(client: ollama.Client, settings: Settings,
+                                                            text: str) -> None:
+    from assistant.chat_tokens import prompt_counter
+
+    r = client.generate(model=settings.ollama.chat_model, prompt=text, raw=True, options={"num_predict": 1})
+    assert prompt_counter(settings)(text) == r.prompt_eval_count
