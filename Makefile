@@ -95,10 +95,10 @@ eval-corpora: corpora
 bench: install models
 	$(BIN)/python benchmarks/bench_serving.py
 
-# This pipeline beside the baselines (bare model, LlamaIndex CitationQueryEngine, extractive) on the seed set:
+# This pipeline beside the baselines (bare model, LlamaIndex CitationQueryEngine, extractive) on the seed test split:
 # compare-out/compare.md holds the README's table. COMPARE_SETS may name several question files.
 .PHONY: compare
-COMPARE_SETS ?= eval_questions.yaml
+COMPARE_SETS ?= evalsets/seed/test.yaml
 compare: install models
 	$(BIN)/assistant ingest
 	$(BIN)/assistant eval --compare $(foreach q,$(COMPARE_SETS),--questions $(q)) --out compare-out
