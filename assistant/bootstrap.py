@@ -88,7 +88,6 @@ def diagnose(settings: Settings) -> list[Check]:
             checks.append(Check("Ollama server", True, f"{host}, version {shown}"))
     if version is not None:
         from assistant.bundled import BundledModels
-        from assistant.chat_tokens import prompt_counter
 
         present = BundledModels(settings).present()
         roles = (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model))

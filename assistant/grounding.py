@@ -115,8 +115,10 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "") -> bool
     if kind is AnswerType.TIME:
         return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)
     if kind is AnswerType.LIST:
+        # three or more items, or two names ("… Kishida and President Joe Biden"): "research and development" is one
         return bool(_ENUMERATION.search(sentence)) or any(
-            not is_function_word(a) and not is_function_word(b) for a, b in _PAIR.findall(sentence))
+            a[:1].isupper() and b[:1].isupper() and not is_function_word(a) and not is_function_word(b)
+            for a, b in _PAIR.findall(sentence))
     if kind is AnswerType.AMOUNT:
         return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
