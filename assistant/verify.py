@@ -228,7 +228,9 @@ def mismatched_names(question: str, passages: Sequence[str]) -> list[str]:
     out = []
     for run in _name_runs(q):
         if set(run) <= named and not any(_subsequence(run, big) for big in span_runs):
-            out.append(" ".join(t.text for t, s in zip(q.toks, q.stems, strict=True) if s in run))
+            # the run as written: where its stems stand together in the question
+            k = next(i for i in range(len(q.stems)) if q.stems[i:i + len(run)] == run)
+            out.append(q.raw[q.toks[k].start:q.toks[k + len(run) - 1].end])
     return out
 
 
