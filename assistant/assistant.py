@@ -139,7 +139,7 @@ class Assistant:
         """Passages for ``query``; when the question has typos the passages' words correct, the corrected question
         and query and the passages found for them."""
         passages = self.retrieve(query)
-        known_share = getattr(self.retriever, "known_share", None)
+        known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
         if not fixes:
@@ -149,8 +149,12 @@ class Assistant:
 
     def examine(self, query: str, passages: list[Passage]) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable)."""
-        known_share = getattr(self.retriever, "known_share", None)
+        known_share = self._known_share()
         return self.grounder.examine(query, passages, known_share(query) if known_share else None)
+
+    def _known_share(self) -> Callable[[str], float | None] | None:
+        """The retriever's share of a text's terms the corpus holds, when it can tell (hybrid retrieval)."""
+        return getattr(self.retriever, "known_share", None)
 
     def status(self) -> dict[str, Any]:
         """Server reachability, model names and index size, for status lines. Never raises."""

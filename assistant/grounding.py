@@ -82,10 +82,11 @@ _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|w
 
 
 def answer_type(question: str) -> AnswerType:
-    lead = _LEAD.search(question.lower())
+    q = question.lower()
+    lead = _LEAD.search(q)
     if not lead:
         return AnswerType.ANY
-    q = question.lower()[lead.start():]
+    q = q[lead.start():]
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
@@ -302,11 +303,12 @@ class Grounder:
         """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
         the most concrete reason a user can act on."""
         pulls = self.calibration.gate_pulls(features)
-        if absent and pulls.get("rare", 0.0) < 0:
-            return f"the documents never mention {', '.join(absent[:4])}"
+        never = f"the documents never mention {', '.join(absent[:4])}" if absent else ""
+        if never and pulls.get("rare", 0.0) < 0:
+            return never
         for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
-            if name == "rare" and absent:
-                return f"the documents never mention {', '.join(absent[:4])}"
+            if name == "rare" and never:
+                return never
             if name == "typed" and features["typed"] < 1:
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 return f"no passage close to the question states a {asked.value}"
