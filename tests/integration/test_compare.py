@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings
 from assistant.eval_metrics import EvalSummary
-from tests.integration.test_eval_cli import _env
+from tests.integration.test_eval_cli import QUESTIONS as EVAL_QUESTIONS
+from tests.integration.test_eval_cli import _run
 
 pytestmark = pytest.mark.integration
 
-QUESTIONS = """\
-questions:
-  - id: visit-date
-    question: "When will Prime Minister Kishida visit the United States?"
-    expected_facts: [["April 10", "10 April", "April 10th"]]
-    evidence: ["official visit to the U.S. on April 10"]
-  - id: news-source
-    question: "Which newspaper reported the planned Japan–US cooperation?"
-    expected_facts: [["Asahi"]]
-    evidence: ["The Asahi Shimbun newspaper reported the development on Saturday"]
+# The eval CLI's questions (answerable and not) and one more answerable one.
+QUESTIONS = EVAL_QUESTIONS + """\
   - id: pm-full-name
     question: "What is the full name of the Japanese prime minister?"
     expected_facts: [["Fumio Kishida"]]
-  - id: capital-france
-    question: "What is the capital of France?"
-    answerable: false
 """
 PIPELINES = ["grounded", "bare", "citation-engine", "extractive"]
 # Metrics every row must have a value for: the set has answerable and unanswerable questions.
@@ -43,10 +31,7 @@ def test_compare_scores_every_pipeline_with_every_metric(settings: Settings, tmp
     questions = tmp_path / "questions.yaml"
     questions.write_text(QUESTIONS, encoding="utf-8")
     out = tmp_path / "out"
-    script = Path(sys.executable).parent / "assistant"
-    proc = subprocess.run([str(script), "eval", "--compare", *PIPELINES, "--questions", str(questions),
-                           "--out", str(out)], capture_output=True, text=True, env=_env(settings), cwd=tmp_path,
-                          timeout=900, check=False)
+    proc = _run(settings, "--compare", *PIPELINES, "--questions", str(questions), "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     check_outputs(out, seed_path.read_text(encoding="utf-8"))
 
