@@ -59,6 +59,12 @@ class OllamaSettings(BaseModel):
     temperature: float = Field(0.0, description="0 gives reproducible answers.")
     seed: int = Field(42, description="Sampling seed, for reproducible answers.")
     max_answer_tokens: int = Field(120, description="Upper bound on generated tokens per answer.")
+    num_parallel: int = Field(
+        1, ge=1, le=16,
+        description="Request slots of an Ollama server this project starts (OLLAMA_NUM_PARALLEL); a server found "
+        "running keeps its own. On 2 CPU cores four slots answered no more questions per minute than one "
+        "(benchmarks/load_ui.py --slots 1 4 1 4); more help where decoding dominates (a GPU, longer answers).",
+    )
 
 
 class ChromaSettings(BaseModel):

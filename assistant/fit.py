@@ -11,6 +11,8 @@ labelled 1 when the question is answerable and a retrieved passage holds its evi
 sentence of an answerable question becomes a ranking row labelled 1 when it holds the evidence. Two logistic
 regressions (scikit-learn, standardised features, balanced classes) are fitted; the gate threshold maximises
 ``TPR + 1.5 * TNR`` on the dev rows (refusing an answerable question costs less than answering an unanswerable one).
+``held_out_corpus_gate_auc`` says how the gate separates on documents it was not fitted on: each corpus scored by
+a fit on the other corpora only.
 The rows go to ``evalsets/calibration-rows.jsonl`` beside the question files, so the fit can be checked and redone.
 Test splits are never read.
 """
@@ -88,6 +90,17 @@ def fit_logistic(rows: list[dict[str, Any]], features: list[str]) -> Logistic:
                     tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]))
 
 
+def held_out_corpus_auc(rows: list[dict[str, Any]], features: list[str]) -> float | None:
+    """ROC AUC of the gate on documents it was not fitted on: each corpus scored by a fit on the others only."""
+    scored = []
+    for corpus in sorted({r["corpus"] for r in rows}):
+        train = [r for r in rows if r["corpus"] != corpus]
+        if len({r["label"] for r in train}) == 2:
+            model = fit_logistic(train, features)
+            scored += [(model.probability(r), bool(r["label"])) for r in rows if r["corpus"] == corpus]
+    return roc_auc(scored)
+
+
 def choose_threshold(model: Logistic, rows: list[dict[str, Any]]) -> tuple[float, dict[str, float]]:
     scored = [(model.probability(r), r["label"]) for r in rows]
     pos = sum(1 for _, y in scored if y) or 1
@@ -131,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": str(
             args.rows.resolve().relative_to(PROJECT_ROOT)),
         "dev_gate_auc": auc(gate, gate_rows), "dev_sentence_auc": auc(sentence, sentence_rows), **rates,
+        "held_out_corpus_gate_auc": held_out_corpus_auc(gate_rows, GATE_FEATURES),
     }
     result = Calibration(gate, threshold, sentence, provenance)
     args.out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -34,6 +34,9 @@ OLLAMA_MODULE = "github.com/ollama/ollama"
 # Go module zips leave out vendor/, so llama.cpp's vendored headers come from Debian and from miniaudio's sdist.
 DEBIAN_HEADERS = {"nlohmann-json3-dev": "/usr/include/nlohmann/json.hpp", "libstb-dev": "/usr/include/stb/stb_image.h"}
 MINIAUDIO_SDIST = "miniaudio==1.71"
+# Compiler flags for llama.cpp's C/C++ (the CPU kernels). Against Go's default cgo flags (-O2 -g), measured by
+# benchmarks/bench_build_flags.py; the binary is built for this machine and stays in its cache.
+BUILD_CFLAGS = "-O3 -march=native"
 LOCK_POLL_S = 15.0  # how often a second builder looks whether the first is done (and says it is waiting)
 
 Report = Callable[[str], None]
@@ -108,7 +111,8 @@ def _build_lock(target: Path, report: Report) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _build(target: Path, binary: Path, report: Report) -> Path:
+def _build(target: Path, binary: Path, report: Report, cflags: str = BUILD_CFLAGS,
+           extra_env: dict[str, str] | None = None) -> Path:
     if not shutil.which("go"):
         raise ServerStartError(
             "No Ollama server answers, no `ollama` binary is on PATH, and Go is not installed to build one. "
@@ -127,10 +131,10 @@ def _build(target: Path, binary: Path, report: Report) -> Path:
     env = os.environ | {
         "CGO_ENABLED": "1",
         "CGO_CPPFLAGS": f"-I{include}",
-        "CGO_CFLAGS": "-O3 -march=native",
-        "CGO_CXXFLAGS": "-O3 -march=native",
+        "CGO_CFLAGS": cflags,
+        "CGO_CXXFLAGS": cflags,
         "GOBIN": str(staging),
-    }
+    } | (extra_env or {})
     report(f"building Ollama {PINNED_OLLAMA_TAG} from source (no server or binary found; once, ~5-8 min on 2 cores)"
            f"; log: {log_path}")
     started = time.monotonic()

@@ -121,6 +121,7 @@ def start_server(binary: Path, settings: Settings, report: Report = _quiet, wait
         "OLLAMA_HOST": f"{parsed.hostname}:{parsed.port or 11434}",
         "OLLAMA_MODELS": str(models_dir),
         "OLLAMA_NOPRUNE": "1",
+        "OLLAMA_NUM_PARALLEL": str(settings.ollama.num_parallel),
     }
     report(f"starting `ollama serve` on {host} (models in {models_dir})")
     with log_path.open("ab") as log:

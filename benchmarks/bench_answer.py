@@ -6,7 +6,7 @@ the raw Ollama call on the current prompt generating the same number of tokens.
 
 Ollama's prompt cache is flushed before every timed call, so each pays prompt evaluation. Prints p50/p95 of the
 whole answer and of the first verified words, prompt and completion tokens, and fact recall for each path. Needs the
-model server and an ingested seed (`assistant ingest seeds`).
+model server and an ingested seed (`assistant ingest`).
 """
 
 from __future__ import annotations

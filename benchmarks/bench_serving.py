@@ -20,7 +20,7 @@ from assistant.text import sentence_spans
 
 def seed_passages(n: int) -> list[str]:
     """n passages of seed size (~3 sentences each), cycling through the seed's sentences."""
-    text = next((Path(__file__).parent.parent / "seeds").glob("*.txt")).read_text()
+    text = next((Path(__file__).parent.parent / "assistant" / "seeds").glob("*.txt")).read_text()
     sentences = [s.text for s in sentence_spans(text) if len(s.text) > 40]
     return [" ".join(sentences[(i + j) % len(sentences)] for j in range(3)) + f" ({i})" for i in range(n)]
 

@@ -51,7 +51,8 @@ def exists(pid: int) -> bool:
     return state != "Z"
 
 
-def start_ui(settings: Settings, tmp_path: Path, ollama_host: str) -> tuple[subprocess.Popen[bytes], int, Path]:
+def start_ui(settings: Settings, tmp_path: Path, ollama_host: str,
+             extra: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int, Path]:
     exe = shutil.which("assistant", path=str(Path(sys.executable).parent))
     assert exe
     ui_port = free_port()
@@ -59,7 +60,7 @@ def start_ui(settings: Settings, tmp_path: Path, ollama_host: str) -> tuple[subp
         "ASSISTANT_OLLAMA__HOST": ollama_host, "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ASSISTANT_CACHE_DIR": str(settings.cache_dir), "ASSISTANT_UI__PORT": str(ui_port),
         "ASSISTANT_OLLAMA__CREATE_BUNDLED": "false",  # the models are in the shared models dir already
-    }
+    } | (extra or {})
     log = tmp_path / "ui.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([exe, "ui"], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
@@ -79,9 +80,12 @@ def start_ui(settings: Settings, tmp_path: Path, ollama_host: str) -> tuple[subp
 def test_signal_stops_the_ui_and_the_ollama_it_started(settings: Settings, tmp_path: Path, signum: int,
                                                        exit_code: int) -> None:
     ollama_port = free_port()
-    proc, ui_port, log = start_ui(settings, tmp_path, f"http://127.0.0.1:{ollama_port}")
+    proc, ui_port, log = start_ui(settings, tmp_path, f"http://127.0.0.1:{ollama_port}",
+                                  {"ASSISTANT_OLLAMA__NUM_PARALLEL": "2"})
     started = [pid for pid in children(proc.pid) if Path(f"/proc/{pid}/comm").read_text().strip() == "ollama"]
     assert len(started) == 1 and listening(ollama_port), log.read_text()[-3000:]
+    # the request-slot setting reaches the server it started
+    assert b"OLLAMA_NUM_PARALLEL=2" in Path(f"/proc/{started[0]}/environ").read_bytes().split(b"\0")
     proc.send_signal(signum)
     assert proc.wait(timeout=120) == exit_code, log.read_text()[-3000:]
     assert not exists(started[0])
