@@ -1,8 +1,10 @@
 """Typos in a question, corrected against the words of the passages retrieved for it.
 
 A question word the corpus does not know ("compnies", "matricies") is replaced by the passage word one edit away
-(two for long words), starting with the same letter, when exactly one such word is nearest. Words the corpus knows,
-short words, numbers and code are left alone: the dictionary is the user's own documents, never a word list.
+(two for long words), starting with the same letter, when exactly one such word is nearest. A code name
+("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of the passages: one
+changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the corpus knows, short
+words and numbers are left alone: the dictionary is the user's own documents, never a word list.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from assistant.text import is_function_word, stem, tokens
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
+_CODE = re.compile(r"[^\W\d_][\w.]*[._][\w.]*\w")  # a name with a dot or underscore inside: read.table, max_len
+
+
+def _swapped(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two adjacent characters swapped."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+        and a[diff[1]] == b[diff[0]]
 
 
 def corrections(question: str, passages: Iterable[str], known: Callable[[str], bool] | None = None
@@ -24,17 +34,26 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
     """{misspelt word: correction} for the question's words, lower-cased. ``known(word)`` says whether the corpus
     holds the word anywhere (then it is no typo even when the passages lack it)."""
     vocab: dict[str, set[str]] = {}
+    code: set[str] = set()
     stems: set[str] = set()
     for text in passages:
         for t in tokens(text):
             if t.text.isalpha():
                 vocab.setdefault(t.low[0], set()).add(t.low)
                 stems.add(stem(t.low))
+            elif _CODE.fullmatch(t.text):
+                code.add(t.low)
     out: dict[str, str] = {}
     for t in tokens(question):
         w = t.low
-        if (len(w) < MIN_LENGTH or not t.text.isalpha() or w in out or is_function_word(w) or stem(w) in stems
-                or (known is not None and known(w))):
+        if len(w) < MIN_LENGTH or w in out or (known is not None and known(w)):
+            continue
+        if _CODE.fullmatch(t.text) and w not in code:
+            swaps = [c for c in code if _swapped(w, c)]
+            if len(swaps) == 1:
+                out[w] = swaps[0]
+            continue
+        if not t.text.isalpha() or is_function_word(w) or stem(w) in stems:
             continue
         limit = 2 if len(w) >= LONG else 1
         near = process.extract(w, vocab.get(w[0], ()), scorer=OSA.distance, score_cutoff=limit, limit=None)
@@ -59,4 +78,5 @@ def apply(text: str, fixes: dict[str, str]) -> str:
             return word
         return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
-    return re.sub(r"[^\W\d_]+", swap, text)
+    words = "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True))
+    return re.sub(rf"(?<![\w.])(?:{words})(?!\w|\.\w)", swap, text, flags=re.IGNORECASE)

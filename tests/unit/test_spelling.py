@@ -25,3 +25,12 @@ def test_known_short_and_distant_words_are_left_alone() -> None:
 
 def test_an_ambiguous_typo_is_left_alone() -> None:
     assert corrections("What is a bount?", ["a bound and a bounty"]) == {}
+
+
+def test_a_code_name_is_corrected_only_by_swapping_two_adjacent_characters_back() -> None:
+    fixes = corrections("How can read.tabel go faster on a big file?", PASSAGES)
+    assert fixes == {"read.tabel": "read.table"}
+    assert apply("How can read.tabel go faster? See read.tabel.csv", fixes) == \
+        "How can read.table go faster? See read.tabel.csv"
+    # one changed character in code is often another real name: Sys.setenv is not a typo of Sys.getenv
+    assert corrections("What does Sys.setenv do?", ["Sys.getenv reads a variable."]) == {}
