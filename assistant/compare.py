@@ -121,7 +121,9 @@ def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
         s = settings if not model or kind == "extractive" else settings.model_copy(
             update={"ollama": settings.ollama.model_copy(update={"chat_model": model})})
         if kind == "grounded":
-            out.append(GroundedPipeline(Assistant(retriever, build_llm(s), Prompts.load(s.prompts_dir), s), spec))
+            # the same parts Assistant.from_settings wires, the retriever shared (the gate needs the embedder)
+            out.append(GroundedPipeline(Assistant(retriever, build_llm(s), Prompts.load(s.prompts_dir), s,
+                                                  embed=retriever.embedder.embed_passages), spec))
         elif kind == "bare":
             out.append(BarePipeline(build_llm(s), retriever, s.ollama.chat_model, spec))
         elif kind == "citation-engine":

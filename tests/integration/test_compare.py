@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.eval_metrics import EvalSummary
 from tests.integration.test_eval_cli import QUESTIONS as EVAL_QUESTIONS
@@ -34,6 +35,13 @@ def test_compare_scores_every_pipeline_with_every_metric(settings: Settings, tmp
     proc = _run(settings, "--compare", *PIPELINES, "--questions", str(questions), "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     check_outputs(out, seed_path.read_text(encoding="utf-8"))
+    # The grounded row is this project as a user gets it: the same gate decision and score as Assistant.ask.
+    assistant = Assistant.from_settings(settings)
+    for q in json.loads((out / "compare.json").read_text(encoding="utf-8"))["questions"]:
+        row = next(a["answer"] for a in q["answers"] if a["pipeline"] == "grounded")
+        alone = assistant.ask(q["question"])
+        assert row["refused"] == alone.refused, q["id"]
+        assert row["grounding_score"] == pytest.approx(alone.grounding_score, abs=1e-6), q["id"]
 
 
 def check_outputs(out: Path, seed: str) -> None:
