@@ -168,12 +168,17 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
         task = progress.add_task("comparing", total=total)
         for name, questions in sets.items():
             for pipeline in runs:
+                row_started = time.monotonic()
                 for q in questions:
                     progress.update(task, description=f"{pipeline.name}: {q.id}")
                     result = _ask(pipeline, q, settings.ollama.chat_model)
                     by_question.setdefault((name, q.id), []).append(result)
                     progress.advance(task)
                 done.append((name, pipeline.name))
+                # a line per finished row: the bar above is invisible off a terminal (CI logs, `> log`)
+                progress.console.print(f"{pipeline.name} on {Path(name).name}: {len(questions)} questions in "
+                                       f"{time.monotonic() - row_started:.0f} s ({len(done)} of "
+                                       f"{len(sets) * len(runs)} rows)", highlight=False)
                 # Written after every row: a long run stopped part way still leaves the rows it finished.
                 report = _report(sets, done, by_question, started, complete=len(done) == len(sets) * len(runs))
                 write_outputs(report, out_dir)
