@@ -221,6 +221,16 @@ def serve_api(
         raise _fail(e) from e
 
 
+def _default_questions() -> Path:
+    """``eval_questions.yaml`` of the working directory, else the seed's question set shipped in the package."""
+    here = Path("eval_questions.yaml")
+    if here.is_file():
+        return here
+    from importlib import resources
+
+    return Path(str(resources.files("assistant").joinpath("questions", "eval_questions.yaml")))
+
+
 @app.command("eval")
 def evaluate(
     pipelines: Annotated[list[str] | None, typer.Argument(
@@ -228,7 +238,7 @@ def evaluate(
              "extractive).", show_default=False)] = None,
     questions: Annotated[list[Path] | None, typer.Option(
         help="Question file (YAML); with --compare it may be repeated, one table row per file and pipeline.",
-        show_default="eval_questions.yaml")] = None,
+        show_default="eval_questions.yaml here, else the seed's questions shipped with the package")] = None,
     model: Annotated[str | None, typer.Option(help="Chat model to evaluate.")] = None,
     out: Annotated[Path, typer.Option(help="Where results.json, report.md and metrics.png go.")] = Path("eval-out"),
     corpora: Annotated[Path | None, typer.Option(
@@ -240,7 +250,7 @@ def evaluate(
                                           "models and index; writes compare.{json,md,png}.")] = False,
 ) -> None:
     """Run the question set and score grounding; exit 1 below the thresholds in settings."""
-    files = questions or [Path("eval_questions.yaml")]
+    files = questions or [_default_questions()]
     started = time.monotonic()
     try:
         if compare:
