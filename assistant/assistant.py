@@ -15,7 +15,7 @@ import re
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.llms import LLM
 
@@ -31,6 +31,9 @@ from assistant.policy import AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import sentence_spans
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Retriever
 
 
 class PassageRetriever(Protocol):
@@ -52,11 +55,12 @@ class Assistant:
                                  settings.answer.min_coverage)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+    def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:
+        """The assistant the settings describe; ``retriever`` shares one already open (``eval --compare``)."""
         from assistant.retrieval import Retriever
 
         settings = settings or load_settings()
-        retriever = Retriever.from_settings(settings)
+        retriever = retriever or Retriever.from_settings(settings)
         return cls(retriever, build_llm(settings), Prompts.load(settings.prompts_dir), settings,
                    embed=retriever.embedder.embed_passages)
 

@@ -223,12 +223,10 @@ def serve_api(
 
 def _default_questions() -> Path:
     """``eval_questions.yaml`` of the working directory, else the seed's question set shipped in the package."""
-    here = Path("eval_questions.yaml")
-    if here.is_file():
-        return here
-    from importlib import resources
+    from assistant.config import package_data
 
-    return Path(str(resources.files("assistant").joinpath("questions", "eval_questions.yaml")))
+    here = Path("eval_questions.yaml")
+    return here if here.is_file() else package_data("questions") / "eval_questions.yaml"
 
 
 @app.command("eval")

@@ -107,7 +107,6 @@ def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
         GroundedPipeline,
     )
     from assistant.generation import build_llm
-    from assistant.prompts import Prompts
     from assistant.retrieval import Retriever
     from assistant.store import ChunkStore
 
@@ -121,9 +120,7 @@ def build_pipelines(settings: Settings, specs: Sequence[str]) -> list[Pipeline]:
         s = settings if not model or kind == "extractive" else settings.model_copy(
             update={"ollama": settings.ollama.model_copy(update={"chat_model": model})})
         if kind == "grounded":
-            # the same parts Assistant.from_settings wires, the retriever shared (the gate needs the embedder)
-            out.append(GroundedPipeline(Assistant(retriever, build_llm(s), Prompts.load(s.prompts_dir), s,
-                                                  embed=retriever.embedder.embed_passages), spec))
+            out.append(GroundedPipeline(Assistant.from_settings(s, retriever), spec))
         elif kind == "bare":
             out.append(BarePipeline(build_llm(s), retriever, s.ollama.chat_model, spec))
         elif kind == "citation-engine":

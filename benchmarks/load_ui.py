@@ -87,21 +87,21 @@ def p95(xs: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def rate(run: Run) -> float:
+    """Answers per minute of wall time."""
+    return 60 * len(run.latencies) / run.wall if run.wall else 0.0
+
+
 def describe(name: str, run: Run, base: Run | None = None) -> str:
     if not run.latencies:
         return f"{name}: no successful answers, {len(run.errors)} errors"
     p50, top = statistics.median(run.latencies), p95(run.latencies)
-    rate = 60 * len(run.latencies) / run.wall
     line = (f"{name}: {len(run.latencies)} answers, {len(run.errors)} errors, p50 {p50:.1f} s, p95 {top:.1f} s, "
-            f"wall {run.wall:.0f} s, {rate:.1f} answers/min")
+            f"wall {run.wall:.0f} s, {rate(run):.1f} answers/min")
     if base and base.latencies:
         line += (f"  [p50 ×{p50 / statistics.median(base.latencies):.2f}, p95 ×{top / p95(base.latencies):.2f}, "
-                 f"throughput ×{rate / (60 * len(base.latencies) / base.wall):.2f} vs single user]")
+                 f"throughput ×{rate(run) / rate(base):.2f} vs single user]")
     return line
-
-
-def rate(run: Run) -> float:
-    return 60 * len(run.latencies) / run.wall if run.wall else 0.0
 
 
 def bench(url: str, sessions: int, questions: int, label: str = "") -> tuple[Run, Run]:
