@@ -105,9 +105,15 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.ANY
 
 
-def has_answer_type(sentence: str, kind: AnswerType, question: str = "") -> bool:
+def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: bool = False) -> bool:
     """Does ``sentence`` hold a thing of the kind asked for (a date for "what year", a number for "how many"), other
-    than what the question itself names?"""
+    than what the question itself names?
+
+    ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
+    two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing."""
+    if loose and kind is AnswerType.LIST and any(not is_function_word(a) and not is_function_word(b)
+                                                 for a, b in _PAIR.findall(sentence)):
+        return True
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -261,7 +267,9 @@ class Grounder:
             "coverage": max((c.coverage for c in ranked), default=0.0),
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
-            "typed": 1.0 if any(c.typed for c in top) else 0.0,
+            "typed": 1.0 if all(k is AnswerType.ANY for k in kinds) or any(
+                has_answer_type(c.span.text, k, question, loose=True) for c in top for k in kinds
+                if k is not AnswerType.ANY) else 0.0,
             "known": 1.0 if known is None else known,
             # how far the best passage and the best sentence stand out from the rest
             "retrieval_margin": _margin([p.score for p in passages]),

@@ -107,9 +107,23 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
         if is_number(term) and not looks_like_code(term):
             if term not in numbers:
                 out.append(term)
-        elif term not in have and term not in lowered:
+        elif term not in have and term not in lowered and not _names_place_of(term, have):
             out.append(term)
     return out
+
+
+_DEMONYM_ENDINGS = ("ese", "es", "ian", "ean", "an", "ish", "i", "n")  # "es": the stem of "-ese"
+
+
+def _names_place_of(term: str, stems: set[str]) -> bool:
+    """Is ``term`` the adjective or people of a place the text names ("Japanese" of "Japan", "Chinese" of "China",
+    "Italian" of "Italy")? English forms these by an ending on the name, sometimes dropping its last letter."""
+    for ending in _DEMONYM_ENDINGS:
+        root = term[: -len(ending)] if term.endswith(ending) else ""
+        if len(root) >= 4 and any(s.startswith(root) and len(s) <= len(root) + 1 for s in stems
+                                  if s[:1] == root[:1]):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

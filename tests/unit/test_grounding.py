@@ -64,6 +64,9 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)
     assert has_answer_type("A meeting between Kishida and Biden.", AnswerType.LIST)
     assert not has_answer_type("A framework for research and development.", AnswerType.LIST)
+    # the gate asks only whether a sentence could answer: two things joined by "and" may be a list
+    assert has_answer_type("It covers tools and methods.", AnswerType.LIST, loose=True)
+    assert not has_answer_type("It covers the tools.", AnswerType.LIST, loose=True)
     assert has_answer_type("Configure with --with-pcre1 to use it.", AnswerType.NAME, question="Which option?")
     assert has_answer_type("It is named after Ross Ihaka.", AnswerType.NAME, question="Which person?")
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,

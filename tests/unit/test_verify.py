@@ -133,3 +133,13 @@ def test_a_question_pairing_names_the_passages_keep_apart_is_a_false_premise() -
     assert mismatched_names("What did the Asahi Shimbun report?", passages) == []
     # names the passages never use are the gate's other signals' business, not a pairing problem
     assert mismatched_names("Did Global Interpreter Lock matter?", passages) == []
+
+
+def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
+    def absent(question: str, text: str) -> list[str]:
+        return missing_terms(question, [text], question=True)
+
+    assert absent("Who is the Japanese prime minister?", "Prime Minister Kishida of Japan.") == []
+    assert absent("Which Chinese and Italian firms?", "Firms from China and Italy.") == []
+    assert absent("Who is the Japanese prime minister?", "Prime Minister Kishida of Janet.") != []
+    assert absent("Which Korean firms?", "Firms from Japan.") != []
