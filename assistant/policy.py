@@ -44,11 +44,14 @@ def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
     previous = [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
     if not previous or not _FOLLOW_UP.search(question):
         return question
-    own = content_stems(question)
+    own = content_stems(question) | {t.text for t in tokens(question)}
     borrowed = []
     for t in tokens(previous[-1]):
         st = stem(t.text)
-        if st in content_stems(t.text) and st not in own and t.text not in borrowed:
+        # a capital letter alone is a name (the language R, the letter C), the subject a follow-up refers to
+        name_letter = len(t.text) == 1 and t.text.isupper() and t.text not in ("I", "A")
+        if (st in content_stems(t.text) or name_letter) and st not in own and t.text not in own \
+                and t.text not in borrowed:
             borrowed.append(t.text)
     core = re.sub(r"^(and|but|so|also)\s+", "", question, flags=re.I)
     return f"{core} ({' '.join(borrowed)})" if borrowed else core

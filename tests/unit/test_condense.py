@@ -1,0 +1,23 @@
+"""A follow-up question borrows what the previous question was about."""
+
+from assistant.policy import condense
+
+
+def _after(previous: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": previous}, {"role": "assistant", "content": "…"}]
+
+
+def test_a_standalone_question_is_searched_as_asked() -> None:
+    assert condense("Who wrote R?", _after("What is R?")) == "Who wrote R?"
+    assert condense("And who wrote it?", []) == "And who wrote it?"
+
+
+def test_a_follow_up_borrows_the_content_words_it_lacks() -> None:
+    assert condense("And what about tuples?", _after("Are lists mutable in Python?")) == \
+        "what about tuples? (lists mutable Python)"
+
+
+def test_a_name_of_one_capital_letter_is_borrowed_too() -> None:
+    query = condense("At which university did they write it?", _after("Who originally wrote R?"))
+    assert query.endswith("(originally wrote R)")
+    assert "(I" not in condense("Where is it?", _after("Can I install the package?"))
