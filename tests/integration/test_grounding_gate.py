@@ -18,9 +18,9 @@ from assistant.evaluate import run_eval
 
 SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
 FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the reached figures less two questions (scores
-    # near the threshold move with embedding batches); reached 2026-11-28: see the README
-    "seed": (0.33, 0.47, 0.53),  # reached 0.40 / 0.60 / 0.47
-    "r-manuals": (0.60, 0.60, 0.20),  # reached 0.70 / 0.80 / 0.10
+    # near the threshold move with embedding batches); reached 2026-11-29: see the README
+    "seed": (0.35, 0.40, 0.50),  # reached 0.42 / 0.53 / 0.43
+    "r-manuals": (0.62, 0.60, 0.15),  # reached 0.72 / 0.80 / 0.05
     "python-tutorial": (0.50, 0.50, 0.25),  # reached 0.60 / 0.70 / 0.15
 }
 
