@@ -103,6 +103,8 @@ class Assistant:
 
         windows, dropped = self.fit_prompt(query, exam, passages)
         run = AnswerRun(self.grounder, q, query, passages, exam, self.settings.answer.unsupported)
+        if self.settings.answer.evidence_first and self.settings.answer.add_best_evidence:
+            yield from run.lead()
         usage = Usage()
         gen_started = time.perf_counter()
         first_token: float | None = None
@@ -126,7 +128,7 @@ class Assistant:
             reply.close()
         yield from run.add(buffer)
         generate = time.perf_counter() - gen_started - run.verify_s
-        if not run.sentences:
+        if not run.generated:
             yield from run.extractive()
         elif self.settings.answer.add_best_evidence:
             yield from run.complete()

@@ -106,6 +106,10 @@ class AnswerSettings(BaseModel):
     add_best_evidence: bool = Field(
         True, description="Append the best-matching passage sentence when the model's answer does not cite it."
     )
+    evidence_first: bool = Field(
+        True, description="Show the best-matching passage sentence (which the answer gets anyway) as soon as the gate "
+        "has passed, before the model's verified sentences: the first words need no generated sentence. Model "
+        "sentences that only restate it are left out.")
     min_coverage: float = Field(
         1.0, ge=0.0, le=1.0, description="Share of an answer sentence's content words its supporting passage "
         "sentence must hold (1.0: all; lower lets paraphrases through, and with them substituted words).")

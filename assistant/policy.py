@@ -99,14 +99,24 @@ class AnswerRun:
         self.mode = "generated"
         self.verify_s = 0.0
         self.failed_in_a_row = 0
+        self.generated = 0  # sentences of the model kept
+        self._lead: list[Evidence] = []
         self._seen: set[str] = set()
 
     @property
     def done(self) -> bool:
-        """The answer is complete: every part of the question has a kept sentence, or enough sentences are kept,
+        """The answer is complete: every part of the question has a kept sentence of the model, or enough are kept,
         or the model keeps writing sentences that fail."""
-        return (len(self.sentences) >= min(len(self.parts), MAX_SENTENCES) or len(self.sentences) >= MAX_SENTENCES
-                or self.failed_in_a_row >= MAX_FAILED_IN_A_ROW)
+        return (self.generated >= min(len(self.parts), MAX_SENTENCES) or self.failed_in_a_row >= MAX_FAILED_IN_A_ROW)
+
+    def lead(self) -> Iterator[TextDelta]:
+        """Quote the best-matching passage sentence before the model writes: the answer holds it in any case
+        (``complete`` or ``extractive`` would add it at the end), so the first verified words need not wait."""
+        self._lead = self.best_evidence()[:1]
+        if self._lead:
+            self.mode = "extractive"  # until a sentence of the model is kept
+        for ev in self._lead:
+            yield from self._quote(ev)
 
     def add(self, raw: str) -> Iterator[TextDelta]:
         t = time.perf_counter()
@@ -119,7 +129,7 @@ class AnswerRun:
                 return
             self._seen.add(sentence.lower())
             support = self.grounder.support_for(sentence, self.passages, cited)
-            problem = support.reason or self._off_topic(sentence)
+            problem = support.reason or self._off_topic(sentence) or self._restates_lead(support)
             if problem:
                 self.failed_in_a_row += 1
                 flag = self.unsupported == "flag"
@@ -128,13 +138,21 @@ class AnswerRun:
                     yield self._emit(f"{sentence} (unverified)")
                 return
             self.failed_in_a_row = 0
+            self.generated += 1
+            self.mode = "generated+extractive" if self._lead else "generated"
             self.sentences.append(sentence)
             yield self._emit(self._cite(sentence, support))
         finally:
             self.verify_s += time.perf_counter() - t
 
+    def _restates_lead(self, support: Support) -> str:
+        if any(ev.passage == q.passage and ev.start < q.end and q.start < ev.end
+               for ev in support.evidence for q in self._lead):
+            return "supported, but restates the passage sentence already quoted"
+        return ""
+
     def _off_topic(self, sentence: str) -> str:
-        if len(self.sentences) >= MAX_SENTENCES:
+        if self.generated >= MAX_SENTENCES:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
         if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind, self.query):
             return f"supported, but gives no {self.kind.value}, which the question asks for"
@@ -150,10 +168,12 @@ class AnswerRun:
         return ""
 
     def extractive(self) -> Iterator[TextDelta]:
-        """Nothing the model wrote survived: quote the passage sentences that best answer the question."""
+        """Nothing the model wrote survived: quote the passage sentences that best answer the question (those not
+        quoted already)."""
         self.mode = "extractive"
         for ev in self.best_evidence():
-            yield from self._quote(ev)
+            if not any((ev.passage, ev.start) == (q.passage, q.start) for q in self._lead):
+                yield from self._quote(ev)
 
     def complete(self) -> Iterator[TextDelta]:
         """Add the best-matching passage sentence when the model's kept sentences do not already cite it."""

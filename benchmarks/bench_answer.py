@@ -1,5 +1,6 @@
 """Answer speed, side by side in one run on the same questions: the previous path (whole passages in the prompt, the
-model left to run to its token cap), the current one (best-matching sentences, stopped when the answer is done), and
+model left to run to its token cap), the current one (best-matching sentences, stopped when the answer is done, the
+best passage sentence shown first), the current one with the model's sentences first (``evidence_first`` off), and
 the raw Ollama call on the current prompt generating the same number of tokens.
 
     .venv/bin/python benchmarks/bench_answer.py [--questions eval_questions.yaml] [--rounds 1]
@@ -48,8 +49,10 @@ def main() -> None:
     args = ap.parse_args()
     s = load_settings()
     before_settings: Settings = s.model_copy(update={"answer": s.answer.model_copy(
-        update={"prompt_chars": 100_000, "stop_when_done": False})})
-    paths = {"before": Assistant.from_settings(before_settings), "now": Assistant.from_settings(s)}
+        update={"prompt_chars": 100_000, "stop_when_done": False, "evidence_first": False})})
+    model_first: Settings = s.model_copy(update={"answer": s.answer.model_copy(update={"evidence_first": False})})
+    paths = {"before": Assistant.from_settings(before_settings), "model1st": Assistant.from_settings(model_first),
+             "now": Assistant.from_settings(s)}
     client = ollama.Client(host=s.ollama.host, timeout=300)
     options = {"temperature": s.ollama.temperature, "seed": s.ollama.seed, "num_ctx": s.ollama.num_ctx}
     questions = [q for q in load_questions(args.questions) if q.answerable and not q.history]
@@ -60,7 +63,7 @@ def main() -> None:
                     options={**options, "num_predict": 1})
 
     rows: dict[str, dict[str, list[float]]] = {k: {"total": [], "first": [], "prompt": [], "completion": [],
-                                                   "facts": []} for k in ("before", "now", "raw")}
+                                                   "facts": []} for k in ("before", "model1st", "now", "raw")}
     answered: list[float] = []  # our totals on the questions the raw call was timed on
     for _ in range(args.rounds):
         for q in questions:
@@ -97,6 +100,8 @@ def main() -> None:
                  if r["prompt"] else f"{'(same prompt and token count as now)':>43}")
         print(f"{name:8} {med(r['total']):7.2f} {p95(r['total']):7.2f} {med(r['first']):10.2f} {extra}")
     print(f"ratio now / before (p50 total): {med(rows['now']['total']) / med(rows['before']['total']):.2f}")
+    print(f"ratio now / model's sentences first (p50 first words): "
+          f"{med(rows['now']['first']) / med(rows['model1st']['first']):.2f}")
     print(f"ratio now / raw call, same prompt and tokens, answered questions (p50): "
           f"{med(answered) / med(rows['raw']['total']):.2f}")
 

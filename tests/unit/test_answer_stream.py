@@ -88,11 +88,18 @@ def llm() -> ScriptedLLM:
     return ScriptedLLM()
 
 
+def _assistant(llm: ScriptedLLM, evidence_first: bool = False) -> Assistant:
+    settings = load_settings()
+    settings = settings.model_copy(update={"answer": settings.answer.model_copy(
+        update={"evidence_first": evidence_first})})
+    return Assistant(FixedRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                     embed=bag_embed)
+
+
 @pytest.fixture
 def assistant(llm: ScriptedLLM) -> Assistant:
-    settings = load_settings()
-    return Assistant(FixedRetriever(), llm, Prompts.load(load_settings().prompts_dir), settings,  # type: ignore[arg-type]
-                     embed=bag_embed)
+    """The model's sentences first (``evidence_first`` off), so each test sees what the model's text became."""
+    return _assistant(llm)
 
 
 def _run(a: Assistant, question: str) -> tuple[list[TextDelta], Answer]:
@@ -110,6 +117,31 @@ def test_supported_sentence_is_cited_and_the_stream_stops_when_the_answer_is_don
     assert answer.text.startswith("Biden will host Kishida on April 10 [1].")
     assert answer.citations and all(DOC[c.start:c.end] == c.quote for c in answer.citations)
     assert llm.closed, "the model should have been stopped once the question had its verified sentence"
+
+
+def test_evidence_first_quotes_the_best_sentence_before_the_model_writes(llm: ScriptedLLM) -> None:
+    llm.enqueue("Biden will host Kishida on April 10 [1]. This meeting will reinforce the global partnership between "
+                "Japan and the U.S. [1]. " + "Kishida will host Biden on a later date. " * 10)
+    events = _assistant(llm, evidence_first=True).stream("What will the meeting between Biden and Kishida do?")
+    first = next(events)
+    assert isinstance(first, TextDelta) and first.text.startswith("President Biden is scheduled to host")
+    assert llm.sent == 0, "the first words came before the model was asked"
+    *deltas, answer = [first, *events]
+    assert isinstance(answer, Answer) and "".join(d.text for d in deltas if isinstance(d, TextDelta)) == answer.text
+    assert answer.mode == "generated+extractive"
+    assert answer.text.count("April 10") == 1, "the model's restatement of the quote is left out"
+    assert any("restates" in r.reason for r in answer.removed)
+    assert "reinforce the global partnership" in answer.text
+    assert answer.citations and all(DOC[c.start:c.end] == c.quote for c in answer.citations)
+
+
+def test_evidence_first_with_nothing_kept_from_the_model_is_the_extractive_answer(llm: ScriptedLLM) -> None:
+    llm.enqueue("Prime Minister Kishida will host President Biden [1].")
+    quoted_first = _assistant(llm, evidence_first=True).ask("Who will host the official visit?")
+    llm.enqueue("Prime Minister Kishida will host President Biden [1].")
+    quoted_last = _assistant(llm).ask("Who will host the official visit?")
+    assert quoted_first.mode == quoted_last.mode == "extractive"
+    assert quoted_first.text == quoted_last.text
 
 
 def test_recombined_claim_is_removed_and_the_passage_is_quoted_instead(assistant: Assistant,
