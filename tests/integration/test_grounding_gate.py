@@ -21,7 +21,7 @@ FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the rea
     # near the threshold move with embedding batches); reached 2026-11-29: see the README
     "seed": (0.35, 0.40, 0.50),  # reached 0.42 / 0.53 / 0.43
     "r-manuals": (0.62, 0.60, 0.15),  # reached 0.72 / 0.80 / 0.05
-    "python-tutorial": (0.50, 0.50, 0.25),  # reached 0.60 / 0.70 / 0.15
+    "python-tutorial": (0.52, 0.50, 0.25),  # reached 0.62 / 0.70 / 0.15
 }
 
 
