@@ -128,6 +128,8 @@ class Assistant:
             reply.close()
         yield from run.add(buffer)
         generate = time.perf_counter() - gen_started - run.verify_s
+        if not usage.prompt_tokens:  # stopped before Ollama's final counts: the prompt in the model's own tokens
+            usage.prompt_tokens = self._count_tokens(self.prompts.system + prompt)
         if not run.generated:
             yield from run.extractive()
         elif self.settings.answer.add_best_evidence:

@@ -99,6 +99,7 @@ class AnswerRun:
         self.mode = "generated"
         self.verify_s = 0.0
         self.failed_in_a_row = 0
+        self.restated = 0  # sentences of the model that only restate the quoted one
         self.generated = 0  # sentences of the model kept
         self._lead: list[Evidence] = []
         self._seen: set[str] = set()
@@ -107,7 +108,12 @@ class AnswerRun:
     def done(self) -> bool:
         """The answer is complete: every part of the question has a kept sentence of the model, or enough are kept,
         or the model keeps writing sentences that fail."""
-        return (self.generated >= min(len(self.parts), MAX_SENTENCES) or self.failed_in_a_row >= MAX_FAILED_IN_A_ROW)
+        # Once the best passage sentence leads the answer, one sentence that fails verification ends the model's
+        # turn: what it would add is a bonus, and a small model that writes one unverifiable sentence rarely recovers.
+        # A sentence restating the quote is no failure (a capable model starts that way), but two end it too.
+        failures = 1 if self._lead else MAX_FAILED_IN_A_ROW
+        return (self.generated >= min(len(self.parts), MAX_SENTENCES) or self.failed_in_a_row >= failures
+                or self.restated >= MAX_FAILED_IN_A_ROW)
 
     def lead(self) -> Iterator[TextDelta]:
         """Quote the best-matching passage sentence before the model writes: the answer holds it in any case
@@ -129,7 +135,12 @@ class AnswerRun:
                 return
             self._seen.add(sentence.lower())
             support = self.grounder.support_for(sentence, self.passages, cited)
-            problem = support.reason or self._off_topic(sentence) or self._restates_lead(support)
+            problem = support.reason or self._off_topic(sentence)
+            restated = not problem and self._restates_lead(support)
+            if restated:
+                self.restated += 1
+                self.removed.append(RemovedSentence(text=sentence, reason=restated))
+                return
             if problem:
                 self.failed_in_a_row += 1
                 flag = self.unsupported == "flag"

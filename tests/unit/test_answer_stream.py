@@ -132,6 +132,8 @@ def test_evidence_first_quotes_the_best_sentence_before_the_model_writes(llm: Sc
     assert answer.text.count("April 10") == 1, "the model's restatement of the quote is left out"
     assert any("restates" in r.reason for r in answer.removed)
     assert "reinforce the global partnership" in answer.text
+    assert llm.closed and llm.sent < 45, "one failing sentence after the quote ends the model's turn"
+    assert answer.timings.prompt_tokens > 0, "stopped before the server's counts: the prompt is counted here"
     assert answer.citations and all(DOC[c.start:c.end] == c.quote for c in answer.citations)
 
 
