@@ -101,7 +101,7 @@ class Assistant:
                                                                       total=time.perf_counter() - started))
             return
 
-        windows, dropped = self.fit_prompt(query, exam, passages)
+        prompt, prompt_tokens, dropped = self.fit_prompt(query, exam, passages)
         run = AnswerRun(self.grounder, q, query, passages, exam, self.settings.answer.unsupported)
         if self.settings.answer.evidence_first and self.settings.answer.add_best_evidence:
             yield from run.lead()
@@ -109,7 +109,6 @@ class Assistant:
         gen_started = time.perf_counter()
         first_token: float | None = None
         buffer = ""
-        prompt = self.prompts.render_answer(query, windows)
         reply = stream_reply(self.llm, self.prompts.system, prompt, usage)
         try:
             for delta in reply:
@@ -129,7 +128,7 @@ class Assistant:
         yield from run.add(buffer)
         generate = time.perf_counter() - gen_started - run.verify_s
         if not usage.prompt_tokens:  # stopped before Ollama's final counts: the prompt in the model's own tokens
-            usage.prompt_tokens = self._count_tokens(self.prompts.system + prompt)
+            usage.prompt_tokens = prompt_tokens
         if not run.generated:
             yield from run.extractive()
         elif self.settings.answer.add_best_evidence:
@@ -220,15 +219,15 @@ class Assistant:
                     best[p.id] = p
         return sorted(best.values(), key=lambda p: p.score, reverse=True)[: k + len(parts)]
 
-    def fit_prompt(self, question: str, exam: Examination, passages: list[Passage]
-                   ) -> tuple[list[tuple[int, str]], int]:
-        """The passage windows shown to the model, shrunk until the prompt fits its context window; and how many
-        passages are not shown at all."""
+    def fit_prompt(self, question: str, exam: Examination, passages: list[Passage]) -> tuple[str, int, int]:
+        """The user prompt, its passage windows shrunk until it fits the model's context window; its size with the
+        system prompt in the model's tokens; and how many passages are not shown at all."""
         o = self.settings.ollama
         budget = self.settings.answer.prompt_chars
         while True:
             windows = prompt_windows(exam, passages, budget)
-            prompt = self.prompts.system + self.prompts.render_answer(question, windows)
-            if self._count_tokens(prompt) + o.max_answer_tokens + 32 <= o.num_ctx or budget <= 200:
-                return windows, len(passages) - len(windows)
+            prompt = self.prompts.render_answer(question, windows)
+            tokens = self._count_tokens(self.prompts.system + prompt)
+            if tokens + o.max_answer_tokens + 32 <= o.num_ctx or budget <= 200:
+                return prompt, tokens, len(passages) - len(windows)
             budget //= 2

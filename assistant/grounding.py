@@ -111,9 +111,6 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
     two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing."""
-    if loose and kind is AnswerType.LIST and any(not is_function_word(a) and not is_function_word(b)
-                                                 for a, b in _PAIR.findall(sentence)):
-        return True
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -123,9 +120,9 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)
     if kind is AnswerType.LIST:
         # three or more items, or two names ("… Kishida and President Joe Biden"): "research and development" is one
+        pairs = [(a, b) for a, b in _PAIR.findall(sentence) if not is_function_word(a) and not is_function_word(b)]
         return bool(_ENUMERATION.search(sentence)) or any(
-            a[:1].isupper() and b[:1].isupper() and not is_function_word(a) and not is_function_word(b)
-            for a, b in _PAIR.findall(sentence))
+            loose or (a[:1].isupper() and b[:1].isupper()) for a, b in pairs)
     if kind is AnswerType.AMOUNT:
         return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):

@@ -79,8 +79,7 @@ def main() -> None:
                 r["facts"].append(found / max(1, len(q.expected_facts)))
                 if name == "now" and not ans.refused:
                     exam = a.examine(ans.query, list(ans.passages))
-                    windows, _ = a.fit_prompt(ans.query, exam, list(ans.passages))
-                    prompt = a.prompts.render_answer(ans.query, windows)
+                    prompt, _, _ = a.fit_prompt(ans.query, exam, list(ans.passages))
                     flush_prompt_cache()
                     t = time.perf_counter()
                     raw_first = None
