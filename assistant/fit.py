@@ -119,6 +119,12 @@ def auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
     return roc_auc([(model.probability(r), bool(r["label"])) for r in rows])
 
 
+def _shown(path: Path) -> str:
+    """The rows file as the provenance names it: relative to the project when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", type=Path, default=PROJECT_ROOT / "evalsets" / "corpora.yaml")
@@ -141,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     threshold, rates = choose_threshold(gate, gate_rows)
     provenance = {
         "fitted_on": used, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
-        "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": str(
-            args.rows.resolve().relative_to(PROJECT_ROOT)),
+        "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": _shown(args.rows),
         "dev_gate_auc": auc(gate, gate_rows), "dev_sentence_auc": auc(sentence, sentence_rows), **rates,
         "held_out_corpus_gate_auc": held_out_corpus_auc(gate_rows, GATE_FEATURES),
     }

@@ -7,12 +7,15 @@ Both trees run on this venv's packages (``PYTHONPATH`` puts the tree's ``assista
 install made without compiling bytecode, as uv does by default), ``compiled`` reads bytecode written once (an install
 made with ``--compile-bytecode``). Commands: ``assistant --help``, and an unchanged re-ingest of the seed (needs the
 model server for the one ingest that precedes the timed runs; left out when it does not answer). Prints the median
-wall time of each and the ratio new / base.
+wall time of each and the ratio new / base. Then ``assistant ask`` on the working tree as a whole command beside its
+parts: the answer's own time (``--json`` timings) and the start-up (``--help``): each run's wall time over
+(start-up + that run's answer time), median.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -49,10 +52,26 @@ def _time(tree: Path, args: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
+def _ask(tree: Path, question: str, env: dict[str, str], runs: int) -> list[tuple[float, float]]:
+    """(wall time, the answer's own total) of each run of ``assistant ask --json``."""
+    env = env | {"PYTHONPATH": str(tree)}
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", CLI, "ask", "--json", question], env=env, capture_output=True,
+                              cwd=tree)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"`assistant ask` failed in {tree}:\n{done.stderr.decode()[-2000:]}")
+        out.append((wall, json.loads(done.stdout)["timings"]["total"]))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", default=None, help="baseline commit (default: where this branch left main)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--question", default="When will Kishida visit the U.S.?", help="asked by the `ask` rows")
     args = parser.parse_args()
     base_ref = args.base or subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
                                            capture_output=True, text=True).stdout.strip()
@@ -94,6 +113,16 @@ def main() -> None:
                                          args.runs)
                 print(f"{label:22} {state:9} {result['base']:7.2f} {result['new']:7.2f} "
                       f"{result['new'] / result['base']:9.2f}")
+        if ingest_ok:
+            print(f"\nassistant ask {args.question!r} (working tree), median of {args.runs} runs, seconds")
+            print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24}")
+            for state, senv in states.items():
+                senv = senv | {"ASSISTANT_DATA_DIR": str(work / "data-new")}
+                startup = _time(ROOT, ["--help"], senv, args.runs)
+                runs = _ask(ROOT, args.question, senv, args.runs)
+                ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
+                print(f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
+                      f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
