@@ -201,9 +201,10 @@ class AnswerRun:
         yield from self._quote(ev)
 
     def best_evidence(self) -> list[Evidence]:
-        """The best sentence for each part of the question. For a one-part question, the next-ranked sentences too
-        when the ranking gives them good odds of holding the answer (the best one does in only about 60 % of the dev
-        questions), or when one follows the best and ranks nearly as well (answers often take two sentences)."""
+        """The best sentence for each part of the question; for a one-part question, the next sentence too when it
+        follows the best one and ranks nearly as well (answers often take two sentences). Then, up to
+        ``MAX_SENTENCES``, the next-ranked sentences the ranking gives good odds of holding the answer (the best one
+        holds it for only about 60 % of the dev questions)."""
         ranked = self.exam.candidates
         if not ranked:
             return []
@@ -227,10 +228,13 @@ class AnswerRun:
                           + (0.5 if kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
                              else 0.0))
             chosen.append(top)
-            for c in ranked[:MAX_SENTENCES]:
-                follows = c.passage == top.passage and 0 <= c.span.start - top.span.end <= 2
-                if c not in chosen and (c.score >= ALSO_QUOTE or (follows and c.score >= max(0.5, top.score - 0.15))):
+            for c in ranked[1:MAX_SENTENCES]:
+                if c.passage == top.passage and c.score >= max(0.5, top.score - 0.15) and \
+                        0 <= c.span.start - top.span.end <= 2:
                     chosen.append(c)
+        for c in ranked[:MAX_SENTENCES]:
+            if len(chosen) < MAX_SENTENCES and c not in chosen and c.score >= ALSO_QUOTE:
+                chosen.append(c)
         out = []
         for c in chosen:
             p = self.passages[c.passage]
