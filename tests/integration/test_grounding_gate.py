@@ -1,8 +1,9 @@
 """The grounding CI enforces: every corpus's *test* split (never tuned on) on the bundled model, each corpus in an
 index of its own under the cache (kept between runs; unchanged files are not embedded again).
 
-The floors are the figures last reached (README, "Measured here"), less two questions' worth: a regression guard, not the goal. Citations must stay verbatim and no number or name may be invented,
-whatever the figures. Results land in artifacts/corpora/<corpus>-test for inspection.
+The floors are the figures last reached (README, "Measured here"), less two questions' worth: a regression guard,
+not the goal. Citations must stay verbatim and no number or name may be invented, whatever the figures. Results
+land in artifacts/corpora/<corpus>-test for inspection.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from assistant.evaluate import run_eval
 SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
 FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the reached figures less two questions (scores
     # near the threshold move with embedding batches); reached 2026-11-29: see the README
-    "seed": (0.41, 0.47, 0.47),  # reached 0.48 / 0.60 / 0.40
-    "r-manuals": (0.52, 0.50, 0.30),  # reached 0.62 / 0.70 / 0.20
+    "seed": (0.41, 0.40, 0.50),  # reached 0.48 / 0.53 / 0.43
+    "r-manuals": (0.62, 0.60, 0.15),  # reached 0.72 / 0.80 / 0.05
     "python-tutorial": (0.65, 0.50, 0.25),  # reached 0.75 / 0.70 / 0.15
 }
 
