@@ -5,18 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.calibration import Calibration
-from assistant.grounding import (
-    AnswerType,
-    Candidate,
-    Examination,
-    Grounder,
-    answer_type,
-    has_answer_type,
-    question_parts,
-)
-from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
+from assistant.grounding import AnswerType, Grounder, answer_type, has_answer_type, question_parts
 from assistant.results import Passage
-from assistant.text import sentence_spans
 from tests.unit.test_answer_stream import bag_embed
 
 PARAS = [
@@ -123,23 +113,3 @@ def test_best_ranked_sentence_answers_the_question(grounder: Grounder) -> None:
     assert "April 10" in best.text
     doc = " ".join(PARAS)
     assert doc[best.start:best.end] == best.text
-
-
-def _run_with_scores(scores: list[float]) -> list[str]:
-    """The sentences a one-part question's answer quotes when the ranking scores the passages' first sentences so."""
-    passages = _passages()
-    spans = [sentence_spans(p.text)[0] for p in passages]
-    ranked = [Candidate(i, span, 0.5, 0.5, True, score) for i, (span, score) in enumerate(zip(spans, scores,
-                                                                                               strict=True))]
-    ranked.sort(key=lambda c: c.score, reverse=True)
-    exam = Examination({}, 1.0, None, ranked)
-    run = AnswerRun(Grounder(Calibration.load()), "What is it?", "What is it?", passages, exam)
-    return [ev.text for ev in run.best_evidence()]
-
-
-def test_further_sentences_are_quoted_only_when_the_ranking_gives_them_good_odds() -> None:
-    first = [sentence_spans(t)[0].text for t in PARAS]
-    assert _run_with_scores([0.9, 0.2, 0.1]) == [first[0]]
-    assert _run_with_scores([0.9, ALSO_QUOTE - 0.01, ALSO_QUOTE + 0.01]) == [first[0], first[2]]
-    assert _run_with_scores([0.7, 0.9, 0.8]) == [first[1], first[2], first[0]], "best first"
-    assert len(first) == MAX_SENTENCES, "the last case quotes as many sentences as an answer may hold"

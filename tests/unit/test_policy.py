@@ -1,0 +1,78 @@
+"""Which passage sentences an answer quotes (``AnswerRun.best_evidence``), on hand-built passages and rankings."""
+
+from __future__ import annotations
+
+from assistant.calibration import Calibration
+from assistant.grounding import Candidate, Examination, Grounder
+from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
+from assistant.results import Passage
+from assistant.text import sentence_spans
+
+PARAS = [
+    "The summit takes place in spring. Trade ministers attend the summit as observers.",
+    "Exports of advanced chips are restricted. The rules cover memory chips too.",
+    "Research funding rises next year. Three universities lead the research.",
+    "Chip Exports",  # a heading
+    "The rules cover memory chips too.",  # the same sentence as in the second passage
+]
+HIGH = ALSO_QUOTE + 0.1
+
+
+def _passages() -> list[Passage]:
+    out, start = [], 0
+    for i, t in enumerate(PARAS):
+        out.append(Passage(id=f"p{i}", text=t, source="doc.txt", start=start, end=start + len(t), score=0.6))
+        start += len(t) + 2
+    return out
+
+
+def _quoted(scores: dict[str, float], question: str = "What do the rules say?", query: str | None = None) -> list[str]:
+    """The sentences quoted when the ranking scores the named sentences so (every other sentence 0.1)."""
+    passages = _passages()
+    ranked = [Candidate(i, span, 0.5, 0.5, True, scores.get(span.text, 0.1))
+              for i, p in enumerate(passages) for span in sentence_spans(p.text)]
+    ranked.sort(key=lambda c: c.score, reverse=True)
+    run = AnswerRun(Grounder(Calibration.load()), question, query or question, passages,
+                    Examination({}, 1.0, None, ranked))
+    return [ev.text for ev in run.best_evidence()]
+
+
+def test_only_the_best_sentence_when_no_other_scores_high() -> None:
+    assert _quoted({"Exports of advanced chips are restricted.": 0.9}) == ["Exports of advanced chips are restricted."]
+
+
+def test_further_sentences_scoring_high_follow_the_best_in_reading_order() -> None:
+    # ranked: funding, ministers, spring; read: spring, ministers
+    quoted = _quoted({"Research funding rises next year.": 0.9, "Trade ministers attend the summit as observers.":
+                      HIGH + 0.05, "The summit takes place in spring.": HIGH, "Three universities lead the research.":
+                      ALSO_QUOTE - 0.01})
+    assert quoted == ["Research funding rises next year.", "The summit takes place in spring.",
+                      "Trade ministers attend the summit as observers."]
+
+
+def test_never_more_than_max_sentences() -> None:
+    every = {s.text: HIGH for t in PARAS[:3] for s in sentence_spans(t)}
+    assert len(every) > MAX_SENTENCES
+    assert len(_quoted(every)) == MAX_SENTENCES
+
+
+def test_headings_and_repeated_sentences_are_not_quoted_again() -> None:
+    quoted = _quoted({"Exports of advanced chips are restricted.": 0.9, "Chip Exports": HIGH + 0.05,
+                      "The rules cover memory chips too.": HIGH})
+    assert quoted == ["Exports of advanced chips are restricted.", "The rules cover memory chips too."]
+
+
+def test_a_follow_up_adds_only_sentences_about_its_own_words() -> None:
+    scores = {"Exports of advanced chips are restricted.": 0.9, "The rules cover memory chips too.": HIGH + 0.05,
+              "Three universities lead the research.": HIGH}
+    # "And who leads it?" borrowed "research" from the previous question: the chips sentences answer that one
+    quoted = _quoted(scores, "And who leads it?", "who leads it? (research)")
+    assert "The rules cover memory chips too." not in quoted
+    assert "Three universities lead the research." in quoted
+
+
+def test_a_question_of_two_parts_gets_further_sentences_too() -> None:
+    quoted = _quoted({"The summit takes place in spring.": 0.9, "Exports of advanced chips are restricted.": 0.8,
+                      "Three universities lead the research.": HIGH},
+                     "When is the summit, and what is restricted?")
+    assert len(quoted) == MAX_SENTENCES and "Three universities lead the research." in quoted
