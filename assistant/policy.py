@@ -38,7 +38,6 @@ MAX_SENTENCES = 3  # the small model pads answers with loosely related passage s
 # holds the evidence about one time in five), so a refit of the ranking should sweep this again. Chosen on the dev
 # splits: 0.5 gave the same fact recall with longer answers, 0.7 lower fact recall.
 ALSO_QUOTE = 0.6
-_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
 
 
@@ -173,7 +172,7 @@ class AnswerRun:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
         if self.kind is not AnswerType.ANY and not has_answer_type(sentence, self.kind, self.query):
             return f"supported, but gives no {self.kind.value}, which the question asks for"
-        if self._says_nothing_new(sentence):
+        if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):
             return "only repeats the question or a heading"
         if _META.search(sentence):
             return "talks about the passages or the question, not the subject"
@@ -183,20 +182,19 @@ class AnswerRun:
         return ""
 
     def _says_nothing_new(self, sentence: str) -> bool:
-        """Only the question's words again (a heading, often), or a lead-in ending in a colon."""
+        """Only the question's words again: a heading, often."""
         asked = question_stems(self.query)
         said = content_stems(sentence)
         new_terms = key_terms(sentence) - key_terms(self.query) - asked
-        return sentence.rstrip().endswith(":") or bool(said and not said - asked and not new_terms)
+        return bool(said and not said - asked and not new_terms)
 
-    def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate], own: set[str]) -> bool:
-        """A further quote: a whole sentence (not a heading), not one already chosen (the same text may sit in two
-        passages), saying more than the question; for a follow-up, about its own words, not only the borrowed ones
-        (those are the previous turn's answer)."""
+    def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
+        """A further quote: not the text of one already chosen (the same sentence may sit in two passages), and
+        more than the question's words. A lead-in ending in a colon or a line of code may be the answer in
+        technical documents ("To deactivate a virtual environment, type:"), so neither is left out here."""
         text = c.span.text.strip()
-        return (c.score >= ALSO_QUOTE and bool(_ENDS_SENTENCE.search(text))
-                and all(text.lower() != x.span.text.strip().lower() for x in chosen)
-                and not self._says_nothing_new(text) and (not own or bool(own & content_stems(text))))
+        return (c.score >= ALSO_QUOTE and all(text.lower() != x.span.text.strip().lower() for x in chosen)
+                and not self._says_nothing_new(text))
 
     def extractive(self) -> Iterator[TextDelta]:
         """Nothing the model wrote survived: quote the passage sentences that best answer the question (those not
@@ -227,7 +225,6 @@ class AnswerRun:
         if not ranked:
             return []
         chosen: list[Candidate] = []
-        own = question_stems(self.question) if self.query != self.question else set()
         if len(self.parts) > 1:
             for part in self.parts:
                 wanted = question_stems(part)
@@ -241,6 +238,7 @@ class AnswerRun:
             top = ranked[0]
             if self.query != self.question:
                 # A follow-up's own words say what is asked, the borrowed ones only what about.
+                own = question_stems(self.question)
                 kind = answer_type(self.question)
                 top = max(ranked[:8], key=lambda c: c.score + len(own & content_stems(c.span.text)) / (len(own) or 1)
                           + (0.5 if kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
@@ -251,7 +249,7 @@ class AnswerRun:
                         0 <= c.span.start - top.span.end <= 2:
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
-            if len(chosen) < MAX_SENTENCES and c not in chosen and self._worth_adding(c, chosen, own):
+            if len(chosen) < MAX_SENTENCES and c not in chosen and self._worth_adding(c, chosen):
                 chosen.append(c)
         chosen[1:] = sorted(chosen[1:], key=lambda c: (self.passages[c.passage].source,
                                                        self.passages[c.passage].start + c.span.start))
