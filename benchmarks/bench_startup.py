@@ -40,31 +40,27 @@ def _seed(tree: Path) -> Path:
     return next(p for d in folders if d.is_dir() for p in sorted(d.glob("*.txt")))
 
 
-def _time(tree: Path, args: list[str], env: dict[str, str], runs: int) -> float:
-    env = env | {"PYTHONPATH": str(tree)}
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CLI, *args], env=env, capture_output=True, cwd=tree)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"`assistant {' '.join(args)}` failed in {tree}:\n{done.stderr.decode()[-2000:]}")
-    return statistics.median(times)
-
-
-def _ask(tree: Path, question: str, env: dict[str, str], runs: int) -> list[tuple[float, float]]:
-    """(wall time, the answer's own total) of each run of ``assistant ask --json``."""
+def _runs(tree: Path, args: list[str], env: dict[str, str], runs: int) -> list[tuple[float, bytes]]:
+    """Wall time and standard output of each run of ``assistant ARGS`` in ``tree``."""
     env = env | {"PYTHONPATH": str(tree)}
     out = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CLI, "ask", "--json", question], env=env, capture_output=True,
-                              cwd=tree)
-        wall = time.perf_counter() - started
+        done = subprocess.run([sys.executable, "-c", CLI, *args], env=env, capture_output=True, cwd=tree)
+        out.append((time.perf_counter() - started, done.stdout))
         if done.returncode != 0:
-            raise SystemExit(f"`assistant ask` failed in {tree}:\n{done.stderr.decode()[-2000:]}")
-        out.append((wall, json.loads(done.stdout)["timings"]["total"]))
+            raise SystemExit(f"`assistant {' '.join(args)}` failed in {tree}:\n{done.stderr.decode()[-2000:]}")
     return out
+
+
+def _time(tree: Path, args: list[str], env: dict[str, str], runs: int) -> float:
+    return statistics.median(wall for wall, _ in _runs(tree, args, env, runs))
+
+
+def _ask(tree: Path, question: str, env: dict[str, str], runs: int) -> list[tuple[float, float]]:
+    """(wall time, the answer's own total) of each run of ``assistant ask --json``."""
+    return [(wall, json.loads(out)["timings"]["total"]) for wall, out in _runs(tree, ["ask", "--json", question],
+                                                                                env, runs)]
 
 
 def main() -> None:
