@@ -97,6 +97,9 @@ class AnswerRun:
         self.unsupported = unsupported
         self.kind = answer_type(query)
         self.parts = question_parts(query) or [query]
+        # the query's content stems and its key terms (names, numbers, code strings), read by every sentence check
+        self._asked = question_stems(query)
+        self._query_terms = key_terms(query)
         self.sentences: list[str] = []
         self.removed: list[RemovedSentence] = []
         self.citations: list[Citation] = []
@@ -176,17 +179,15 @@ class AnswerRun:
             return "only repeats the question or a heading"
         if _META.search(sentence):
             return "talks about the passages or the question, not the subject"
-        asked = question_stems(self.query)
-        if len(content_stems(sentence) & asked) < max(1, 0.25 * len(asked)):
+        if len(content_stems(sentence) & self._asked) < max(1, 0.25 * len(self._asked)):
             return "supported, but does not address the question"
         return ""
 
     def _says_nothing_new(self, sentence: str) -> bool:
         """Only the question's words again: a heading, often."""
-        asked = question_stems(self.query)
         said = content_stems(sentence)
-        new_terms = key_terms(sentence) - key_terms(self.query) - asked
-        return bool(said and not said - asked and not new_terms)
+        new_terms = key_terms(sentence) - self._query_terms - self._asked
+        return bool(said and not said - self._asked and not new_terms)
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), and
@@ -249,7 +250,7 @@ class AnswerRun:
                         0 <= c.span.start - top.span.end <= 2:
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
-            if len(chosen) < MAX_SENTENCES and c not in chosen and self._worth_adding(c, chosen):
+            if len(chosen) < MAX_SENTENCES and self._worth_adding(c, chosen):
                 chosen.append(c)
         chosen[1:] = sorted(chosen[1:], key=lambda c: (self.passages[c.passage].source,
                                                        self.passages[c.passage].start + c.span.start))
