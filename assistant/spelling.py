@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import is_function_word, stem, tokens
+from assistant.text import hyphen_parts, is_function_word, stem, tokens
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
@@ -44,7 +44,10 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
             elif _CODE.fullmatch(t.text):
                 code.add(t.low)
     out: dict[str, str] = {}
-    for t in tokens(question):
+    # the words of a hyphenated compound ("Kishda-Biden") each, but not those of an option ("--enable-R-shlib")
+    words = [part for whole in tokens(question) for part in (
+        [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
+    for t in words:
         w = t.low
         if len(w) < MIN_LENGTH or w in out or (known is not None and known(w)):
             continue

@@ -129,6 +129,19 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
+def hyphen_parts(t: Token) -> list[Token]:
+    """A compound of names joined by hyphens ("Kishida-Biden", "Japan-U.S") as its names: each must be held, not
+    the compound as written. Other tokens (and code such as ``--with-x``, kept whole by ``code_terms``) as they are."""
+    if "-" not in t.text or not t.text[:1].isalpha():
+        return [t]
+    out, at = [], t.start
+    for piece in t.text.split("-"):
+        if piece:
+            out.append(Token(piece, at, at + len(piece)))
+        at += len(piece) + 1
+    return out if len(out) > 1 else [t]
+
+
 def words(text: str) -> list[str]:
     return [t.text for t in tokens(text)]
 

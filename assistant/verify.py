@@ -38,6 +38,7 @@ from assistant.text import (
     QUANTIFIERS,
     WEEKDAYS,
     Token,
+    hyphen_parts,
     is_function_word,
     is_number,
     looks_like_code,
@@ -85,7 +86,7 @@ def key_terms(text: str, question: bool = False) -> set[str]:
     do number words (a question's "three firms" asks for a list, not for the word).
     """
     terms = set(code_terms(text))
-    for t in tokens(text):
+    for t in (part for whole in tokens(text) for part in hyphen_parts(whole)):
         low = t.low
         if is_number(t.text):
             terms.add(t.text.rstrip("%").replace(",", "").lower())

@@ -34,3 +34,11 @@ def test_a_code_name_is_corrected_only_by_swapping_two_adjacent_characters_back(
         "How can read.table go faster? See read.tabel.csv"
     # one changed character in code is often another real name: Sys.setenv is not a typo of Sys.getenv
     assert corrections("What does Sys.setenv do?", ["Sys.getenv reads a variable."]) == {}
+
+
+def test_the_words_of_a_hyphenated_compound_are_corrected_each_but_an_option_is_not() -> None:
+    passages = ["Biden will host Prime Minister Kishida for the meeting.", "Use --enable-shared to build."]
+    fixes = corrections("Is the Kishda-Biden meating soon?", passages)
+    assert fixes == {"kishda": "kishida", "meating": "meeting"}
+    assert apply("Is the Kishda-Biden meating soon?", fixes) == "Is the Kishida-Biden meeting soon?"
+    assert corrections("What does --enabel-shared do?", passages) == {}

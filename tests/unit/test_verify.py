@@ -143,3 +143,13 @@ def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
     assert absent("Which Chinese and Italian firms?", "Firms from China and Italy.") == []
     assert absent("Who is the Japanese prime minister?", "Prime Minister Kishida of Janet.") != []
     assert absent("Which Korean firms?", "Firms from Japan.") != []
+
+
+def test_names_joined_by_a_hyphen_are_each_required_not_the_compound() -> None:
+    text = "President Biden will host Prime Minister Kishida; Japan and the U.S. will cooperate."
+    assert missing_terms("Is the Kishida-Biden meeting this month?", [text], question=True) == []
+    assert missing_terms("What do Japan-U.S. ties cover?", [text], question=True) == []
+    assert missing_terms("Is the Kishida-Obama meeting this month?", [text], question=True) == ["obama"]
+    # an option is code, typed exactly: kept whole
+    assert missing_terms("What does --enable-shlib do?", ["Use --disable-shlib."], question=True) == [
+        "--enable-shlib"]
