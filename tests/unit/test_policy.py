@@ -79,3 +79,15 @@ def test_a_question_of_two_parts_gets_further_sentences_too() -> None:
                       "Three universities lead the research.": HIGH},
                      "When is the summit, and what is restricted?")
     assert len(quoted) == MAX_SENTENCES and "Three universities lead the research." in quoted
+
+
+def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
+    # "Why is that?" after a question on chip exports: the ranking prefers the sentence the last answer quoted;
+    # the one after it is where the text goes on
+    scores = {"Exports of advanced chips are restricted.": 0.9, "The rules cover memory chips too.": 0.6,
+              "Research funding rises next year.": 0.7}
+    quoted = _quoted(scores, "Why is that?", "Why is that? (exports advanced chips)")
+    assert quoted[0] == "The rules cover memory chips too."
+    # asked on its own, the best-ranked sentence leads
+    assert _quoted(scores, "Why are exports of advanced chips restricted?")[0] == \
+        "Exports of advanced chips are restricted."
