@@ -1,6 +1,9 @@
 """Ollama built with two sets of C/C++ compiler flags, side by side: build time, chat prompt-eval and decode speed.
 
-    .venv/bin/python benchmarks/bench_build_flags.py [--flags "-O2 -g" "-O3 -march=native"] [--rounds 5]
+    .venv/bin/python benchmarks/bench_build_flags.py [--flags "-O3 -march=native" "-O1 | -O3 -march=native"]
+
+A flag set is the flags for every C/C++ file, or "OTHER | KERNELS": OTHER for every file, KERNELS added for the
+CPU kernels (ggml), as `assistant.ollama_build` builds by default.
 
 Each flag set builds the pinned release (`assistant.ollama_build`) into a temporary directory with a cold Go build
 cache of its own, so both builds compile everything; then each binary serves the bundled chat model (the models
@@ -21,7 +24,7 @@ from pathlib import Path
 import ollama
 
 from assistant.config import load_settings
-from assistant.ollama_build import BUILD_CFLAGS, _build
+from assistant.ollama_build import KERNEL_CFLAGS, OTHER_CFLAGS, _build
 from assistant.serving import start_server
 
 PROMPT = ("Answer from the passage in one sentence.\n\nPassage: Japan and the United States plan to announce closer "
@@ -58,7 +61,7 @@ def speed(binary: Path, rounds: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--flags", nargs="+", default=["-O2 -g", BUILD_CFLAGS])
+    ap.add_argument("--flags", nargs="+", default=[KERNEL_CFLAGS, f"{OTHER_CFLAGS} | {KERNEL_CFLAGS}"])
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     rows = []
@@ -68,8 +71,10 @@ def main() -> None:
             target = Path(tmp) / f"build{i}"
             target.mkdir()
             started = time.monotonic()
+            other, _, kernels = (part.strip() for part in flags.partition("|"))
             binary = _build(target, target / "bin" / "ollama", lambda m, f=flags: print(f"  [{f}] {m}", flush=True),
-                            cflags=flags, extra_env={"GOCACHE": str(target / "gocache")})
+                            cflags=other, kernel_cflags=kernels or None,
+                            extra_env={"GOCACHE": str(target / "gocache")})
             binaries.append((flags, binary, time.monotonic() - started))
         for flags, binary, built_s in binaries:
             rows.append((flags, built_s, *speed(binary, args.rounds)))

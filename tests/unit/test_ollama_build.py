@@ -46,3 +46,26 @@ def test_nothing_is_built_when_a_binary_is_configured(tmp_path: Path, monkeypatc
     monkeypatch.setenv("ASSISTANT_OLLAMA__BINARY", "/opt/ollama")
     assert ollama_build.main(["--cache-dir", str(tmp_path), "--background"]) == 0
     assert not (tmp_path / "ollama").exists()
+
+
+def test_the_compiler_wrappers_add_the_kernel_flags_only_in_the_kernels_folders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    echo = tmp_path / "echo-compiler"
+    echo.write_text('#!/bin/sh\necho "$@"\n')
+    echo.chmod(0o755)
+    monkeypatch.setenv("CC", str(echo))
+    monkeypatch.setenv("CXX", str(echo))
+    env = ollama_build._compiler_wrappers(tmp_path, "-O3 -march=native")
+    kernels = tmp_path / "ollama@v1" / "ml" / "backend" / "ggml" / "ggml" / "src"
+    other = tmp_path / "ollama@v1" / "llama" / "llama.cpp" / "src"
+    for folder in (kernels, other):
+        folder.mkdir(parents=True)
+    for var in ("CC", "CXX"):
+        def run(folder: Path, wrapper: str = env[var]) -> str:
+            return subprocess.run([wrapper, "-O1", "-c", "a file.c"], cwd=folder, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+
+        assert run(kernels) == "-O1 -c a file.c -O3 -march=native"
+        assert run(other) == "-O1 -c a file.c"
