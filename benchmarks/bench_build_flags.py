@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import ollama
+from bench_serving import seed_passages
 
 from assistant.config import load_settings
 from assistant.ollama_build import KERNEL_CFLAGS, OTHER_CFLAGS, _build
@@ -38,8 +39,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def speed(binary: Path, rounds: int) -> tuple[float, float]:
-    """Median (prompt eval, decode) tokens/s of the bundled chat model served by ``binary``."""
+def speed(binary: Path, rounds: int) -> tuple[float, float, float]:
+    """Median (prompt eval, decode) tokens/s of the bundled chat model served by ``binary``, and passages/s of the
+    bundled embedding model (64 seed-sized passages a batch; it runs on llama.cpp's own runner, not the Go engine)."""
     base = load_settings()
     settings = base.model_copy(update={"ollama": base.ollama.model_copy(
         update={"host": f"http://127.0.0.1:{free_port()}"})})
@@ -54,7 +56,14 @@ def speed(binary: Path, rounds: int) -> tuple[float, float]:
                             options={"num_predict": 96, "temperature": 0, "seed": i})
             pe.append(r.prompt_eval_count / (r.prompt_eval_duration / 1e9))
             dec.append(r.eval_count / (r.eval_duration / 1e9))
-        return statistics.median(pe), statistics.median(dec)
+        passages = seed_passages(64)
+        client.embed(model=settings.ollama.embed_model, input=passages[:2])  # load the model
+        emb = []
+        for i in range(rounds):
+            started = time.perf_counter()
+            client.embed(model=settings.ollama.embed_model, input=[f"{p} [{i}]" for p in passages])
+            emb.append(len(passages) / (time.perf_counter() - started))
+        return statistics.median(pe), statistics.median(dec), statistics.median(emb)
     finally:
         server.stop()
 
@@ -79,11 +88,11 @@ def main() -> None:
         for flags, binary, built_s in binaries:
             rows.append((flags, built_s, *speed(binary, args.rounds)))
             print(f"{flags!r}: built in {built_s:.0f} s, prompt eval {rows[-1][2]:.0f} tokens/s, "
-                  f"decode {rows[-1][3]:.0f} tokens/s", flush=True)
-    _, b0, p0, d0 = rows[0]
-    for flags, built_s, pe, dec in rows:
+                  f"decode {rows[-1][3]:.0f} tokens/s, embedding {rows[-1][4]:.1f} passages/s", flush=True)
+    _, b0, p0, d0, e0 = rows[0]
+    for flags, built_s, pe, dec, emb in rows:
         print(f"{flags!r:24} build ×{built_s / b0:.2f}   prompt eval ×{pe / p0:.2f}   decode ×{dec / d0:.2f}"
-              f"   [vs {rows[0][0]!r}, same run]")
+              f"   embedding ×{emb / e0:.2f}   [vs {rows[0][0]!r}, same run]")
 
 
 if __name__ == "__main__":
