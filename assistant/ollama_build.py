@@ -36,8 +36,8 @@ DEBIAN_HEADERS = {"nlohmann-json3-dev": "/usr/include/nlohmann/json.hpp", "libst
 MINIAUDIO_SDIST = "miniaudio==1.71"
 # Compiler flags, measured by benchmarks/bench_build_flags.py. The CPU kernels (ggml, where Ollama spends its time)
 # get -O3 for this machine's instruction set (the binary stays in this machine's cache); everything else compiled
-# through cgo (llama.cpp's model code, the multimodal helpers, SQLite) is not on the hot path and gets -O1, which
-# compiles faster.
+# through cgo (llama.cpp's model code, which only models outside Ollama's Go engine use, such as the bundled
+# embedding model, and there around the kernels; the multimodal helpers; SQLite) gets -O1, which compiles faster.
 KERNEL_CFLAGS = "-O3 -march=native"
 OTHER_CFLAGS = "-O1"
 KERNEL_DIR = "/ml/backend/ggml/"  # Go runs the C compiler in the package's folder
