@@ -124,7 +124,10 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         return bool(_ENUMERATION.search(sentence)) or any(
             loose or (a[:1].isupper() and b[:1].isupper()) for a, b in pairs)
     if kind is AnswerType.AMOUNT:
-        return bool(_CURRENCY.search(sentence)) or any(is_number(w) or w in NUMBER_WORDS for w in lows)
+        # the day of a date ("April 10", "10 April") counts nothing
+        dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
+        return bool(_CURRENCY.search(sentence)) or any(
+            (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)

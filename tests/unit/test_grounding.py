@@ -59,6 +59,9 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("The visit is important.", AnswerType.DATE)
     assert has_answer_type("It holds 3 items.", AnswerType.AMOUNT)
     assert not has_answer_type("It holds items.", AnswerType.AMOUNT)
+    # the day of a date counts nothing; a count next to it still does
+    assert not has_answer_type("The visit starts on April 10.", AnswerType.AMOUNT)
+    assert has_answer_type("From April 10 the visit lasts 5 days.", AnswerType.AMOUNT)
     assert has_answer_type("It is installed in /usr/lib/R/site-library by default.", AnswerType.PLACE)
     assert has_answer_type("It involves firms such as Nvidia, Arm, and Amazon.", AnswerType.LIST)
     assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)
