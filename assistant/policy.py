@@ -255,7 +255,7 @@ class AnswerRun:
                 prior = max(ranked[:8], key=lambda c: len(borrowed & content_stems(c.span.text))) if borrowed else None
                 top = max(ranked[:8], key=lambda c: c.score + len(own & content_stems(c.span.text)) / (len(own) or 1)
                           + (0.5 if kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
-                             else 0.0) + (FOLLOWS_ON if prior and _next_to(prior, c) else 0.0))
+                             else 0.0) + (FOLLOWS_ON if prior is not None and _next_to(prior, c) else 0.0))
             chosen.append(top)
             for c in ranked[1:3]:
                 if _next_to(top, c) and c.score >= max(0.5, top.score - 0.15):

@@ -130,16 +130,17 @@ def tokens(text: str) -> list[Token]:
 
 
 def hyphen_parts(t: Token) -> list[Token]:
-    """A compound of names joined by hyphens ("Kishida-Biden", "Japan-U.S") as its names: each must be held, not
-    the compound as written. Other tokens (and code such as ``--with-x``, kept whole by ``code_terms``) as they are."""
-    if "-" not in t.text or not t.text[:1].isalpha():
+    """A compound of words joined by hyphens ("Kishida-Biden", "Japan-U.S") as its words: each must be held, not
+    the compound as written. Other tokens as they are: one with a part not starting with a letter ("Covid-19",
+    "x86-64") is one name, and code such as ``--with-x`` is kept whole by ``code_terms``."""
+    pieces = t.text.split("-")
+    if len(pieces) < 2 or not all(p[:1].isalpha() for p in pieces):
         return [t]
     out, at = [], t.start
-    for piece in t.text.split("-"):
-        if piece:
-            out.append(Token(piece, at, at + len(piece)))
+    for piece in pieces:
+        out.append(Token(piece, at, at + len(piece)))
         at += len(piece) + 1
-    return out if len(out) > 1 else [t]
+    return out
 
 
 def words(text: str) -> list[str]:

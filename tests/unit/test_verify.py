@@ -150,6 +150,9 @@ def test_names_joined_by_a_hyphen_are_each_required_not_the_compound() -> None:
     assert missing_terms("Is the Kishida-Biden meeting this month?", [text], question=True) == []
     assert missing_terms("What do Japan-U.S. ties cover?", [text], question=True) == []
     assert missing_terms("Is the Kishida-Obama meeting this month?", [text], question=True) == ["obama"]
+    # a name with a number stays one name
+    assert missing_terms("How did Covid-19 change it?", ["Covid-19 changed travel."], question=True) == []
+    assert missing_terms("Did Covid-19 cases rise?", ["Covid-20 cases rose."], question=True) == ["covid-19"]
     # an option is code, typed exactly: kept whole
     assert missing_terms("What does --enable-shlib do?", ["Use --disable-shlib."], question=True) == [
         "--enable-shlib"]
