@@ -10,6 +10,8 @@ with readline (arrows, history).
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -42,6 +44,9 @@ class ChatSession:
         self.out = out
         self.history: list[dict[str, str]] = []
         self.last: Answer | None = None
+        # Set by Ctrl-C besides the KeyboardInterrupt it raises: a library may swallow the exception (one raised
+        # while a finaliser runs is only printed), the flag stops the answer at its next piece all the same.
+        self.interrupted = False
 
     def write(self, text: str = "", end: str = "\n") -> None:
         self.out.write(text + end)
@@ -80,6 +85,8 @@ class ChatSession:
         streamed = False
         try:
             for event in events:
+                if self.interrupted:
+                    raise KeyboardInterrupt
                 if isinstance(event, TextDelta):
                     self.write(event.text, end="")
                     streamed = True
@@ -92,6 +99,8 @@ class ChatSession:
             close = getattr(events, "close", None)
             if close is not None:
                 close()  # ends the model's stream when the answer was interrupted
+        if self.interrupted:
+            raise KeyboardInterrupt
         if answer is None:
             self.write("\nerror: the assistant stopped without an answer; try again.")
             return
@@ -144,9 +153,17 @@ def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], s
     Ctrl-C stops what it started and the chat goes on."""
     save_history = _readline(history_file)
     session = ChatSession(assistant, out)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum: int, frame: object) -> None:
+            session.interrupted = True
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
     session.write(HELP)
     try:
         while True:
+            session.interrupted = False
             try:
                 line = read(PROMPT)
             except EOFError:
@@ -164,3 +181,5 @@ def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], s
                 session.write("\n(stopped)")
     finally:
         save_history()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

@@ -14,6 +14,7 @@ The app only talks to :class:`assistant.Assistant`; the HTML it shows is built i
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from importlib import resources
@@ -199,7 +200,8 @@ def build_app(assistant: ChatAssistant) -> gr.Blocks:
 def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block: bool = True) -> gr.Blocks:
     """Serve the app on ``settings.ui.host:port`` (127.0.0.1:7860 unless configured), with a login when a username
     and password are set. ``block=False`` returns once the server is up (tests, notebooks); ``app.close()`` stops it.
-    ``block=True`` serves until KeyboardInterrupt or SystemExit, then closes the server.
+    ``block=True`` serves until SIGINT (Ctrl-C) or SIGTERM, then closes the server and raises KeyboardInterrupt or
+    SystemExit(143).
     """
     ui = settings.ui
     if bool(ui.username) != bool(ui.password):
@@ -211,15 +213,32 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
 
         assistant = Assistant.from_settings(settings)
     app = build_app(assistant)
-    app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=True,
-               inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
-               footer_links=["api"], theme=gr.themes.Soft(), css=static_text("chat.css"),
-               js=static_text("citations.js"))
+    # Serving until Ctrl-C or SIGTERM: the signal only sets an event, which the main thread waits for. Raised as
+    # an exception, a signal landing while Gradio is still starting could be lost inside it, leaving the server up.
+    stop = threading.Event()
+    received: list[int] = []
+    handlers = {}
+
+    def on_signal(signum: int, _: object) -> None:
+        received.append(signum)
+        stop.set()
+
     if block:
-        # Our own wait rather than Gradio's: Ctrl-C and SIGTERM (turned into SystemExit by the CLI) both land here
-        # and close the server before the exit hooks stop the model server.
-        try:
-            threading.Event().wait()
-        finally:
-            app.close()
-    return app
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handlers[signum] = signal.signal(signum, on_signal)
+    try:
+        app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=True,
+                   inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
+                   footer_links=["api"], theme=gr.themes.Soft(), css=static_text("chat.css"),
+                   js=static_text("citations.js"))
+        if not block:
+            return app
+        stop.wait()
+    finally:
+        if block:
+            app.close()  # before the exit hooks stop the model server
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+    if received[0] == signal.SIGTERM:
+        raise SystemExit(128 + signal.SIGTERM)
+    raise KeyboardInterrupt

@@ -129,3 +129,21 @@ def test_loop_ends_on_quit_or_end_of_input_and_ignores_ctrl_c_at_the_prompt() ->
     run_chat(fake, out, read=read)
     assert lines == ["never read"] and "Yes [1]." in out.getvalue()
     run_chat(ScriptedAssistant(), out, read=lambda _: (_ for _ in ()).throw(EOFError()))  # Ctrl-D leaves quietly
+
+
+def test_a_ctrl_c_whose_exception_was_swallowed_still_stops_the_answer() -> None:
+    out = io.StringIO()
+
+    class Interrupted:
+        def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None
+                   ) -> Iterator[TextDelta | Answer]:
+            yield TextDelta(text="In April [1].")
+            session.interrupted = True  # Ctrl-C, its KeyboardInterrupt caught inside some library
+            yield TextDelta(text=" A state visit [1].")
+            yield Answer(question=question, text="In April [1]. A state visit [1].")
+
+    session = ChatSession(Interrupted(), out)
+    with pytest.raises(KeyboardInterrupt):
+        session.handle("When is the visit?")
+    assert "In April [1]." in out.getvalue() and "A state visit" not in out.getvalue()
+    assert session.history == []
