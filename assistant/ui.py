@@ -223,7 +223,7 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
         received.append(signum)
         stop.set()
 
-    if block:
+    if block and threading.current_thread() is threading.main_thread():  # only there can signals be handled
         for signum in (signal.SIGINT, signal.SIGTERM):
             handlers[signum] = signal.signal(signum, on_signal)
     try:
