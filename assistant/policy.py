@@ -252,10 +252,17 @@ class AnswerRun:
                 own = question_stems(self.question)
                 kind = answer_type(self.question)
                 borrowed = self._asked - own
-                prior = max(ranked[:8], key=lambda c: len(borrowed & content_stems(c.span.text))) if borrowed else None
-                top = max(ranked[:8], key=lambda c: c.score + len(own & content_stems(c.span.text)) / (len(own) or 1)
-                          + (0.5 if kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
-                             else 0.0) + (FOLLOWS_ON if prior is not None and _next_to(prior, c) else 0.0))
+                near = ranked[:8]
+                said = [content_stems(c.span.text) for c in near]
+                prior = near[max(range(len(near)), key=lambda i: len(borrowed & said[i]))] if borrowed else None
+
+                def fit(i: int) -> float:
+                    c = near[i]
+                    typed = kind is not AnswerType.ANY and has_answer_type(c.span.text, kind, self.question)
+                    return (c.score + len(own & said[i]) / (len(own) or 1) + (0.5 if typed else 0.0)
+                            + (FOLLOWS_ON if prior is not None and _next_to(prior, c) else 0.0))
+
+                top = near[max(range(len(near)), key=fit)]
             chosen.append(top)
             for c in ranked[1:3]:
                 if _next_to(top, c) and c.score >= max(0.5, top.score - 0.15):
