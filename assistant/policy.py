@@ -50,9 +50,11 @@ def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
     Deterministic on purpose: the bundled model rewrites questions into new ones.
     """
     previous = [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
-    if not previous or not _FOLLOW_UP.search(question):
+    stems = content_stems(question)
+    # a pronoun or a leading "and", or nothing of its own to ask about ("Why?", "Who else?", "How much?")
+    if not previous or not (_FOLLOW_UP.search(question) or not stems):
         return question
-    own = content_stems(question) | {t.text for t in tokens(question)}
+    own = stems | {t.text for t in tokens(question)}
     borrowed = []
     for t in tokens(previous[-1]):
         st = stem(t.text)

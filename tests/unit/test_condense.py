@@ -21,3 +21,9 @@ def test_a_name_of_one_capital_letter_is_borrowed_too() -> None:
     query = condense("At which university did they write it?", _after("Who originally wrote R?"))
     assert query.endswith("(originally wrote R)")
     assert "(I" not in condense("Where is it?", _after("Can I install the package?"))
+
+
+def test_a_question_with_no_words_of_its_own_is_a_follow_up() -> None:
+    assert condense("Why?", _after("When will Kishida visit the U.S.?")) == "Why? (Kishida visit U.S)"
+    assert condense("Who else?", _after("Which companies may take part?")) == "Who else? (companies take part)"
+    assert condense("Why?", []) == "Why?"  # nothing to borrow from
