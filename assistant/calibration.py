@@ -81,7 +81,11 @@ class Calibration:
         return self.gate.probability(features)
 
     def gate_pulls(self, features: Mapping[str, float]) -> dict[str, float]:
-        return self.gate.pulls(features)
+        """The gate's signals that are weaker here than on the rows it was fitted on and pull toward refusing, with
+        their pull: only such a signal can be the reason for a refusal (a fitted weight can be negative where signals
+        overlap, and a signal stronger than usual is never the reason)."""
+        mean = dict(zip(self.gate.features, self.gate.mean, strict=True))
+        return {f: pull for f, pull in self.gate.pulls(features).items() if pull < 0 and features.get(f, 0.0) < mean[f]}
 
     def sentence_score(self, features: Mapping[str, float]) -> float:
         return self.sentence.probability(features)

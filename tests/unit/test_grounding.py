@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from assistant.calibration import Calibration
+from assistant.calibration import Calibration, Logistic
 from assistant.grounding import AnswerType, Grounder, answer_type, has_answer_type, question_parts
 from assistant.results import Passage
 from tests.unit.test_answer_stream import bag_embed
@@ -98,6 +100,18 @@ def test_gate(grounder: Grounder, question: str, refused: bool) -> None:
 def test_refusal_reason_names_the_absent_term(grounder: Grounder) -> None:
     exam = grounder.examine("What does the --no-environ option do?", _passages())
     assert exam.refusal is not None and "--no-environ" in exam.refusal
+
+
+def test_only_a_signal_weaker_than_usual_can_be_the_reason_for_a_refusal() -> None:
+    cal = Calibration.load()
+    gate = cal.gate
+    # one signal with a negative fitted weight, another with a positive one
+    negative = Logistic(("a", "b"), (0.5, 0.5), (0.1, 0.1), (-1.0, 1.0), 0.0)
+    odd = replace(cal, gate=negative)
+    # "a" above its mean pulls the score down through its negative weight, yet it is not weak: never a reason
+    assert odd.gate_pulls({"a": 0.9, "b": 0.2}) == {"b": pytest.approx(-3.0)}
+    assert odd.gate_pulls({"a": 0.9, "b": 0.9}) == {}
+    assert set(cal.gate_pulls(dict(zip(gate.features, gate.mean, strict=True)))) == set()
 
 
 def test_a_false_premise_pairing_title_and_name_wrongly_is_refused(grounder: Grounder) -> None:
