@@ -276,8 +276,10 @@ class Grounder:
             "sim_margin": _margin([c.sim for c in ranked]),
         }
         score = self.calibration.gate_score(features)
+        unseen = wanted - all_have  # named in the question's own words, not as stems
+        unseen_words = list(dict.fromkeys(t.text.lower() for t in tokens(question) if stem(t.text) in unseen))
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
-                                                                                   wanted - all_have)
+                                                                                   unseen_words)
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
@@ -307,7 +309,7 @@ class Grounder:
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
     def _reason(self, features: dict[str, float], absent: list[str], kinds: list[AnswerType],
-                unseen: set[str]) -> str:
+                unseen: list[str]) -> str:
         """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
         the most concrete reason a user can act on."""
         pulls = self.calibration.gate_pulls(features)
@@ -321,8 +323,7 @@ class Grounder:
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 return f"no passage close to the question states a {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:
-                words = sorted(unseen)[:4]
-                return f"the passages hold little of what the question asks about (nothing on {', '.join(words)})"
+                return f"the passages hold little of what the question asks about (nothing on {', '.join(unseen[:4])})"
             if name in ("sentence_sim", "retrieval", "sim_margin", "retrieval_margin"):
                 return "no passage is close enough to the question"
             if name == "known" and features["known"] < 1:

@@ -114,6 +114,13 @@ def test_only_a_signal_weaker_than_usual_can_be_the_reason_for_a_refusal() -> No
     assert set(cal.gate_pulls(dict(zip(gate.features, gate.mean, strict=True)))) == set()
 
 
+def test_refusal_reason_names_the_unmatched_words_as_the_question_wrote_them(grounder: Grounder) -> None:
+    exam = grounder.examine("I gave a function parameter an empty list as its default and the list keeps growing "
+                            "between calls. Why?", _passages())
+    assert exam.refusal == "the passages hold little of what the question asks about (nothing on gave, function, " \
+        "parameter, empty)"  # words, not their stems ("empti"), in the question's order
+
+
 def test_a_false_premise_pairing_title_and_name_wrongly_is_refused(grounder: Grounder) -> None:
     exam = grounder.examine("When will President Kishida host Prime Minister Biden?", _passages())
     assert exam.refusal is not None and "President Kishida" in exam.refusal
