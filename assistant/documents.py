@@ -63,6 +63,7 @@ class Extracted:
     text: str
     page_starts: tuple[int, ...] = ()  # offset in ``text`` of page 1, 2, ... (PDFs only)
     warnings: tuple[str, ...] = ()
+    title: str = ""  # an HTML page's <title> (else its first <h1>), read while its text is
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, or None for documents without pages."""
@@ -112,17 +113,18 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     if not data:
         raise IngestError("empty file, nothing to index")
     pages: tuple[int, ...] = ()
+    title = ""
     if kind == "pdf":
         text, pages = pdf_text(data)
     elif kind == "html":
-        text = _html_text(data)
+        text, title = _html_text(data)
     else:
         text = decode_text(data)
     if not text.strip():
         hint = " (a scanned PDF? run OCR on it first)" if kind == "pdf" else ""
         raise IngestError(f"no text to index{hint}")
     warning = glued_warning(text)
-    return Extracted(text, pages, (warning,) if warning else ())
+    return Extracted(text, pages, (warning,) if warning else (), title)
 
 
 def glued_warning(text: str) -> str:
@@ -171,10 +173,13 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _html_text(data: bytes) -> str:
+def _html_text(data: bytes) -> tuple[str, str]:
+    """The page's text and its title."""
     from bs4 import BeautifulSoup, CData, NavigableString
 
     soup = BeautifulSoup(data, "html.parser")
+    heading = soup.find("title") or soup.find("h1")
+    title = heading.get_text(" ", strip=True) if heading else ""
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     _drop_boilerplate(soup)
@@ -195,7 +200,7 @@ def _html_text(data: bytes) -> str:
         tag.insert_after("\n\n")
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in normalize_newlines(soup.get_text()).split("\n")]
     text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n"), title
 
 
 def _drop_boilerplate(soup: BeautifulSoup) -> None:
@@ -228,19 +233,13 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
             a.decompose()
 
 
-def document_title(path: Path, data: bytes, text: str) -> str:
+def document_title(path: Path, data: bytes, doc: Extracted) -> str:
     """A display title: the HTML <title>, the PDF's title, the first Markdown heading, else the file name."""
     kind = kind_of(path)
-    title = ""
+    title = doc.title
     if kind == "markdown":
-        m = _MD_HEADING.search(text)
+        m = _MD_HEADING.search(doc.text)
         title = m.group(1) if m else ""
-    elif kind == "html":
-        from bs4 import BeautifulSoup
-
-        soup = BeautifulSoup(data, "html.parser")
-        tag = soup.find("title") or soup.find("h1")
-        title = tag.get_text(" ", strip=True) if tag else ""
     elif kind == "pdf":
         title = pdf_title(data)
     return " ".join(title.split())[:200] or path.name

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import content_hash, document_title, extract_text, hash_file
+from assistant.documents import content_hash, document_title, extract_document, extract_text, hash_file
 from assistant.errors import IngestError
 from tests.pdfs import make_pdf
 
@@ -77,7 +77,7 @@ def test_html_keeps_visible_text_in_blocks(tmp_path: Path) -> None:
         "code kept"
     )
     assert extract_text(p) == text  # deterministic
-    assert document_title(p, HTML, text) == "The Title"
+    assert document_title(p, HTML, extract_document(p, HTML)) == "The Title"
 
 
 def test_pdf_text_is_extracted_page_by_page(tmp_path: Path) -> None:
@@ -101,9 +101,9 @@ def test_pdf_without_text_suggests_ocr(tmp_path: Path) -> None:
 
 def test_titles_come_from_markdown_heading_or_file_name(tmp_path: Path) -> None:
     md = write(tmp_path, "notes.md", "intro\n\n## The Real Title ##\n\ntext")
-    assert document_title(md, md.read_bytes(), extract_text(md)) == "The Real Title"
+    assert document_title(md, md.read_bytes(), extract_document(md, md.read_bytes())) == "The Real Title"
     txt = write(tmp_path, "plain.txt", "Some text.")
-    assert document_title(txt, txt.read_bytes(), extract_text(txt)) == "plain.txt"
+    assert document_title(txt, txt.read_bytes(), extract_document(txt, txt.read_bytes())) == "plain.txt"
 
 
 def test_file_hash_matches_content_hash_and_changes_with_content(tmp_path: Path) -> None:
