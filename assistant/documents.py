@@ -63,7 +63,7 @@ class Extracted:
     text: str
     page_starts: tuple[int, ...] = ()  # offset in ``text`` of page 1, 2, ... (PDFs only)
     warnings: tuple[str, ...] = ()
-    title: str = ""  # an HTML page's <title> (else its first <h1>), read while its text is
+    title: str = ""  # an HTML page's <title> (else its first <h1>), from the same parse as its text
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, or None for documents without pages."""

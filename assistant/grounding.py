@@ -276,10 +276,8 @@ class Grounder:
             "sim_margin": _margin([c.sim for c in ranked]),
         }
         score = self.calibration.gate_score(features)
-        unseen = wanted - all_have  # named in the question's own words, not as stems
-        unseen_words = list(dict.fromkeys(t.text.lower() for t in tokens(question) if stem(t.text) in unseen))
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
-                                                                                   unseen_words)
+                                                                                   question, wanted - all_have)
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
@@ -308,10 +306,10 @@ class Grounder:
                   for c in candidates]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
-    def _reason(self, features: dict[str, float], absent: list[str], kinds: list[AnswerType],
-                unseen: list[str]) -> str:
+    def _reason(self, features: dict[str, float], absent: list[str], kinds: list[AnswerType], question: str,
+                unseen: set[str]) -> str:
         """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
-        the most concrete reason a user can act on."""
+        the most concrete reason a user can act on. ``unseen``: stems of the question no passage holds."""
         pulls = self.calibration.gate_pulls(features)
         never = f"the documents never mention {', '.join(absent[:4])}" if absent else ""
         if never and pulls.get("rare", 0.0) < 0:
@@ -323,7 +321,10 @@ class Grounder:
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 return f"no passage close to the question states a {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:
-                return f"the passages hold little of what the question asks about (nothing on {', '.join(unseen[:4])})"
+                # the question's own words, not their stems
+                words = list(dict.fromkeys(t.text.lower() for t in tokens(question) if stem(t.text) in unseen)) \
+                    or sorted(unseen)
+                return f"the passages hold little of what the question asks about (nothing on {', '.join(words[:4])})"
             if name in ("sentence_sim", "retrieval", "sim_margin", "retrieval_margin"):
                 return "no passage is close enough to the question"
             if name == "known" and features["known"] < 1:
