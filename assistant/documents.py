@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
 from assistant.patterns import CONTROL_CHARS as _CONTROL
-from assistant.pdf import pdf_text, pdf_title
+from assistant.pdf import pdf_text
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -63,7 +63,7 @@ class Extracted:
     text: str
     page_starts: tuple[int, ...] = ()  # offset in ``text`` of page 1, 2, ... (PDFs only)
     warnings: tuple[str, ...] = ()
-    title: str = ""  # an HTML page's <title> (else its first <h1>), from the same parse as its text
+    title: str = ""  # an HTML page's <title> (else its first <h1>) or a PDF's title, read with the text
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, or None for documents without pages."""
@@ -115,7 +115,7 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     pages: tuple[int, ...] = ()
     title = ""
     if kind == "pdf":
-        text, pages = pdf_text(data)
+        text, pages, title = pdf_text(data)
     elif kind == "html":
         text, title = _html_text(data)
     else:
@@ -233,13 +233,10 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
             a.decompose()
 
 
-def document_title(path: Path, data: bytes, doc: Extracted) -> str:
+def document_title(path: Path, doc: Extracted) -> str:
     """A display title: the HTML <title>, the PDF's title, the first Markdown heading, else the file name."""
-    kind = kind_of(path)
     title = doc.title
-    if kind == "markdown":
+    if kind_of(path) == "markdown":
         m = _MD_HEADING.search(doc.text)
         title = m.group(1) if m else ""
-    elif kind == "pdf":
-        title = pdf_title(data)
     return " ".join(title.split())[:200] or path.name

@@ -243,7 +243,7 @@ def load(item: WorkItem, settings: Settings, fingerprint: str,
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
         notes.append("not valid UTF-8; decoded as Windows-1252")
     entry = DocEntry(digest, generation_tag(digest, fingerprint), len(chunks),
-                     document_title(item.path, data, doc))
+                     document_title(item.path, doc))
     return entry, chunks, "; ".join(notes)
 
 

@@ -1,17 +1,21 @@
 """PDF → text with PDFium (pypdfium2), page by page, without the page furniture.
 
-:func:`pdf_text` returns the text and the offset where each page starts, so every passage knows its page. Running
-heads and feet (lines repeated at the top or bottom of many pages, page numbers) and table-of-contents dot leaders
-("Title . . . . 12") are left out; the rules are about layout, never about wording. Used by
-:mod:`assistant.documents`.
+:func:`pdf_text` returns the text, the offset where each page starts (so every passage knows its page) and the
+title. Running heads and feet (lines repeated at the top or bottom of many pages, page numbers) and
+table-of-contents dot leaders ("Title . . . . 12") are left out; the rules are about layout, never about wording.
+Used by :mod:`assistant.documents`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+
+if TYPE_CHECKING:
+    from pypdfium2 import PdfDocument
 
 # PDF lines that are furniture: a page number alone ("12", "- 12 -", "Page 3 of 9", "xii") or a TOC entry's leader.
 _PAGE_NUMBER = re.compile(
@@ -22,8 +26,9 @@ _DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?
 _HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
 
 
-def pdf_text(data: bytes) -> tuple[str, tuple[int, ...]]:
-    """(text, offset where each page starts): pages in order, separated by a blank line, furniture left out."""
+def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str]:
+    """(text, offset where each page starts, title): pages in order, separated by a blank line, furniture left out;
+    the title from the document information ("" when there is none)."""
     import pypdfium2 as pdfium
 
     try:
@@ -33,6 +38,7 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...]]:
             raise IngestError("the PDF is password-protected; save an unencrypted copy to index it") from e
         raise IngestError(f"cannot parse the PDF ({e})") from e
     try:
+        title = _title(pdf)
         pages: list[list[str]] = []
         for i in range(len(pdf)):
             page = pdf[i]
@@ -56,7 +62,7 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...]]:
         starts.append(pos)
         parts.append(body)
         pos += len(body)
-    return "\n\n".join(parts), tuple(starts)
+    return "\n\n".join(parts), tuple(starts), title
 
 
 def _pdf_lines(raw: str) -> list[str]:
@@ -127,14 +133,8 @@ def _edge_number(line: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def pdf_title(data: bytes) -> str:
-    import pypdfium2 as pdfium
-
+def _title(pdf: PdfDocument) -> str:
     try:
-        pdf = pdfium.PdfDocument(data)
-        try:
-            return str(pdf.get_metadata_dict().get("Title", ""))
-        finally:
-            pdf.close()
+        return str(pdf.get_metadata_dict().get("Title", ""))
     except Exception:  # the title is cosmetic; a damaged info dictionary must not fail the document
         return ""

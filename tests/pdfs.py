@@ -45,3 +45,14 @@ def encrypt_pdf(data: bytes, password: str = "secret") -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def titled_pdf(data: bytes, title: str) -> bytes:
+    """``data`` with ``title`` in its document information (pypdf's writer)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

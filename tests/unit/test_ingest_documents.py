@@ -8,7 +8,7 @@ import pytest
 
 from assistant.documents import content_hash, document_title, extract_document, extract_text, hash_file
 from assistant.errors import IngestError
-from tests.pdfs import make_pdf
+from tests.pdfs import make_pdf, titled_pdf
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
@@ -77,7 +77,7 @@ def test_html_keeps_visible_text_in_blocks(tmp_path: Path) -> None:
         "code kept"
     )
     assert extract_text(p) == text  # deterministic
-    assert document_title(p, HTML, extract_document(p, HTML)) == "The Title"
+    assert document_title(p, extract_document(p, HTML)) == "The Title"
 
 
 def test_pdf_text_is_extracted_page_by_page(tmp_path: Path) -> None:
@@ -99,11 +99,20 @@ def test_pdf_without_text_suggests_ocr(tmp_path: Path) -> None:
         extract_text(write(tmp_path, "scan.pdf", make_pdf([[]])))
 
 
+def test_a_pdf_title_comes_from_its_document_information(tmp_path: Path) -> None:
+    plain = make_pdf([["Some text on a page."]])
+    titled = write(tmp_path, "manual.pdf", titled_pdf(plain, "An Introduction to R"))
+    assert document_title(titled, extract_document(titled, titled.read_bytes())) == \
+        "An Introduction to R"
+    untitled = write(tmp_path, "untitled.pdf", plain)
+    assert document_title(untitled, extract_document(untitled, plain)) == "untitled.pdf"
+
+
 def test_titles_come_from_markdown_heading_or_file_name(tmp_path: Path) -> None:
     md = write(tmp_path, "notes.md", "intro\n\n## The Real Title ##\n\ntext")
-    assert document_title(md, md.read_bytes(), extract_document(md, md.read_bytes())) == "The Real Title"
+    assert document_title(md, extract_document(md, md.read_bytes())) == "The Real Title"
     txt = write(tmp_path, "plain.txt", "Some text.")
-    assert document_title(txt, txt.read_bytes(), extract_document(txt, txt.read_bytes())) == "plain.txt"
+    assert document_title(txt, extract_document(txt, txt.read_bytes())) == "plain.txt"
 
 
 def test_file_hash_matches_content_hash_and_changes_with_content(tmp_path: Path) -> None:
