@@ -7,7 +7,7 @@ unchanged file. Chunking lives in :mod:`assistant.chunking`.
 PDFs are read with PDFium (pypdfium2) page by page; :func:`extract_document` also returns where each page starts
 in the text, so every passage knows its page. Running heads and feet (lines repeated at the top or bottom of many
 pages, page numbers) and table-of-contents dot leaders ("Title . . . . 12") are left out. HTML navigation, headers,
-footers, sidebars and search boxes are left out by their markup (element, role, class or id), never by wording.
+footers, sidebars and search boxes are left out by their markup, never by wording (:mod:`assistant.htmltext`).
 
 Text decoding: UTF-8 (a BOM is dropped), UTF-16 when the file starts with its BOM, and, as a documented fallback for
 legacy files, Windows-1252 when the bytes are not UTF-8 but decode cleanly as Windows-1252. Anything else — NUL
@@ -22,36 +22,19 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.htmltext import html_text
 from assistant.patterns import CONTROL_CHARS as _CONTROL
+from assistant.patterns import normalize_newlines
 from assistant.pdf import pdf_text
-
-if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
 
 SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                 ".pdf": "pdf"}
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_HTML_DROP = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
-_HTML_BLOCKS = ("address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
-                "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-                "header", "hr", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "ul")
 
-
-# Self-links next to headings ("¶", "#") and similar symbol-only anchors.
-_ANCHOR_SYMBOL = re.compile(r"^[\s¶§#🔗⚓]*$")
-# HTML structure that frames a page rather than says something: site navigation, banners, sidebars, search.
-_BOILER_TAGS = ("nav", "footer", "aside", "header")
-_BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary"})
-_BOILER_NAME = re.compile(
-    r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|sidebar|sphinxsidebar|related|footer|toc|breadcrumbs?|pager|"
-    r"pagination|search|searchbox|skip|skiplink)(?:$|[-_\s]|wrapper|button|box|bar|links?)",
-    re.IGNORECASE,
-)
 _LONG_WORD = re.compile(r"[A-Za-zÀ-ɏ]{18,}")
 _WORD = re.compile(r"[A-Za-zÀ-ɏ]{3,}")
 
@@ -117,7 +100,7 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     if kind == "pdf":
         text, pages, title = pdf_text(data)
     elif kind == "html":
-        text, title = _html_text(data)
+        text, title = html_text(data)
     else:
         text = decode_text(data)
     if not text.strip():
@@ -167,70 +150,6 @@ def decode_text(data: bytes) -> str:
     if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise IngestError("looks like a binary file (many control characters), not text")
     return text
-
-
-def normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _html_text(data: bytes) -> tuple[str, str]:
-    """The page's text and its title."""
-    from bs4 import BeautifulSoup, CData, NavigableString
-
-    soup = BeautifulSoup(data, "html.parser")
-    heading = soup.find("title") or soup.find("h1")
-    title = heading.get_text(" ", strip=True) if heading else ""
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
-    _drop_boilerplate(soup)
-    # Comments, doctypes and processing instructions are NavigableString subclasses that get_text() leaves out;
-    # drop them before whitespace is normalised below turns them into plain strings.
-    for s in list(soup.find_all(string=True)):
-        if type(s) not in (NavigableString, CData):
-            s.extract()
-        elif s.find_parent("pre") is None:
-            s.replace_with(re.sub(r"\s+", " ", str(s)))
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for li in soup.find_all("li"):
-        li.insert_before("\n")
-        li.insert(0, "- ")
-    for tag in soup.find_all(_HTML_BLOCKS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in normalize_newlines(soup.get_text()).split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n"), title
-
-
-def _drop_boilerplate(soup: BeautifulSoup) -> None:
-    """Remove the page frame — navigation, banners, sidebars, footers, search boxes, self-link symbols — by markup."""
-    from bs4 import Tag
-
-    def frames(tag: Tag) -> bool:
-        if tag.name in ("html", "body", "main", "article") or tag.get("role") == "main":
-            return False
-        role = str(tag.get("role") or "").lower()
-        names = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
-        if role in ("note", "doc-footnote", "doc-endnote") or re.search(r"foot-?note|endnote", names, re.I):
-            return False  # footnotes are content, even in an <aside>
-        if tag.name == "header" and tag.find_parent(("article", "main", "section")) is not None:
-            return False  # an article's own header holds its title
-        if not (tag.name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)):
-            return False
-        return tag.find(["main", "article"]) is None and tag.find(role="main") is None  # not a wrapper of content
-
-    stack: list[Tag] = [soup]
-    while stack:  # top-down, so nothing inside a removed frame is looked at
-        for child in list(stack.pop().children):
-            if isinstance(child, Tag):
-                if frames(child):
-                    child.decompose()
-                else:
-                    stack.append(child)
-    for a in soup.find_all("a", href=True):
-        if str(a["href"]).startswith("#") and _ANCHOR_SYMBOL.match(a.get_text()) and a.get_text():
-            a.decompose()
 
 
 def document_title(path: Path, doc: Extracted) -> str:

@@ -12,3 +12,8 @@ CITATION_MARKER = re.compile(r"\s*(?<![A-Za-z_\[])\[(\d+)\]")
 # C0 control characters and DEL that never belong in text: not tab, line feed, form feed or carriage return, which
 # plain-text files legitimately hold (and which ``\s`` normalises away where it matters).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def normalize_newlines(text: str) -> str:
+    """Windows (``\\r\\n``) and old Mac (``\\r``) line ends as ``\\n``, the one line end every offset counts."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.patterns import normalize_newlines
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfDocument
@@ -68,7 +69,7 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str]:
 def _pdf_lines(raw: str) -> list[str]:
     """A page's text as lines: PDFium's soft hyphen at a line end (U+FFFE) joins the word it broke."""
     raw = re.sub(r"\ufffe\r?\n", "", raw).replace("\ufffe", "-").replace("\x00", "")
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
+    raw = normalize_newlines(raw).replace("\x0c", "\n")
     return [line.rstrip() for line in raw.split("\n") if line.strip()]
 
 

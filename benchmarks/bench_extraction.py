@@ -28,9 +28,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant import documents
+from assistant import documents, htmltext
 from assistant.chunking import chunk_text
-from assistant.documents import extract_document, normalize_newlines
+from assistant.documents import extract_document
+from assistant.patterns import normalize_newlines
 from assistant.tokens import WordPieceCounter, bundled_tokenizer_path
 
 LONG = re.compile(r"[A-Za-z]{18,}")
@@ -56,12 +57,13 @@ def pypdf_pages(path: Path) -> list[str]:
 
 
 def html_before(path: Path) -> str:
-    keep = documents._drop_boilerplate
-    documents._drop_boilerplate = lambda soup: None  # type: ignore[assignment]
+    """The page's text with its frame (navigation, sidebars, self-link symbols) kept, as before it was left out."""
+    keep = htmltext._frames, htmltext._self_link
+    htmltext._frames = htmltext._self_link = lambda element: False  # type: ignore[assignment]
     try:
         return documents.extract_from_bytes(path, path.read_bytes())
     finally:
-        documents._drop_boilerplate = keep
+        htmltext._frames, htmltext._self_link = keep
 
 
 def template_lines(units: list[str]) -> set[str]:
