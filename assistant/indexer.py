@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from assistant.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.config import Settings
-from assistant.documents import content_hash, document_title, extract_document, hash_file, kind_of
+from assistant.documents import content_hash, document_title, extract_document, kind_of
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError, InputRejectedError
 from assistant.ingest_types import FileIssue, Plan, WorkItem
@@ -223,13 +223,17 @@ class _Writer:
         write_manifest(self.path, self.manifest)
 
 
-def load(item: WorkItem, settings: Settings, fingerprint: str,
-         counter: TokenCounter) -> tuple[DocEntry, list[Chunk], str]:
-    """(manifest entry, chunks, note) for one file. Raises IngestError when it cannot be indexed."""
+def read(item: WorkItem) -> bytes:
+    """The file's bytes, read once for its content hash and its text. Raises IngestError when unreadable."""
     try:
-        data = item.path.read_bytes()
+        return item.path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read it: {e.strerror or e}") from e
+
+
+def load(item: WorkItem, data: bytes, settings: Settings, fingerprint: str,
+         counter: TokenCounter) -> tuple[DocEntry, list[Chunk], str]:
+    """(manifest entry, chunks, note) for one file's bytes. Raises IngestError when it cannot be indexed."""
     try:
         doc = extract_document(item.path, data)
     except IngestError:
@@ -245,14 +249,6 @@ def load(item: WorkItem, settings: Settings, fingerprint: str,
     entry = DocEntry(digest, generation_tag(digest, fingerprint), len(chunks),
                      document_title(item.path, doc))
     return entry, chunks, "; ".join(notes)
-
-
-def _generation(item: WorkItem, fingerprint: str) -> str:
-    """The generation the file's current content would get ("" when it cannot be read; load reports why)."""
-    try:
-        return generation_tag(hash_file(item.path), fingerprint)
-    except OSError:
-        return ""
 
 
 def _stored(manifest: Manifest, plan: Plan, generation: str) -> DocEntry | None:
@@ -288,7 +284,13 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
         completed = False
         try:
             for item in plan.work:
-                generation = _generation(item, fingerprint)
+                try:
+                    data = read(item)
+                except IngestError as e:
+                    result.failed.append(FileIssue(item.source, str(e)))
+                    bar.file_done()
+                    continue
+                generation = generation_tag(content_hash(data), fingerprint)
                 if (writer.known(generation) if writer else _stored(manifest, plan, generation)) is not None:
                     writer = writer or start()
                     where = writer.add_location(item, generation)
@@ -296,7 +298,7 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
                     bar.file_done()
                     continue
                 try:
-                    entry, chunks, note = load(item, settings, fingerprint, counter)
+                    entry, chunks, note = load(item, data, settings, fingerprint, counter)
                 except IngestError as e:
                     result.failed.append(FileIssue(item.source, str(e)))
                     bar.file_done()

@@ -185,13 +185,14 @@ def document_passages(path: Path, settings: Settings) -> list[Passage]:
 
     Raises IngestError when the file cannot be indexed.
     """
-    from assistant.indexer import load
+    from assistant.indexer import load, read
     from assistant.results import Passage
     from assistant.tokens import token_counter
 
     source = str(Path(os.path.abspath(path)).resolve())
-    entry, chunks, _ = load(WorkItem(Path(source), source, replaces=False), settings,
-                            index_fingerprint(settings, CHUNKER_VERSION), token_counter(settings))
+    item = WorkItem(Path(source), source, replaces=False)
+    entry, chunks, _ = load(item, read(item), settings, index_fingerprint(settings, CHUNKER_VERSION),
+                            token_counter(settings))
     return [
         Passage(id=f"{entry.generation}:{c.index}", text=c.text, source=source, title=entry.title, start=c.start,
                 end=c.end, chunk_index=c.index, doc_hash=entry.hash, page=c.page, score=0.0)
