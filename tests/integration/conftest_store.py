@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,9 @@ import httpx
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
+from tests.net import free_port
 
 SEED = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +48,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     if exe is None:
         pytest.fail("The `chroma` console script is missing; install chromadb into this environment.")
     data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
+    port = free_port()
     log = (data / "server.log").open("w")
     proc = subprocess.Popen(
         [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,14 +14,9 @@ import uvicorn
 from assistant import Assistant
 from assistant.api import build_api, citation_json
 from assistant.config import Settings
+from tests.net import free_port
 
 QUESTION = "When will Kishida visit the U.S.?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

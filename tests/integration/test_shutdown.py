@@ -16,12 +16,7 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.net import free_port
 
 
 def listening(port: int) -> bool:

@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.ui import launch
+from tests.net import free_port
 
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -45,12 +46,6 @@ WATCH_JS = """() => {
     if (window.__gaSeen[window.__gaSeen.length - 1] !== cls) window.__gaSeen.push(cls);
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve(settings: Settings, assistant: Assistant) -> Iterator[str]:
