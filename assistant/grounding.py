@@ -314,10 +314,9 @@ class Grounder:
         never = f"the documents never mention {', '.join(absent[:4])}" if absent else ""
         if never and pulls.get("rare", 0.0) < 0:
             return never
+        # Every signal in ``pulls`` is below its fitted mean (so "typed" and "known" are below 1 here).
         for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
-            if name == "rare" and never:
-                return never
-            if name == "typed" and features["typed"] < 1:
+            if name == "typed":
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 return f"no passage close to the question states a {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:
@@ -327,7 +326,7 @@ class Grounder:
                 return f"the passages hold little of what the question asks about (nothing on {', '.join(words[:4])})"
             if name in ("sentence_sim", "retrieval", "sim_margin", "retrieval_margin"):
                 return "no passage is close enough to the question"
-            if name == "known" and features["known"] < 1:
+            if name == "known":
                 return "the documents never use some of the question's words"
         return "the passages do not answer the question"
 
