@@ -7,8 +7,8 @@ symbols beside headings — recognised by markup (element, role, class or id), n
 
 The tree is built by Beautiful Soup's rules for the same parser (void elements, an end tag closes the most recent
 open element of its name and is ignored when none is open, character references resolved as it resolves them), and
-the text is the one ``BeautifulSoup(data, "html.parser")`` gave the same walk: building its full tree cost four
-fifths of the time an ingest of an HTML book spent outside the embedding model.
+the text is the one ``BeautifulSoup(data, "html.parser")`` gave the same walk: building its full tree cost three
+quarters of the time an ingest of an HTML book spent outside the embedding model.
 """
 
 from __future__ import annotations
