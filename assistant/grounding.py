@@ -140,8 +140,14 @@ def question_parts(question: str) -> list[str]:
     return [p.strip() for p in _PART_SPLIT.split(question) if p and p.strip()][:3]
 
 
+# Frames that ask "why" in other words ("How come …", "What is the reason …"): their words ask, they are not what
+# the question is about.
+_WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+the\s+reasons?"
+                        r"(?:\s+(?:why|that|for))?\b", re.I)
+
+
 def question_stems(question: str) -> set[str]:
-    return content_stems(question) - {stem(w) for w in META_WORDS}
+    return content_stems(_WHY_FRAME.sub(" why ", question)) - {stem(w) for w in META_WORDS}
 
 
 def rare_terms(question: str) -> set[str]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.calibration import Calibration, Logistic
-from assistant.grounding import AnswerType, Grounder, answer_type, has_answer_type, question_parts
+from assistant.grounding import AnswerType, Grounder, answer_type, has_answer_type, question_parts, question_stems
 from assistant.results import Passage
 from tests.unit.test_answer_stream import bag_embed
 
@@ -77,6 +77,18 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
                                question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
+
+
+@pytest.mark.parametrize(("question", "stems"), [
+    ("How come -3**2 gives me -9 instead of 9?", {"give", "instead"}),
+    ("What's the reason a list makes a slow queue?", {"list", "make", "slow", "queue"}),
+    ("What is the reason for the delay?", {"delay"}),
+    # the same words asked about, not asking
+    ("How did they come to Tokyo?", {"come", "tokyo"}),
+    ("What reason did he give?", {"reason", "give"}),
+])
+def test_words_that_ask_why_are_not_what_a_question_is_about(question: str, stems: set[str]) -> None:
+    assert question_stems(question) == stems
 
 
 def test_question_parts() -> None:
