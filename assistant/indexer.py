@@ -223,17 +223,20 @@ class _Writer:
         write_manifest(self.path, self.manifest)
 
 
-def read(item: WorkItem) -> bytes:
-    """The file's bytes, read once for its content hash and its text. Raises IngestError when unreadable."""
+def read(item: WorkItem) -> tuple[bytes, str]:
+    """The file's bytes and their content hash, read once for the hash and the text. Raises IngestError when
+    unreadable."""
     try:
-        return item.path.read_bytes()
+        data = item.path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read it: {e.strerror or e}") from e
+    return data, content_hash(data)
 
 
-def load(item: WorkItem, data: bytes, settings: Settings, fingerprint: str,
+def load(item: WorkItem, data: bytes, digest: str, settings: Settings, fingerprint: str,
          counter: TokenCounter) -> tuple[DocEntry, list[Chunk], str]:
-    """(manifest entry, chunks, note) for one file's bytes. Raises IngestError when it cannot be indexed."""
+    """(manifest entry, chunks, note) for one file's bytes and their content hash (see :func:`read`). Raises
+    IngestError when it cannot be indexed."""
     try:
         doc = extract_document(item.path, data)
     except IngestError:
@@ -242,7 +245,6 @@ def load(item: WorkItem, data: bytes, settings: Settings, fingerprint: str,
         raise IngestError(f"cannot extract its text ({type(e).__name__}: {e})") from e
     text = doc.text
     chunks = chunk_text(text, settings.retrieval.chunk_chars, counter, doc.page_starts)
-    digest = content_hash(data)
     notes = list(doc.warnings)
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
         notes.append("not valid UTF-8; decoded as Windows-1252")
@@ -285,12 +287,12 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
         try:
             for item in plan.work:
                 try:
-                    data = read(item)
+                    data, digest = read(item)
                 except IngestError as e:
                     result.failed.append(FileIssue(item.source, str(e)))
                     bar.file_done()
                     continue
-                generation = generation_tag(content_hash(data), fingerprint)
+                generation = generation_tag(digest, fingerprint)
                 if (writer.known(generation) if writer else _stored(manifest, plan, generation)) is not None:
                     writer = writer or start()
                     where = writer.add_location(item, generation)
@@ -298,7 +300,7 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
                     bar.file_done()
                     continue
                 try:
-                    entry, chunks, note = load(item, data, settings, fingerprint, counter)
+                    entry, chunks, note = load(item, data, digest, settings, fingerprint, counter)
                 except IngestError as e:
                     result.failed.append(FileIssue(item.source, str(e)))
                     bar.file_done()

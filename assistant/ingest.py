@@ -191,7 +191,7 @@ def document_passages(path: Path, settings: Settings) -> list[Passage]:
 
     source = str(Path(os.path.abspath(path)).resolve())
     item = WorkItem(Path(source), source, replaces=False)
-    entry, chunks, _ = load(item, read(item), settings, index_fingerprint(settings, CHUNKER_VERSION),
+    entry, chunks, _ = load(item, *read(item), settings, index_fingerprint(settings, CHUNKER_VERSION),
                             token_counter(settings))
     return [
         Passage(id=f"{entry.generation}:{c.index}", text=c.text, source=source, title=entry.title, start=c.start,
