@@ -8,22 +8,26 @@ the exact string matches) *and* as its parts; plain words are Snowball-stemmed; 
 never document vocabulary). The same function tokenises queries and chunks.
 
 The index (built with ``bm25s``) is kept in one ``.npz`` file beside the manifest, tagged with the manifest's
-``content_key`` (the set of live generations it covers). Ingest rebuilds it from the store after every change,
-before it commits the final manifest; a reader whose file is missing or built for other generations rebuilds it
-from the collection (processes sharing a ``chroma run`` server) — see :class:`assistant.retrieval.Retriever`.
+``content_key`` (the set of live generations it covers). Ingest rebuilds it after every change, before it commits
+the final manifest; a reader whose file is missing or built for other generations rebuilds it from the collection
+(processes sharing a ``chroma run`` server) — see :class:`assistant.retrieval.Retriever`. The file also keeps every
+chunk's terms, so a rebuild reads and tokenises only the chunks it has not seen (a chunk id names one text: see
+:func:`assistant.manifest.generation_tag`); terms are numbered in sorted order, so an index built in steps is the
+same as one built at once. ``FORMAT`` changes whenever :func:`tokenize` does: kept terms would be stale.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,7 +43,7 @@ _QUOTES = "\"'`()[]{},;.:“”‘’«»"
 _PROSE_MARKS = set(".-–—…")
 _MAX_WHOLE = 80  # longer runs are not terms anyone types (CJK text without spaces, base64, long URLs)
 _MAX_PART = 40
-FORMAT = 1
+FORMAT = 2
 
 
 @functools.cache
@@ -80,7 +84,11 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class LexicalIndex:
-    """BM25 scores of every (term, chunk) pair as a CSC matrix (one column per term), and the chunk ids."""
+    """BM25 scores of every (term, chunk) pair as a CSC matrix (one column per term), and the chunk ids.
+
+    ``terms`` holds every chunk's term numbers in token order, chunk after chunk (chunk ``j``'s are
+    ``terms[bounds[j]:bounds[j + 1]]``): what :func:`rebuild` reuses. :meth:`load` leaves them out unless asked.
+    """
 
     key: str
     ids: tuple[str, ...]
@@ -88,18 +96,39 @@ class LexicalIndex:
     data: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
+    terms: np.ndarray | None = None
+    bounds: np.ndarray | None = None
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], key: str) -> LexicalIndex:
+        return cls.from_terms(ids, [tokenize(t) for t in texts], key)
+
+    @classmethod
+    def from_terms(cls, ids: Sequence[str], rows: Sequence[Sequence[str]], key: str) -> LexicalIndex:
+        """The index of the chunks ``ids``, whose BM25 terms are ``rows``."""
         import bm25s
 
-        if not ids:
-            return cls(key, (), {}, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32))
+        vocab = {t: i for i, t in enumerate(sorted({t for row in rows for t in row}))}
+        numbered = [[vocab[t] for t in row] for row in rows]
+        bounds = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(row) for row in numbered], out=bounds[1:])
+        terms = np.fromiter(itertools.chain.from_iterable(numbered), np.int32, count=int(bounds[-1]))
+        if not vocab:
+            return cls(key, tuple(ids), {}, np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32),
+                       terms, bounds)
         bm = bm25s.BM25(method="lucene")
-        bm.index([tokenize(t) for t in texts], show_progress=False)
+        bm.index((numbered, vocab), show_progress=False)
         s = bm.scores
-        return cls(key, tuple(ids), dict(bm.vocab_dict), np.asarray(s["data"]), np.asarray(s["indices"]),
-                   np.asarray(s["indptr"]))
+        return cls(key, tuple(ids), vocab, np.asarray(s["data"]), np.asarray(s["indices"]), np.asarray(s["indptr"]),
+                   terms, bounds)
+
+    def rows(self) -> dict[str, list[str]]:
+        """Chunk id -> its terms (empty when this index was loaded without them)."""
+        if self.terms is None or self.bounds is None:
+            return {}
+        words = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=object)
+        b = self.bounds
+        return {cid: words[self.terms[b[j]:b[j + 1]]].tolist() for j, cid in enumerate(self.ids)}
 
     def known_share(self, text: str) -> float | None:
         """Share of the terms of ``text`` that occur anywhere in the indexed chunks (None when it has none)."""
@@ -124,11 +153,12 @@ class LexicalIndex:
         """Write atomically (temp file + rename): readers see the old index or the new one."""
         path.parent.mkdir(parents=True, exist_ok=True)
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        kept: dict[str, Any] = {"terms": self.terms, "bounds": self.bounds} if self.terms is not None else {}
         fd, tmp = tempfile.mkstemp(prefix=".lexical-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, format=np.array(FORMAT), key=_pack([self.key]), ids=_pack(self.ids), vocab=_pack(vocab),
-                         data=self.data, indices=self.indices, indptr=self.indptr)
+                         data=self.data, indices=self.indices, indptr=self.indptr, **kept)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -136,15 +166,17 @@ class LexicalIndex:
             raise
 
     @classmethod
-    def load(cls, path: Path) -> LexicalIndex | None:
-        """The index saved at ``path``; None when there is none or it is unreadable (it is rebuilt then)."""
+    def load(cls, path: Path, with_terms: bool = False) -> LexicalIndex | None:
+        """The index saved at ``path`` (with each chunk's terms when asked); None when there is none or it is
+        unreadable (it is rebuilt then)."""
         try:
             with np.load(path, allow_pickle=False) as z:
                 if int(z["format"]) != FORMAT:
                     return None
                 vocab = _unpack(z["vocab"])
+                terms, bounds = (z["terms"], z["bounds"]) if with_terms else (None, None)
                 return cls(_unpack(z["key"])[0], tuple(_unpack(z["ids"])), {t: i for i, t in enumerate(vocab)},
-                           z["data"], z["indices"], z["indptr"])
+                           z["data"], z["indices"], z["indptr"], terms, bounds)
         except (OSError, ValueError, KeyError, IndexError):
             return None
 
@@ -160,9 +192,16 @@ def _unpack(arr: np.ndarray) -> list[str]:
 
 
 def rebuild(store: ChunkStore, manifest: Manifest, path: Path | None) -> LexicalIndex:
-    """Build the index over the live chunks in ``store`` and save it at ``path`` (when given)."""
-    ids, texts = store.texts(manifest.generations)
-    index = LexicalIndex.build(ids, texts, manifest.content_key)
+    """Build the index over the live chunks in ``store`` and save it at ``path`` (when given). The chunks of the
+    index already saved there keep their terms: only the others are read from the store and tokenised."""
+    previous = LexicalIndex.load(path, with_terms=True) if path is not None else None
+    known = previous.rows() if previous is not None else {}
+    wanted = manifest.chunk_ids()
+    rows = {cid: known[cid] for cid in wanted if cid in known}
+    ids, texts = store.texts([cid for cid in wanted if cid not in rows])
+    rows.update(zip(ids, map(tokenize, texts), strict=True))
+    order = sorted(rows)
+    index = LexicalIndex.from_terms(order, [rows[cid] for cid in order], manifest.content_key)
     if path is not None:
         index.save(path)
     return index

@@ -66,6 +66,10 @@ class Manifest:
             by_generation.setdefault(entry.generation, []).append(source)
         return {g: tuple(s) for g, s in by_generation.items()}
 
+    def chunk_ids(self) -> list[str]:
+        """The ids of every live chunk (``<generation>:<index>``), sorted."""
+        return sorted({f"{d.generation}:{i}" for d in self.documents.values() for i in range(d.chunks)})
+
     @functools.cached_property
     def content_key(self) -> str:
         """Changes whenever the set of live generations changes (what a lexical index built over them is for)."""

@@ -158,20 +158,15 @@ class ChunkStore:
         return {i: (d or "", dict(m or {}), [float(x) for x in v])
                 for i, d, m, v in zip(res["ids"], docs, metas, vecs, strict=True)}
 
-    def texts(self, generations: Iterable[str], page: int = 2000) -> tuple[list[str], list[str]]:
-        """(ids, texts) of every stored chunk of ``generations``, sorted by id (read ``page`` records at a time)."""
-        wanted = set(generations)
+    def texts(self, ids: Sequence[str], page: int = 2000) -> tuple[list[str], list[str]]:
+        """(ids, texts) of the stored chunks with these ids (missing ids are left out), sorted by id; read ``page``
+        records at a time."""
         found: list[tuple[str, str]] = []
-        offset = 0
-        while True:
-            res = self.run(partial(self.collection.get, include=["documents"], limit=page, offset=offset))
+        for offset in range(0, len(ids), page):
+            res = self.run(partial(self.collection.get, ids=list(ids[offset:offset + page]), include=["documents"]))
             docs = res["documents"]
             assert docs is not None
-            found.extend((i, d or "") for i, d in zip(res["ids"], docs, strict=True)
-                         if i.split(":", 1)[0] in wanted)
-            if len(res["ids"]) < page:
-                break
-            offset += page
+            found.extend((i, d or "") for i, d in zip(res["ids"], docs, strict=True))
         found.sort()
         return [i for i, _ in found], [t for _, t in found]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex, rebuild, tokenize
+from assistant.manifest import DocEntry, Manifest
 from assistant.retrieval import reciprocal_rank_fusion
 
 
@@ -80,6 +81,49 @@ def test_index_file_round_trips_and_a_broken_file_reads_as_none(tmp_path: Path) 
     path.write_bytes(b"not an npz")
     assert LexicalIndex.load(path) is None
     assert LexicalIndex.load(tmp_path / "missing.npz") is None
+
+
+class _Store:
+    """The one store call a rebuild makes, over chunk texts held in a dict; records which ids were read."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.records, self.read = texts, []
+
+    def texts(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        self.read.extend(ids)
+        found = sorted(i for i in ids if i in self.records)
+        return found, [self.records[i] for i in found]
+
+
+def _manifest(chunks: dict[str, int]) -> Manifest:
+    return Manifest().with_documents({f"/{g}.txt": DocEntry(g, g, n, g) for g, n in chunks.items()})
+
+
+def test_a_rebuild_tokenises_only_new_chunks_and_equals_a_build_at_once(tmp_path: Path) -> None:
+    texts = {
+        "a:0": "Install without suggested packages: apt-get install --no-install-recommends.",
+        "a:1": "The sources are listed in /etc/apt/sources.list, one per line.",
+        "b:0": "Packages are installed with apt-get; the package list is updated first.",
+        "c:0": "Strings have a removeprefix method: str.removeprefix returns a copy.",
+        "c:1": "A copy of the list is made by slicing: every package stays in place.",
+    }
+    path = tmp_path / "m.lexical.npz"
+    first = _Store(texts)
+    rebuild(first, _manifest({"a": 2, "b": 1}), path)  # type: ignore[arg-type]
+    assert sorted(first.read) == ["a:0", "a:1", "b:0"]
+    second = _Store(texts)
+    later = _manifest({"a": 2, "c": 2})  # b is gone, c is new
+    stepped = rebuild(second, later, path)  # type: ignore[arg-type]
+    assert sorted(second.read) == ["c:0", "c:1"]  # a's terms came from the file
+    ids = later.chunk_ids()
+    at_once = LexicalIndex.build(ids, [texts[i] for i in ids], later.content_key)
+    assert stepped.ids == at_once.ids == ("a:0", "a:1", "c:0", "c:1")
+    assert stepped.vocab == at_once.vocab and "updat" not in stepped.vocab  # b's words left with it
+    for name in ("data", "indices", "indptr", "terms", "bounds"):
+        assert np.array_equal(getattr(stepped, name), getattr(at_once, name)), name
+    saved = LexicalIndex.load(path, with_terms=True)
+    assert saved is not None and saved.rows() == {i: tokenize(texts[i]) for i in at_once.ids}
+    assert LexicalIndex.load(path) is not None and LexicalIndex.load(path).rows() == {}  # type: ignore[union-attr]
 
 
 def test_empty_index_finds_nothing() -> None:
