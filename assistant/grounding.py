@@ -57,6 +57,7 @@ class AnswerType(StrEnum):
     PLACE = "place"
     NAME = "name"
     LIST = "list"
+    REASON = "reason"
     ANY = "any"
 
 
@@ -68,6 +69,7 @@ _TYPE_PATTERNS = [
     (AnswerType.TIME, r"^when\b"),
     (AnswerType.PERSON, r"^(who|whom|whose)\b"),
     (AnswerType.PLACE, r"^where\b"),
+    (AnswerType.REASON, r"^why\b"),
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
 # an article, a pronoun or "to" is a verb ("what happens to a file").
@@ -78,11 +80,16 @@ _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
+# Words that mark a reason or a purpose. A reason can go unmarked ("a strategic move to enhance …"), so only ranking
+# prefers a marked sentence, and only when one of the sentences is marked (see ``has_answer_type``).
+_CAUSAL = re.compile(r"\b(?:because|since|so that|so as to|in order to|due to|owing to|as a result|therefore|thus|"
+                     r"hence|consequently|otherwise|reasons?|caus(?:e|es|ed|ing)|leads? to|results? in|prevents?|"
+                     r"avoids?)\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
 
 
 def answer_type(question: str) -> AnswerType:
-    q = question.lower()
+    q = _WHY_FRAME.sub(" why ", question.lower())
     lead = _LEAD.search(q)
     if not lead:
         return AnswerType.ANY
@@ -110,7 +117,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     than what the question itself names?
 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
-    two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing."""
+    two words joined by "and"/"or" may be a list, any sentence may give a reason. Ranking asks strictly: "research
+    and development" is one thing, a reason is marked ("because", "so that", …)."""
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -128,6 +136,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
         return bool(_CURRENCY.search(sentence)) or any(
             (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
+    if kind is AnswerType.REASON:
+        return loose or bool(_CAUSAL.search(sentence))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -251,12 +261,16 @@ class Grounder:
         total = sum(weight.values()) or 1.0
         sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
         kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
+        typed = [all(k is AnswerType.ANY for k in kinds)
+                 or any(has_answer_type(span.text, k, question) for k in kinds if k is not AnswerType.ANY)
+                 for _, span in spans]
+        if AnswerType.REASON in kinds and not any(typed):
+            typed = [True] * len(spans)  # no sentence marks a reason: the reason is unmarked, any may hold it
         candidates = []
-        for (i, span), sim in zip(spans, sims, strict=True):
+        for (i, span), sim, is_typed in zip(spans, sims, typed, strict=True):
             have = content_stems(span.text)
             cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
-            typed = any(has_answer_type(span.text, k, question) for k in kinds if k is not AnswerType.ANY)
-            candidates.append(Candidate(i, span, sim, cov, typed or all(k is AnswerType.ANY for k in kinds)))
+            candidates.append(Candidate(i, span, sim, cov, is_typed))
         ranked = self._rank(candidates, passages)
         all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}

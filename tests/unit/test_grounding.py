@@ -51,6 +51,10 @@ def grounder() -> Grounder:
     # a word ending in -s before an article or "to" is a verb, not a plural noun
     ("What happens to a file once the block ends?", AnswerType.ANY),
     ("What makes the loop stop?", AnswerType.ANY),
+    # a reason, however the question asks for it
+    ("Why does the build fail?", AnswerType.REASON),
+    ("How come -3**2 gives -9?", AnswerType.REASON),
+    ("What is the reason for the delay?", AnswerType.REASON),
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -77,6 +81,23 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
                                question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
+    # ranking prefers a marked reason; the gate takes any sentence as a possible one (a reason can go unmarked)
+    assert has_answer_type("Lists cannot be keys, since they can be modified in place.", AnswerType.REASON)
+    assert has_answer_type("Set umask first so that the files are readable.", AnswerType.REASON)
+    assert not has_answer_type("Lists can be modified in place.", AnswerType.REASON)
+    assert has_answer_type("The move aims to enhance competitiveness.", AnswerType.REASON, loose=True)
+
+
+def test_a_why_question_ranks_a_marked_reason_as_typed_unless_no_sentence_marks_one(grounder: Grounder) -> None:
+    text = "Lists can be modified in place. Lists cannot be dictionary keys, because they can be modified in place."
+    marked = grounder.examine("Why can a list not be a dictionary key?", [
+        Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]).candidates
+    assert {c.span.text: c.typed for c in marked} == {"Lists can be modified in place.": False,
+                                                     text.split(". ", 1)[1]: True}
+    plain = "The U.S. aims to work with Japan. The move is meant to enhance competitiveness."
+    unmarked = grounder.examine("Why does the U.S. work with Japan?", [
+        Passage(id="p0", text=plain, source="doc.txt", start=0, end=len(plain), score=0.6)]).candidates
+    assert unmarked and all(c.typed for c in unmarked)
 
 
 @pytest.mark.parametrize(("question", "stems"), [
