@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.manifest import Manifest
+from assistant.patterns import PROSE_MARKS
 
 if TYPE_CHECKING:
     from assistant.store import ChunkStore
@@ -40,7 +41,6 @@ _PART = re.compile(r"[^\W_]+")  # runs of letters and digits: '_' and punctuatio
 _LEAD = "\"'`([{<,;!?*“”‘’«»"
 _TRAIL = _LEAD + ")]}>.:"
 _QUOTES = "\"'`()[]{},;.:“”‘’«»"
-_PROSE_MARKS = set(".-–—…")
 _MAX_WHOLE = 80  # longer runs are not terms anyone types (CJK text without spaces, base64, long URLs)
 _MAX_PART = 40
 FORMAT = 2
@@ -70,7 +70,7 @@ def tokenize(text: str) -> list[str]:
         parts = _PART.findall(token)
         if not parts:
             operator = raw.strip(_QUOTES)
-            if 2 <= len(operator) <= 4 and set(operator) - _PROSE_MARKS:  # "<<-", "->", "==", "&&"; not "--", "..."
+            if 2 <= len(operator) <= 4 and set(operator) - PROSE_MARKS:  # "<<-", "->", "==", "&&"; not "--", "..."
                 out.append(operator)
             continue
         compound = len(parts) > 1 or parts[0] != token

@@ -13,6 +13,10 @@ CITATION_MARKER = re.compile(r"\s*(?<![A-Za-z_\[])\[(\d+)\]")
 # plain-text files legitimately hold (and which ``\s`` normalises away where it matters).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
+# Punctuation that makes prose, not an operator: "--", "...", "—" standing alone are dashes and ellipses; "<<-",
+# "|>", "==" are operators (BM25 terms, and exact strings a passage must hold to answer a question naming them).
+PROSE_MARKS = frozenset(".-–—…")
+
 
 def normalize_newlines(text: str) -> str:
     """Windows (``\\r\\n``) and old Mac (``\\r``) line ends as ``\\n``, the one line end every offset counts."""

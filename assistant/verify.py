@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from assistant.patterns import PROSE_MARKS
 from assistant.text import (
     CONDITIONALS,
     META_WORDS,
@@ -49,6 +50,8 @@ from assistant.text import (
 
 _CODE = re.compile(r"(?<![\w/-])(?:--?[A-Za-z][\w-]*|[\w.~-]*/[\w./~-]+|[A-Za-z_]\w*(?:\.\w+)+(?:\(\))?|\w+_\w+"
                    r"|[A-Za-z_]\w*\(\))")
+# A word of two to four symbols standing alone, or a %-delimited operator.
+_OPERATOR = re.compile(r"(?<!\S)[^\w\s\"'“”‘’()\[\]{},;:!?]{2,4}(?=[\s,;:!?)]|$)|(?<!\S)%[^%\s]{1,6}%(?!\S)")
 _CLAUSE = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+|\s+(?:and|but)\s+(?=(?:it|they|he|she|this|the|a|an)\b)",
                      re.I)
 _PHRASE = re.compile(r"[,;:()]\s*|\s+(?:and|or|but|whereas|while)\s+", re.I)
@@ -61,9 +64,11 @@ _REACH = 5  # content words between two neighbours of a claim phrase, in the spa
 
 
 def code_terms(text: str, with_digits: bool = False) -> set[str]:
-    """Technical strings typed exactly: options, paths, dotted names, calls (those holding digits, such as
-    ``--with-pcre1``, only when asked: elsewhere they are checked as numbers)."""
+    """Technical strings typed exactly: options, paths, dotted names, calls, operators (``|>``, ``<<-``, ``%in%``;
+    not prose dashes or ellipses); those holding digits, such as ``--with-pcre1``, only when asked: elsewhere they
+    are checked as numbers."""
     found = {m.group().rstrip(".").lower() for m in _CODE.finditer(text)}
+    found |= {m.group() for m in _OPERATOR.finditer(text) if set(m.group()) - PROSE_MARKS}
     return {c for c in found if not re.fullmatch(r"[\d.,]+", c)} if with_digits else {
         c for c in found if not is_number(c.strip("."))}
 

@@ -9,7 +9,7 @@ from assistant.calibration import Calibration
 from assistant.grounding import Grounder, Support
 from assistant.results import Passage
 from assistant.text import sentence_spans, split_sentences, strip_markers
-from assistant.verify import check_span, key_terms, mismatched_names, missing_terms
+from assistant.verify import check_span, code_terms, key_terms, mismatched_names, missing_terms
 
 
 def supports(sentence: str, passages: list[str]) -> bool:
@@ -115,6 +115,16 @@ def test_sentence_splitting_keeps_abbreviations_and_offsets() -> None:
 def test_key_terms_hold_numbers_months_and_names() -> None:
     terms = key_terms("Prime Minister Fumio Kisojo meets at 9 a.m. on Saturday in Osaka.")
     assert {"9", "saturday", "osaka", "kisojo"} <= terms
+
+
+def test_operators_are_code_terms_but_prose_dashes_and_ellipses_are_not() -> None:
+    assert code_terms("What does the native pipe operator |> do?") == {"|>"}
+    assert code_terms("Use <<- inside a function, %in% for membership, ** for powers, x == y to compare.") == {
+        "<<-", "%in%", "**", "=="}
+    assert code_terms("It was -- as they say -- done... fine — ok") == set()
+    # a question naming an operator no passage holds misses it, like an option or a path
+    assert missing_terms("What does |> do?", ["The ::: operator reaches hidden objects."], question=True) == ["|>"]
+    assert missing_terms("What does <<- do?", ["The operator <<- assigns globally."], question=True) == []
 
 
 def test_unsupported_terms_lists_invented_names_and_numbers() -> None:
