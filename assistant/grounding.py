@@ -80,11 +80,13 @@ _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
-# Words that mark a reason or a purpose. A reason can go unmarked ("a strategic move to enhance …"), so only ranking
-# prefers a marked sentence, and only when one of the sentences is marked (see ``has_answer_type``).
-_CAUSAL = re.compile(r"\b(?:because|since|so that|so as to|in order to|due to|owing to|as a result|therefore|thus|"
-                     r"hence|consequently|otherwise|reasons?|caus(?:e|es|ed|ing)|leads? to|results? in|prevents?|"
-                     r"avoids?)\b", re.I)
+# Words that mark a reason or a purpose ("since" not as a time: "since version 3.2", "since then"). A reason can go
+# unmarked ("a strategic move to enhance …"): only ranking prefers a marked sentence, and only when one of the
+# retrieved sentences is marked (see ``Grounder.examine``).
+_CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to|as a result|therefore|thus|hence|"
+                     r"consequently|reasons?|why|caus(?:e|es|ed|ing)|leads? to|results? in|prevent(?:s|ing)?|"
+                     r"avoid(?:s|ing)?)\b|\bsince\b(?! (?:version |v)?\d)(?! (?:then|"
+                     + "|".join(sorted(MONTHS)) + r")\b)")
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
 
 
@@ -117,8 +119,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     than what the question itself names?
 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
-    two words joined by "and"/"or" may be a list, any sentence may give a reason. Ranking asks strictly: "research
-    and development" is one thing, a reason is marked ("because", "so that", …)."""
+    two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing.
+    A reason is a sentence that marks one ("because", "so that", …) in words other than the question's."""
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -137,7 +139,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         return bool(_CURRENCY.search(sentence)) or any(
             (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
-        return loose or bool(_CAUSAL.search(sentence))
+        return bool(_CAUSAL.search(" ".join(lows)))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -261,11 +263,14 @@ class Grounder:
         total = sum(weight.values()) or 1.0
         sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
         kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
-        typed = [all(k is AnswerType.ANY for k in kinds)
-                 or any(has_answer_type(span.text, k, question) for k in kinds if k is not AnswerType.ANY)
+        # A reason can go unmarked: the gate never asks for one, and ranking prefers a sentence marking one only
+        # when one of the sentences does.
+        gate_kinds: list[AnswerType] = [k for k in kinds if k not in (AnswerType.ANY, AnswerType.REASON)]
+        marked = AnswerType.REASON in kinds and any(has_answer_type(s.text, AnswerType.REASON, question)
+                                                    for _, s in spans)
+        rank_kinds = [*gate_kinds, AnswerType.REASON] if marked else gate_kinds
+        typed = [not rank_kinds or any(has_answer_type(span.text, k, question) for k in rank_kinds)
                  for _, span in spans]
-        if AnswerType.REASON in kinds and not any(typed):
-            typed = [True] * len(spans)  # no sentence marks a reason: the reason is unmarked, any may hold it
         candidates = []
         for (i, span), sim, is_typed in zip(spans, sims, typed, strict=True):
             have = content_stems(span.text)
@@ -287,16 +292,15 @@ class Grounder:
             "coverage": max((c.coverage for c in ranked), default=0.0),
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
-            "typed": 1.0 if all(k is AnswerType.ANY for k in kinds) or any(
-                has_answer_type(c.span.text, k, question, loose=True) for c in top for k in kinds
-                if k is not AnswerType.ANY) else 0.0,
+            "typed": 1.0 if not gate_kinds or any(
+                has_answer_type(c.span.text, k, question, loose=True) for c in top for k in gate_kinds) else 0.0,
             "known": 1.0 if known is None else known,
             # how far the best passage and the best sentence stand out from the rest
             "retrieval_margin": _margin([p.score for p in passages]),
             "sim_margin": _margin([c.sim for c in ranked]),
         }
         score = self.calibration.gate_score(features)
-        reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, kinds,
+        reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:

@@ -13,7 +13,8 @@ the final manifest; a reader whose file is missing or built for other generation
 (processes sharing a ``chroma run`` server) — see :class:`assistant.retrieval.Retriever`. The file also keeps every
 chunk's terms, so a rebuild reads and tokenises only the chunks it has not seen (a chunk id names one text: see
 :func:`assistant.manifest.generation_tag`); terms are numbered in sorted order, so an index built in steps is the
-same as one built at once. ``FORMAT`` changes whenever :func:`tokenize` does: kept terms would be stale.
+same as one built at once. ``FORMAT`` changes whenever :func:`tokenize` does, and terms are reused only under the
+same versions of the libraries it uses (see ``_tokenizer_version``): kept terms would be stale.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.manifest import Manifest
-from assistant.patterns import PROSE_MARKS
+from assistant.patterns import operator
 
 if TYPE_CHECKING:
     from assistant.store import ChunkStore
@@ -40,10 +41,17 @@ if TYPE_CHECKING:
 _PART = re.compile(r"[^\W_]+")  # runs of letters and digits: '_' and punctuation separate parts
 _LEAD = "\"'`([{<,;!?*“”‘’«»"
 _TRAIL = _LEAD + ")]}>.:"
-_QUOTES = "\"'`()[]{},;.:“”‘’«»"
 _MAX_WHOLE = 80  # longer runs are not terms anyone types (CJK text without spaces, base64, long URLs)
 _MAX_PART = 40
-FORMAT = 2
+FORMAT = 3
+
+
+@functools.cache
+def _tokenizer_version() -> str:
+    """What :func:`tokenize` depends on besides ``FORMAT``: terms kept in a file are reused only under the same."""
+    from importlib.metadata import version
+
+    return f"bm25s {version('bm25s')}, snowballstemmer {version('snowballstemmer')}"
 
 
 @functools.cache
@@ -69,9 +77,9 @@ def tokenize(text: str) -> list[str]:
         token = raw.lstrip(_LEAD).rstrip(_TRAIL)
         parts = _PART.findall(token)
         if not parts:
-            operator = raw.strip(_QUOTES)
-            if 2 <= len(operator) <= 4 and set(operator) - PROSE_MARKS:  # "<<-", "->", "==", "&&"; not "--", "..."
-                out.append(operator)
+            op = operator(raw)  # "<<-", "->", "==", "&&"; not "--", "..."
+            if op:
+                out.append(op)
             continue
         compound = len(parts) > 1 or parts[0] != token
         if compound and len(token) <= _MAX_WHOLE and token not in stop:
@@ -153,7 +161,8 @@ class LexicalIndex:
         """Write atomically (temp file + rename): readers see the old index or the new one."""
         path.parent.mkdir(parents=True, exist_ok=True)
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
-        kept: dict[str, Any] = {"terms": self.terms, "bounds": self.bounds} if self.terms is not None else {}
+        kept: dict[str, Any] = {} if self.terms is None else {
+            "terms": self.terms, "bounds": self.bounds, "tokenizer": _pack([_tokenizer_version()])}
         fd, tmp = tempfile.mkstemp(prefix=".lexical-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -174,7 +183,8 @@ class LexicalIndex:
                 if int(z["format"]) != FORMAT:
                     return None
                 vocab = _unpack(z["vocab"])
-                terms, bounds = (z["terms"], z["bounds"]) if with_terms else (None, None)
+                reuse = with_terms and "terms" in z.files and _unpack(z["tokenizer"]) == [_tokenizer_version()]
+                terms, bounds = (z["terms"], z["bounds"]) if reuse else (None, None)
                 return cls(_unpack(z["key"])[0], tuple(_unpack(z["ids"])), {t: i for i, t in enumerate(vocab)},
                            z["data"], z["indices"], z["indptr"], terms, bounds)
         except (OSError, ValueError, KeyError, IndexError):

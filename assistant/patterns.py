@@ -13,9 +13,25 @@ CITATION_MARKER = re.compile(r"\s*(?<![A-Za-z_\[])\[(\d+)\]")
 # plain-text files legitimately hold (and which ``\s`` normalises away where it matters).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
-# Punctuation that makes prose, not an operator: "--", "...", "—" standing alone are dashes and ellipses; "<<-",
-# "|>", "==" are operators (BM25 terms, and exact strings a passage must hold to answer a question naming them).
-PROSE_MARKS = frozenset(".-–—…")
+# Punctuation that makes prose, not an operator: "--", "...", "—" standing alone are dashes and ellipses.
+_PROSE_MARKS = frozenset(".-–—…")
+_ENCLOSING = "\"'`()[]{}“”‘’«»"
+_TRAILING = ".,;:!?"
+_PERCENT_OPERATOR = re.compile(r"%[^%\s]{1,6}%")
+
+
+def operator(word: str) -> str | None:
+    """The operator a whitespace-delimited word is — ``<<-``, ``|>``, ``!=``, ``%in%`` once the quotes and brackets
+    around it and the punctuation after it are stripped — or None: two to four symbols, not all dashes or dots, or
+    ``%…%``. Operators are BM25 terms and exact strings a passage must hold to answer a question naming them."""
+    op = word.strip(_ENCLOSING)
+    while len(op) > 2 and op[-1] in _TRAILING:  # "|>." ends a sentence; "!=" and ":=" are operators
+        op = op[:-1]
+    if _PERCENT_OPERATOR.fullmatch(op):
+        return op
+    if 2 <= len(op) <= 4 and not any(c.isalnum() or c == "_" for c in op) and set(op) - _PROSE_MARKS:
+        return op
+    return None
 
 
 def normalize_newlines(text: str) -> str:

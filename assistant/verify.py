@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from assistant.patterns import PROSE_MARKS
+from assistant.patterns import operator
 from assistant.text import (
     CONDITIONALS,
     META_WORDS,
@@ -50,8 +50,6 @@ from assistant.text import (
 
 _CODE = re.compile(r"(?<![\w/-])(?:--?[A-Za-z][\w-]*|[\w.~-]*/[\w./~-]+|[A-Za-z_]\w*(?:\.\w+)+(?:\(\))?|\w+_\w+"
                    r"|[A-Za-z_]\w*\(\))")
-# A word of two to four symbols standing alone, or a %-delimited operator.
-_OPERATOR = re.compile(r"(?<!\S)[^\w\s\"'“”‘’()\[\]{},;:!?]{2,4}(?=[\s,;:!?)]|$)|(?<!\S)%[^%\s]{1,6}%(?!\S)")
 _CLAUSE = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+|\s+(?:and|but)\s+(?=(?:it|they|he|she|this|the|a|an)\b)",
                      re.I)
 _PHRASE = re.compile(r"[,;:()]\s*|\s+(?:and|or|but|whereas|while)\s+", re.I)
@@ -68,7 +66,7 @@ def code_terms(text: str, with_digits: bool = False) -> set[str]:
     not prose dashes or ellipses); those holding digits, such as ``--with-pcre1``, only when asked: elsewhere they
     are checked as numbers."""
     found = {m.group().rstrip(".").lower() for m in _CODE.finditer(text)}
-    found |= {m.group() for m in _OPERATOR.finditer(text) if set(m.group()) - PROSE_MARKS}
+    found |= {op for word in text.split() if (op := operator(word))}
     return {c for c in found if not re.fullmatch(r"[\d.,]+", c)} if with_digits else {
         c for c in found if not is_number(c.strip("."))}
 

@@ -81,11 +81,22 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
                                question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
-    # ranking prefers a marked reason; the gate takes any sentence as a possible one (a reason can go unmarked)
+    # a reason is marked, in words other than the question's; "since" a time is no reason
     assert has_answer_type("Lists cannot be keys, since they can be modified in place.", AnswerType.REASON)
     assert has_answer_type("Set umask first so that the files are readable.", AnswerType.REASON)
     assert not has_answer_type("Lists can be modified in place.", AnswerType.REASON)
-    assert has_answer_type("The move aims to enhance competitiveness.", AnswerType.REASON, loose=True)
+    assert not has_answer_type("It has been available since 2021.", AnswerType.REASON)
+    assert not has_answer_type("It is deprecated since version 3.2.", AnswerType.REASON)
+    assert not has_answer_type("The release has a reason nobody stated.", AnswerType.REASON,
+                               question="What is the reason for the release delay?")
+
+
+def test_the_gate_never_asks_for_a_reason_but_still_for_the_other_part(grounder: Grounder) -> None:
+    text = "The distutils package was removed from the standard library. Its maintainers moved on."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.7)]
+    assert grounder.examine("Why was distutils removed?", passages).features["typed"] == 1.0
+    # "…, and why?" still asks for a time, which no sentence gives
+    assert grounder.examine("When was distutils removed, and why?", passages).features["typed"] == 0.0
 
 
 def test_a_why_question_ranks_a_marked_reason_as_typed_unless_no_sentence_marks_one(grounder: Grounder) -> None:

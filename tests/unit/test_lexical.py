@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.lexical import LexicalIndex, rebuild, tokenize
 from assistant.manifest import DocEntry, Manifest
@@ -124,6 +125,20 @@ def test_a_rebuild_tokenises_only_new_chunks_and_equals_a_build_at_once(tmp_path
     saved = LexicalIndex.load(path, with_terms=True)
     assert saved is not None and saved.rows() == {i: tokenize(texts[i]) for i in at_once.ids}
     assert LexicalIndex.load(path) is not None and LexicalIndex.load(path).rows() == {}  # type: ignore[union-attr]
+
+
+def test_terms_saved_under_other_tokenizer_libraries_are_not_reused(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.lexical as lexical
+
+    path = tmp_path / "m.lexical.npz"
+    store = _Store({"a:0": "Packages are installed with apt-get."})
+    rebuild(store, _manifest({"a": 1}), path)  # type: ignore[arg-type]
+    monkeypatch.setattr(lexical, "_tokenizer_version", lambda: "bm25s 9.9, snowballstemmer 9.9")
+    assert LexicalIndex.load(path, with_terms=True).rows() == {}  # type: ignore[union-attr]
+    again = _Store(store.records)
+    rebuild(again, _manifest({"a": 1}), path)  # type: ignore[arg-type]
+    assert again.read == ["a:0"]  # tokenised again
 
 
 def test_empty_index_finds_nothing() -> None:

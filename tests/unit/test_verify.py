@@ -122,6 +122,8 @@ def test_operators_are_code_terms_but_prose_dashes_and_ellipses_are_not() -> Non
     assert code_terms("Use <<- inside a function, %in% for membership, ** for powers, x == y to compare.") == {
         "<<-", "%in%", "**", "=="}
     assert code_terms("It was -- as they say -- done... fine — ok") == set()
+    # as written around prose: quoted, ending a sentence or a question, before a citation
+    assert code_terms("Is `|>` the pipe? It is |>. What is %in%? Use != or := [1].") == {"|>", "%in%", "!=", ":="}
     # a question naming an operator no passage holds misses it, like an option or a path
     assert missing_terms("What does |> do?", ["The ::: operator reaches hidden objects."], question=True) == ["|>"]
     assert missing_terms("What does <<- do?", ["The operator <<- assigns globally."], question=True) == []
