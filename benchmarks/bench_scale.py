@@ -122,7 +122,7 @@ def main() -> None:
     # on average: the ratio in tokens per second is the fair one.
     counter = token_counter(settings)
     stored = ChunkStore.open(settings)
-    _, texts = stored.texts(read_manifest(manifest_path(settings)).generations)
+    _, texts = stored.texts(read_manifest(manifest_path(settings)).chunk_ids())
     stored.close()
     corpus_tokens = sum(sum(counter.count(texts[i : i + 256])) for i in range(0, len(texts), 256))
     sample_mean = sum(counter.count(sample)) / len(sample)
