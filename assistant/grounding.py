@@ -61,6 +61,10 @@ class AnswerType(StrEnum):
     ANY = "any"
 
 
+# Kinds a sentence is never required to show: anything, and a reason, which can go unmarked ("a strategic move to
+# enhance …"). The gate never asks for them, nor does the check on the model's sentences.
+UNCHECKED = frozenset({AnswerType.ANY, AnswerType.REASON})
+
 # Matched at the question's first question word: "What does dir() do when …" asks for no time.
 _LEAD = re.compile(r"\b(?:who|whom|whose|what(?:'?s)?|which|when|where|why|how)\b")
 _TYPE_PATTERNS = [
@@ -263,9 +267,8 @@ class Grounder:
         total = sum(weight.values()) or 1.0
         sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
         kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
-        # A reason can go unmarked: the gate never asks for one, and ranking prefers a sentence marking one only
-        # when one of the sentences does.
-        gate_kinds: list[AnswerType] = [k for k in kinds if k not in (AnswerType.ANY, AnswerType.REASON)]
+        # Ranking prefers a sentence marking a reason only when one of the sentences does.
+        gate_kinds = [k for k in kinds if k not in UNCHECKED]
         marked = AnswerType.REASON in kinds and any(has_answer_type(s.text, AnswerType.REASON, question)
                                                     for _, s in spans)
         rank_kinds = [*gate_kinds, AnswerType.REASON] if marked else gate_kinds

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.grounding import (
+    UNCHECKED,
     AnswerType,
     Candidate,
     Evidence,
@@ -183,8 +184,7 @@ class AnswerRun:
     def _off_topic(self, sentence: str) -> str:
         if self.generated >= MAX_SENTENCES:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
-        if self.kind not in (AnswerType.ANY, AnswerType.REASON) and not has_answer_type(sentence, self.kind,
-                                                                                         self.query):
+        if self.kind not in UNCHECKED and not has_answer_type(sentence, self.kind, self.query):
             return f"supported, but gives no {self.kind.value}, which the question asks for"
         if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):
             return "only repeats the question or a heading"
