@@ -261,25 +261,8 @@ class Grounder:
         wanted = question_stems(question)
         spans = passage_sentences(passages)
         texts = [s.text for _, s in spans]
-        idf = _idf(texts)
-        missing_weight = math.log(len(texts) + 2)
-        weight = {w: idf.get(w, missing_weight) for w in wanted}
-        total = sum(weight.values()) or 1.0
-        sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
-        kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
-        # Ranking prefers a sentence marking a reason only when one of the sentences does.
-        gate_kinds = [k for k in kinds if k not in UNCHECKED]
-        marked = AnswerType.REASON in kinds and any(has_answer_type(s.text, AnswerType.REASON, question)
-                                                    for _, s in spans)
-        rank_kinds = [*gate_kinds, AnswerType.REASON] if marked else gate_kinds
-        typed = [not rank_kinds or any(has_answer_type(span.text, k, question) for k in rank_kinds)
-                 for _, span in spans]
-        candidates = []
-        for (i, span), sim, is_typed in zip(spans, sims, typed, strict=True):
-            have = content_stems(span.text)
-            cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
-            candidates.append(Candidate(i, span, sim, cov, is_typed))
-        ranked = self._rank(candidates, passages)
+        ranked = self._ranked(question, passages, spans)
+        gate_kinds = [k for k in (answer_type(p) for p in question_parts(question)) if k not in UNCHECKED]
         all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
@@ -309,6 +292,33 @@ class Grounder:
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
         return Examination(features, score, reason, ranked)
+
+    def rank(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
+        """The passage sentences, best answer to ``question`` first (the fitted sentence ranking)."""
+        return self._ranked(question, passages, passage_sentences(passages))
+
+    def _ranked(self, question: str, passages: Sequence[Passage], spans: list[tuple[int, Span]]) -> list[Candidate]:
+        wanted = question_stems(question)
+        texts = [s.text for _, s in spans]
+        idf = _idf(texts)
+        missing_weight = math.log(len(texts) + 2)
+        weight = {w: idf.get(w, missing_weight) for w in wanted}
+        total = sum(weight.values()) or 1.0
+        sims = self._similarities(question, texts, [passages[i].score for i, _ in spans])
+        kinds = [answer_type(p) for p in question_parts(question)] or [AnswerType.ANY]
+        # Ranking prefers a sentence marking a reason only when one of the sentences does.
+        checked = [k for k in kinds if k not in UNCHECKED]
+        marked = AnswerType.REASON in kinds and any(has_answer_type(s.text, AnswerType.REASON, question)
+                                                    for _, s in spans)
+        rank_kinds = [*checked, AnswerType.REASON] if marked else checked
+        typed = [not rank_kinds or any(has_answer_type(span.text, k, question) for k in rank_kinds)
+                 for _, span in spans]
+        candidates = []
+        for (i, span), sim, is_typed in zip(spans, sims, typed, strict=True):
+            have = content_stems(span.text)
+            cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
+            candidates.append(Candidate(i, span, sim, cov, is_typed))
+        return self._rank(candidates, passages)
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
         if self.embed is None or not texts:

@@ -122,6 +122,7 @@ class AnswerRun:
         self.generated = 0  # sentences of the model kept
         self._lead: list[Evidence] = []
         self._seen: set[str] = set()
+        self._best: list[Evidence] | None = None  # best_evidence(), worked out once
 
     @property
     def done(self) -> bool:
@@ -233,18 +234,20 @@ class AnswerRun:
         ``MAX_SENTENCES``, the next-ranked sentences scoring at least ``ALSO_QUOTE`` (the best-ranked sentence holds
         the evidence for only about 60 % of the dev questions). The best stays first; the others follow in reading
         order."""
+        if self._best is None:
+            self._best = self._choose_evidence()
+        return self._best
+
+    def _choose_evidence(self) -> list[Evidence]:
         ranked = self.exam.candidates
         if not ranked:
             return []
         chosen: list[Candidate] = []
         if len(self.parts) > 1:
+            # each part ranked as a question of its own: the whole question's ranking favours one part's sentence
             for part in self.parts:
-                wanted = question_stems(part)
-                kind = answer_type(part)
-                pick = max(ranked, key=lambda c: c.score + len(wanted & content_stems(c.span.text))
-                           / (len(wanted) or 1) + (0.5 if kind is AnswerType.ANY or
-                                                   has_answer_type(c.span.text, kind, part) else 0.0))
-                if pick not in chosen:
+                pick = self.grounder.rank(part, self.passages)[0]
+                if all((pick.passage, pick.span) != (c.passage, c.span) for c in chosen):
                     chosen.append(pick)
         else:
             top = ranked[0]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from assistant.calibration import Calibration
-from assistant.grounding import Candidate, Examination, Grounder
+from assistant.grounding import Candidate, Embed, Examination, Grounder
 from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
 from assistant.results import Passage
 from assistant.text import sentence_spans
@@ -26,13 +28,14 @@ def _passages() -> list[Passage]:
     return out
 
 
-def _quoted(scores: dict[str, float], question: str = "What do the rules say?", query: str | None = None) -> list[str]:
+def _quoted(scores: dict[str, float], question: str = "What do the rules say?", query: str | None = None,
+            embed: Embed | None = None) -> list[str]:
     """The sentences quoted when the ranking scores the named sentences so (every other sentence 0.1)."""
     passages = _passages()
     ranked = [Candidate(i, span, 0.5, 0.5, True, scores.get(span.text, 0.1))
               for i, p in enumerate(passages) for span in sentence_spans(p.text)]
     ranked.sort(key=lambda c: c.score, reverse=True)
-    run = AnswerRun(Grounder(Calibration.load()), question, query or question, passages,
+    run = AnswerRun(Grounder(Calibration.load(), embed), question, query or question, passages,
                     Examination({}, 1.0, None, ranked))
     return [ev.text for ev in run.best_evidence()]
 
@@ -79,6 +82,20 @@ def test_a_question_of_two_parts_gets_further_sentences_too() -> None:
                       "Three universities lead the research.": HIGH},
                      "When is the summit, and what is restricted?")
     assert len(quoted) == MAX_SENTENCES and "Three universities lead the research." in quoted
+
+
+def test_each_part_of_a_question_gets_the_sentence_answering_it_on_its_own() -> None:
+    # The whole question's ranking favours the second part's sentence; the first part's answer shares no word with
+    # it and is found by meaning alone (a stand-in embedding: the part and its answer point the same way).
+    def embed(texts: Sequence[str]) -> list[list[float]]:
+        same = ("Who pays for it", "Research funding rises next year.")
+        return [[1.0, 0.0] if t in same else [0.0, 1.0] for t in texts]
+
+    scores = {"Exports of advanced chips are restricted.": 0.9}
+    question = "Who pays for it, and what is restricted?"
+    quoted = _quoted(scores, question, embed=embed)
+    assert quoted[:2] == ["Research funding rises next year.", "Exports of advanced chips are restricted."]
+    assert _quoted(scores, "What is restricted?", embed=embed)[0] == "Exports of advanced chips are restricted."
 
 
 def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
