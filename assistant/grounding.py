@@ -91,6 +91,8 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
                      r"consequently|reasons?|why|caus(?:e|es|ed|ing)|leads? to|results? in|prevent(?:s|ing)?|"
                      r"avoid(?:s|ing)?)\b|\bsince\b(?! (?:version |v)?\d)(?! (?:then|"
                      + "|".join(sorted(MONTHS)) + r")\b)")
+# A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
+_CONSEQUENCE = re.compile(r"^\W*(?:so|therefore|thus|hence|consequently|accordingly|as a result)\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
 
 
@@ -149,6 +151,11 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
                                                                        - code_terms(question, with_digits=True)))
     return True
+
+
+def states_consequence(sentence: str) -> bool:
+    """The sentence opens by drawing a consequence from what came before it."""
+    return bool(_CONSEQUENCE.match(sentence))
 
 
 def question_parts(question: str) -> list[str]:

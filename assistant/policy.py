@@ -25,6 +25,7 @@ from assistant.grounding import (
     has_answer_type,
     question_parts,
     question_stems,
+    states_consequence,
 )
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
 from assistant.text import content_stems, stem, strip_markers, tokens
@@ -270,8 +271,10 @@ class AnswerRun:
 
                 top = near[max(range(len(near)), key=fit)]
             chosen.append(top)
+            if self.kind is AnswerType.REASON:
+                chosen += self._reason_beside(top, ranked)
             for c in ranked[1:3]:
-                if _next_to(top, c) and c.score >= max(0.5, top.score - 0.15):
+                if _next_to(top, c) and c.score >= max(0.5, top.score - 0.15) and c not in chosen:
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
             if len(chosen) < MAX_SENTENCES and self._worth_adding(c, chosen):
@@ -283,6 +286,17 @@ class AnswerRun:
             p = self.passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
         return out
+
+    def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """A why-question's best sentence often restates what is asked, and the reason stands beside it: before a
+        sentence opening with a consequence ("So …", "As a result, …"), or after one that marks no reason when the
+        next one does."""
+        if states_consequence(top.span.text):
+            return [c for c in ranked if _next_to(c, top)][:1]
+        if has_answer_type(top.span.text, AnswerType.REASON, self.query):
+            return []
+        return [c for c in ranked if _next_to(top, c)
+                and has_answer_type(c.span.text, AnswerType.REASON, self.query)][:1]
 
     def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
         quote = ev.text.lstrip("-•* ").strip()

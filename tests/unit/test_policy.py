@@ -98,6 +98,32 @@ def test_each_part_of_a_question_gets_the_sentence_answering_it_on_its_own() -> 
     assert _quoted(scores, "What is restricted?", embed=embed)[0] == "Exports of advanced chips are restricted."
 
 
+def test_a_why_question_gets_the_reason_beside_the_sentence_restating_it() -> None:
+    # the best sentence restates what is asked; the next one marks the reason
+    passages = [Passage(id="p0", text="Exports of advanced chips are restricted. The aim is to prevent their use in "
+                        "weapons. Funding rises next year.", source="doc.txt", start=0, end=100, score=0.6)]
+    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
+                     zip(sentence_spans(passages[0].text), (0.9, 0.2, 0.3), strict=True)),
+                    key=lambda c: c.score, reverse=True)
+
+    def quoted(question: str, cands: list[Candidate]) -> list[str]:
+        run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, cands))
+        return [ev.text for ev in run.best_evidence()]
+
+    why = "Why are exports of advanced chips restricted?"
+    assert quoted(why, ranked) == ["Exports of advanced chips are restricted.",
+                                   "The aim is to prevent their use in weapons."]
+    assert quoted("What is restricted?", ranked) == ["Exports of advanced chips are restricted."]
+    # a sentence drawing a consequence has its reason before it
+    passages[0] = passages[0].model_copy(update={"text": "Pointers are larger in 64-bit builds. So 64-bit builds "
+                                                 "run slower. Funding rises next year."})
+    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
+                     zip(sentence_spans(passages[0].text), (0.2, 0.9, 0.3), strict=True)),
+                    key=lambda c: c.score, reverse=True)
+    assert quoted("Why do 64-bit builds run slower?", ranked) == ["So 64-bit builds run slower.",
+                                                                 "Pointers are larger in 64-bit builds."]
+
+
 def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
     # "Why is that?" after a question on chip exports: the ranking prefers the sentence the last answer quoted;
     # the one after it is where the text goes on
