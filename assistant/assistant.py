@@ -31,6 +31,7 @@ from assistant.policy import AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import sentence_spans
+from assistant.verify import code_terms
 
 if TYPE_CHECKING:
     from assistant.retrieval import Retriever
@@ -157,7 +158,10 @@ class Assistant:
     def examine(self, query: str, passages: list[Passage]) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable)."""
         known_share = self._known_share()
-        return self.grounder.examine(query, passages, known_share(query) if known_share else None)
+        if not known_share:
+            return self.grounder.examine(query, passages)
+        unheard = [t for t in sorted(code_terms(query, with_digits=True)) if known_share(t) == 0.0]
+        return self.grounder.examine(query, passages, known_share(query), unheard)
 
     def _known_share(self) -> Callable[[str], float | None] | None:
         """The retriever's share of a text's terms the corpus holds, when it can tell (hybrid retrieval)."""

@@ -259,10 +259,13 @@ class Grounder:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def examine(self, question: str, passages: Sequence[Passage], known: float | None = None) -> Examination:
+    def examine(self, question: str, passages: Sequence[Passage], known: float | None = None,
+                unheard: Sequence[str] = ()) -> Examination:
         """Features of the question over the passages, the calibrated score, and the reason to refuse (or None).
 
-        ``known`` is the share of the question's terms found anywhere in the corpus (1.0 when not measured)."""
+        ``known`` is the share of the question's terms found anywhere in the corpus (1.0 when not measured);
+        ``unheard``: code strings of the question (typed exactly, so no paraphrase can stand for them) that the corpus
+        nowhere holds: nothing in it can answer about them."""
         if not passages:
             return Examination({}, 0.0, "no passage is close enough to the question")
         wanted = question_stems(question)
@@ -298,6 +301,8 @@ class Grounder:
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
+        if unheard:
+            reason = f"the documents never mention {', '.join(unheard)}"
         return Examination(features, score, reason, ranked)
 
     def rank(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:

@@ -162,6 +162,27 @@ def test_question_about_something_absent_is_refused_before_the_model_is_called(a
     assert llm.sent == 0
 
 
+class VocabularyRetriever(FixedRetriever):
+    """Also tells how much of a text the corpus holds (here: the words of DOC), as hybrid retrieval does."""
+
+    def known_share(self, text: str) -> float | None:
+        vocabulary = set(DOC.lower().split())
+        terms = text.lower().split()
+        return sum(t in vocabulary for t in terms) / len(terms) if terms else None
+
+
+def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
+    settings = load_settings()
+    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                  embed=bag_embed)
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "What does visit.schedule() say about the official visit of Kishida?")
+    assert answer.refused and answer.refusal_reason == "the documents never mention visit.schedule()"
+    assert llm.sent == 0
+    _, answer = _run(a, "When will Biden host Kishida for an official visit?")
+    assert not answer.refused, "the same question without the code string is answered"
+
+
 def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see_the_question(
         assistant: Assistant, llm: ScriptedLLM) -> None:
     llm.enqueue("Nvidia, Arm, and Amazon are the tech companies involved [1].")
