@@ -93,7 +93,8 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
                      + "|".join(sorted(MONTHS)) + r")\b)")
 # A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
 _CONSEQUENCE = re.compile(r"^\W*(?:so|therefore|thus|hence|consequently|accordingly|as a result)\b", re.I)
-_PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:who|whom|which|what|when|where|how|why|on what|in what)\b)", re.I)
+_PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
+                         r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
 
 def answer_type(question: str) -> AnswerType:
@@ -360,7 +361,7 @@ class Grounder:
         """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
         the most concrete reason a user can act on. ``unseen``: stems of the question no passage holds."""
         pulls = self.calibration.gate_pulls(features)
-        never = f"the documents never mention {', '.join(absent[:4])}" if absent else ""
+        never = f"no passage found mentions {', '.join(absent[:4])}" if absent else ""
         if never and pulls.get("rare", 0.0) < 0:
             return never
         # Every signal in ``pulls`` is below its fitted mean (so "typed" and "known" are below 1 here).

@@ -126,6 +126,8 @@ def test_words_that_ask_why_are_not_what_a_question_is_about(question: str, stem
 def test_question_parts() -> None:
     assert question_parts("Who hosts the visit, and when does it take place?") == [
         "Who hosts the visit", "when does it take place?"]
+    assert question_parts("Which paper reported it, and on which day?") == ["Which paper reported it", "on which day?"]
+    assert question_parts("How do I read and write files?") == ["How do I read and write files?"]
 
 
 @pytest.mark.parametrize(("question", "refused"), [
