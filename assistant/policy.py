@@ -96,6 +96,11 @@ def _next_to(first: Candidate, then: Candidate) -> bool:
     return then.passage == first.passage and 0 <= then.span.start - first.span.end <= 2
 
 
+def _asks(c: Candidate) -> bool:
+    """The sentence is a question (an FAQ's heading, a tutorial's "What happens if …?"): it answers nothing."""
+    return c.span.text.rstrip().endswith("?")
+
+
 class AnswerRun:
     """The verification state of one answer while it streams."""
 
@@ -203,11 +208,12 @@ class AnswerRun:
         return bool(said and not said - self._asked and not new_terms)
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
-        """A further quote: not the text of one already chosen (the same sentence may sit in two passages), and
-        more than the question's words. A lead-in ending in a colon or a line of code may be the answer in
-        technical documents ("To deactivate a virtual environment, type:"), so neither is left out here."""
+        """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
+        than the question's words, and no question. A lead-in ending in a colon or a line of code may be the answer
+        in technical documents ("To deactivate a virtual environment, type:"), so neither is left out here."""
         text = c.span.text.strip()
-        return (c.score >= ALSO_QUOTE and all(text.lower() != x.span.text.strip().lower() for x in chosen)
+        return (c.score >= ALSO_QUOTE and not _asks(c)
+                and all(text.lower() != x.span.text.strip().lower() for x in chosen)
                 and not self._says_nothing_new(text))
 
     def extractive(self) -> Iterator[TextDelta]:
@@ -247,7 +253,7 @@ class AnswerRun:
         if len(self.parts) > 1:
             # each part ranked as a question of its own: the whole question's ranking favours one part's sentence
             for part in self.parts:
-                pick = self.grounder.rank(part, self.passages)[0]
+                pick = self._answer_to(self.grounder.rank(part, self.passages)[0], ranked)
                 if all((pick.passage, pick.span) != (c.passage, c.span) for c in chosen):
                     chosen.append(pick)
         else:
@@ -270,6 +276,7 @@ class AnswerRun:
                             + (FOLLOWS_ON if prior is not None and _next_to(prior, c) else 0.0))
 
                 top = near[max(range(len(near)), key=fit)]
+            top = self._answer_to(top, ranked)
             chosen.append(top)
             if self.kind is AnswerType.REASON:
                 chosen += self._reason_beside(top, ranked)
@@ -286,6 +293,16 @@ class AnswerRun:
             p = self.passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
         return out
+
+    def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
+        """A question in the text stands where its answer starts: the sentence after it, when there is one (in the
+        next passage of the same document when the question ends its passage)."""
+        if not _asks(c):
+            return c
+        p = self.passages[c.passage]
+        end = p.start + c.span.end
+        return next((n for n in ranked if self.passages[n.passage].source == p.source
+                     and 0 <= self.passages[n.passage].start + n.span.start - end <= 2), c)
 
     def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
         """A why-question's best sentence often restates what is asked, and the reason stands beside it: before a

@@ -124,6 +124,27 @@ def test_a_why_question_gets_the_reason_beside_the_sentence_restating_it() -> No
                                                                  "Pointers are larger in 64-bit builds."]
 
 
+def test_a_question_in_the_text_is_not_quoted_its_answer_is() -> None:
+    passages = [Passage(id="p0", text="7.11 Are displays of this kind implemented? The package lattice provides "
+                        "them. Other graphics follow.", source="faq.txt", start=0, end=100, score=0.6)]
+    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
+                     zip(sentence_spans(passages[0].text), (0.9, 0.3, 0.8), strict=True)),
+                    key=lambda c: c.score, reverse=True)
+    run = AnswerRun(Grounder(Calibration.load()), "Are such displays implemented?", "Are such displays implemented?",
+                    passages, Examination({}, 1.0, None, ranked))
+    assert [ev.text for ev in run.best_evidence()] == ["The package lattice provides them.", "Other graphics follow."]
+    # the question ends its passage: the answer opens the next passage of the same document
+    first, second = "Intro text here. 7.11 Are displays of this kind implemented?", "The package lattice provides them."
+    passages = [Passage(id="p0", text=first, source="faq.txt", start=0, end=len(first), score=0.6),
+                Passage(id="p1", text=second, source="faq.txt", start=len(first) + 1, end=len(first) + 1 + len(second),
+                        score=0.5)]
+    ranked = [Candidate(0, sentence_spans(first)[1], 0.5, 0.5, True, 0.9),
+              Candidate(1, sentence_spans(second)[0], 0.5, 0.5, True, 0.3)]
+    run = AnswerRun(Grounder(Calibration.load()), "Are such displays implemented?", "Are such displays implemented?",
+                    passages, Examination({}, 1.0, None, ranked))
+    assert [ev.text for ev in run.best_evidence()] == ["The package lattice provides them."]
+
+
 def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
     # "Why is that?" after a question on chip exports: the ranking prefers the sentence the last answer quoted;
     # the one after it is where the text goes on
