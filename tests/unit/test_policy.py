@@ -98,51 +98,46 @@ def test_each_part_of_a_question_gets_the_sentence_answering_it_on_its_own() -> 
     assert _quoted(scores, "What is restricted?", embed=embed)[0] == "Exports of advanced chips are restricted."
 
 
+def _one_passage(text: str, scores: Sequence[float]) -> tuple[list[Passage], list[Candidate]]:
+    """One passage and its sentences ranked by ``scores`` (in reading order)."""
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    ranked = [Candidate(0, span, 0.5, 0.5, True, score)
+              for span, score in zip(sentence_spans(text), scores, strict=True)]
+    return passages, sorted(ranked, key=lambda c: c.score, reverse=True)
+
+
+def _evidence(question: str, passages: list[Passage], ranked: list[Candidate]) -> list[str]:
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    return [ev.text for ev in run.best_evidence()]
+
+
 def test_a_why_question_gets_the_reason_beside_the_sentence_restating_it() -> None:
     # the best sentence restates what is asked; the next one marks the reason
-    passages = [Passage(id="p0", text="Exports of advanced chips are restricted. The aim is to prevent their use in "
-                        "weapons. Funding rises next year.", source="doc.txt", start=0, end=100, score=0.6)]
-    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
-                     zip(sentence_spans(passages[0].text), (0.9, 0.2, 0.3), strict=True)),
-                    key=lambda c: c.score, reverse=True)
-
-    def quoted(question: str, cands: list[Candidate]) -> list[str]:
-        run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, cands))
-        return [ev.text for ev in run.best_evidence()]
-
-    why = "Why are exports of advanced chips restricted?"
-    assert quoted(why, ranked) == ["Exports of advanced chips are restricted.",
-                                   "The aim is to prevent their use in weapons."]
-    assert quoted("What is restricted?", ranked) == ["Exports of advanced chips are restricted."]
+    text = "Exports of advanced chips are restricted. The aim is to prevent their use in weapons. Funding rises."
+    passages, ranked = _one_passage(text, (0.9, 0.2, 0.3))
+    assert _evidence("Why are exports of advanced chips restricted?", passages, ranked) == [
+        "Exports of advanced chips are restricted.", "The aim is to prevent their use in weapons."]
+    assert _evidence("What is restricted?", passages, ranked) == ["Exports of advanced chips are restricted."]
     # a sentence drawing a consequence has its reason before it
-    passages[0] = passages[0].model_copy(update={"text": "Pointers are larger in 64-bit builds. So 64-bit builds "
-                                                 "run slower. Funding rises next year."})
-    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
-                     zip(sentence_spans(passages[0].text), (0.2, 0.9, 0.3), strict=True)),
-                    key=lambda c: c.score, reverse=True)
-    assert quoted("Why do 64-bit builds run slower?", ranked) == ["So 64-bit builds run slower.",
-                                                                 "Pointers are larger in 64-bit builds."]
+    text = "Pointers are larger in 64-bit builds. So 64-bit builds run slower. Funding rises next year."
+    passages, ranked = _one_passage(text, (0.2, 0.9, 0.3))
+    assert _evidence("Why do 64-bit builds run slower?", passages, ranked) == [
+        "So 64-bit builds run slower.", "Pointers are larger in 64-bit builds."]
 
 
 def test_a_question_in_the_text_is_not_quoted_its_answer_is() -> None:
-    passages = [Passage(id="p0", text="7.11 Are displays of this kind implemented? The package lattice provides "
-                        "them. Other graphics follow.", source="faq.txt", start=0, end=100, score=0.6)]
-    ranked = sorted((Candidate(0, span, 0.5, 0.5, True, score) for span, score in
-                     zip(sentence_spans(passages[0].text), (0.9, 0.3, 0.8), strict=True)),
-                    key=lambda c: c.score, reverse=True)
-    run = AnswerRun(Grounder(Calibration.load()), "Are such displays implemented?", "Are such displays implemented?",
-                    passages, Examination({}, 1.0, None, ranked))
-    assert [ev.text for ev in run.best_evidence()] == ["The package lattice provides them.", "Other graphics follow."]
+    asked = "Are such displays implemented?"
+    text = "7.11 Are displays of this kind implemented? The package lattice provides them. Other graphics follow."
+    assert _evidence(asked, *_one_passage(text, (0.9, 0.3, 0.8))) == [
+        "The package lattice provides them.", "Other graphics follow."]
     # the question ends its passage: the answer opens the next passage of the same document
     first, second = "Intro text here. 7.11 Are displays of this kind implemented?", "The package lattice provides them."
-    passages = [Passage(id="p0", text=first, source="faq.txt", start=0, end=len(first), score=0.6),
-                Passage(id="p1", text=second, source="faq.txt", start=len(first) + 1, end=len(first) + 1 + len(second),
+    passages = [Passage(id="p0", text=first, source="doc.txt", start=0, end=len(first), score=0.6),
+                Passage(id="p1", text=second, source="doc.txt", start=len(first) + 1, end=len(first) + 1 + len(second),
                         score=0.5)]
     ranked = [Candidate(0, sentence_spans(first)[1], 0.5, 0.5, True, 0.9),
               Candidate(1, sentence_spans(second)[0], 0.5, 0.5, True, 0.3)]
-    run = AnswerRun(Grounder(Calibration.load()), "Are such displays implemented?", "Are such displays implemented?",
-                    passages, Examination({}, 1.0, None, ranked))
-    assert [ev.text for ev in run.best_evidence()] == ["The package lattice provides them."]
+    assert _evidence(asked, passages, ranked) == ["The package lattice provides them."]
 
 
 def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
