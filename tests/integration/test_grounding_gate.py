@@ -20,7 +20,7 @@ SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
 FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the reached figures less two questions (a margin
     # for changes that move a score sitting near the threshold); reached 2026-11-29: see the README
     "seed": (0.41, 0.47, 0.50),  # reached 0.48 / 0.60 / 0.43
-    "r-manuals": (0.62, 0.60, 0.15),  # reached 0.72 / 0.80 / 0.05
+    "r-manuals": (0.65, 0.60, 0.15),  # reached 0.75 / 0.80 / 0.05
     "python-tutorial": (0.65, 0.50, 0.25),  # reached 0.75 / 0.70 / 0.15
 }
 
