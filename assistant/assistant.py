@@ -30,7 +30,7 @@ from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
-from assistant.text import sentence_spans
+from assistant.text import is_function_word, sentence_spans
 from assistant.verify import code_terms
 
 if TYPE_CHECKING:
@@ -41,6 +41,13 @@ class PassageRetriever(Protocol):
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]: ...
 
     def count(self) -> int: ...
+
+
+def _telling(term: str) -> bool:
+    """A code string that tells what it names: an operator, or one with a word of its own (not "and/or", not "-m",
+    whose parts BM25 does not index on their own)."""
+    parts = re.findall(r"[^\W_]+", term)
+    return not parts or any(len(w) > 1 and not is_function_word(w) for w in parts)
 
 
 class Assistant:
@@ -160,7 +167,9 @@ class Assistant:
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)
-        unheard = [t for t in sorted(code_terms(query, with_digits=True)) if known_share(t) == 0.0]
+        texts = [p.text.lower() for p in passages]
+        unheard = [t for t in sorted(code_terms(query, with_digits=True))
+                   if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
         return self.grounder.examine(query, passages, known_share(query), unheard)
 
     def _known_share(self) -> Callable[[str], float | None] | None:

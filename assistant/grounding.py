@@ -92,7 +92,8 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
                      r"avoid(?:s|ing)?)\b|\bsince\b(?! (?:version |v)?\d)(?! (?:then|"
                      + "|".join(sorted(MONTHS)) + r")\b)")
 # A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
-_CONSEQUENCE = re.compile(r"^\W*(?:so|therefore|thus|hence|consequently|accordingly|as a result)\b", re.I)
+_CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many)\b)|thus(?!\s+far\b)|therefore|hence|"
+                          r"consequently|accordingly|as a result(?!\s+of\b))\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 

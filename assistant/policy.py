@@ -43,6 +43,7 @@ ALSO_QUOTE = 0.6
 # Ranking bonus of the sentence right after the one a follow-up's borrowed words point at. Chosen on dev: 0.5 took
 # the seed dev file from 0.62 to 0.67 fact recall; 1.0 traded one more follow-up for another.
 FOLLOWS_ON = 0.5
+_ANSWER_GAP = 8  # characters of whitespace between a question ending one passage and the next passage's start
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
 
 
@@ -253,8 +254,8 @@ class AnswerRun:
         if len(self.parts) > 1:
             # each part ranked as a question of its own: the whole question's ranking favours one part's sentence
             for part in self.parts:
-                pick = self._answer_to(self.grounder.rank(part, self.passages)[0], ranked)
-                if all((pick.passage, pick.span) != (c.passage, c.span) for c in chosen):
+                pick = self._answer_to(next(iter(self.grounder.rank(part, self.passages)), ranked[0]), ranked)
+                if all(pick.span.text != c.span.text for c in chosen):
                     chosen.append(pick)
         else:
             top = ranked[0]
@@ -279,9 +280,12 @@ class AnswerRun:
             top = self._answer_to(top, ranked)
             chosen.append(top)
             if self.kind is AnswerType.REASON:
-                chosen += self._reason_beside(top, ranked)
+                beside = self._reason_beside(top, ranked)
+                # a reason before a "So …" sentence leads: the answer reads in the text's order
+                chosen = [*beside, top] if states_consequence(top.span.text) else [top, *beside]
             for c in ranked[1:3]:
-                if _next_to(top, c) and c.score >= max(0.5, top.score - 0.15) and c not in chosen:
+                if (_next_to(top, c) and c.score >= max(0.5, top.score - 0.15) and c not in chosen
+                        and not _asks(c)):
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
             if len(chosen) < MAX_SENTENCES and self._worth_adding(c, chosen):
@@ -301,15 +305,16 @@ class AnswerRun:
             return c
         p = self.passages[c.passage]
         end = p.start + c.span.end
-        return next((n for n in ranked if self.passages[n.passage].source == p.source
-                     and 0 <= self.passages[n.passage].start + n.span.start - end <= 2), c)
+        # passages are stripped of the whitespace at their edges, so the next one may start a few characters on
+        return next((n for n in ranked if self.passages[n.passage].source == p.source and not _asks(n)
+                     and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), c)
 
     def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
         """A why-question's best sentence often restates what is asked, and the reason stands beside it: before a
         sentence opening with a consequence ("So …", "As a result, …"), or after one that marks no reason when the
         next one does."""
         if states_consequence(top.span.text):
-            return [c for c in ranked if _next_to(c, top)][:1]
+            return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
         if has_answer_type(top.span.text, AnswerType.REASON, self.query):
             return []
         return [c for c in ranked if _next_to(top, c)

@@ -171,6 +171,14 @@ class VocabularyRetriever(FixedRetriever):
         return sum(t in vocabulary for t in terms) / len(terms) if terms else None
 
 
+class BlindRetriever(VocabularyRetriever):
+    """Its passage names a call its vocabulary does not hold (a tokenizer may index it otherwise)."""
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        text = "Call visit.schedule() to plan the official visit of Kishida."
+        return [Passage(id="q0", text=text, source="api.txt", start=0, end=len(text), score=0.6)]
+
+
 def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
     settings = load_settings()
     a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
@@ -181,6 +189,15 @@ def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: Script
     assert llm.sent == 0
     _, answer = _run(a, "When will Biden host Kishida for an official visit?")
     assert not answer.refused, "the same question without the code string is answered"
+    # a slash between function words names nothing
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "When will Biden and/or Kishida host the official visit?")
+    assert not answer.refused
+    # a string the retrieved passages hold is heard, whatever the index made of it
+    a.retriever = BlindRetriever()
+    llm.enqueue("It plans the official visit of Kishida [1].")
+    _, answer = _run(a, "What does visit.schedule() say about the official visit of Kishida?")
+    assert "never mention" not in answer.refusal_reason
 
 
 def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see_the_question(

@@ -122,7 +122,11 @@ def test_a_why_question_gets_the_reason_beside_the_sentence_restating_it() -> No
     text = "Pointers are larger in 64-bit builds. So 64-bit builds run slower. Funding rises next year."
     passages, ranked = _one_passage(text, (0.2, 0.9, 0.3))
     assert _evidence("Why do 64-bit builds run slower?", passages, ranked) == [
-        "So 64-bit builds run slower.", "Pointers are larger in 64-bit builds."]
+        "Pointers are larger in 64-bit builds.", "So 64-bit builds run slower."]
+    # "So far" draws no consequence
+    text = "Only Linux builds were tested. So far, 64-bit builds run slower. Funding rises next year."
+    assert _evidence("Why do 64-bit builds run slower?", *_one_passage(text, (0.2, 0.9, 0.3))) == [
+        "So far, 64-bit builds run slower."]
 
 
 def test_a_question_in_the_text_is_not_quoted_its_answer_is() -> None:
@@ -138,6 +142,10 @@ def test_a_question_in_the_text_is_not_quoted_its_answer_is() -> None:
     ranked = [Candidate(0, sentence_spans(first)[1], 0.5, 0.5, True, 0.9),
               Candidate(1, sentence_spans(second)[0], 0.5, 0.5, True, 0.3)]
     assert _evidence(asked, passages, ranked) == ["The package lattice provides them."]
+    # nor is a question quoted as the sentence after the best one
+    text = "Exports of chips are restricted. What happens when exports are restricted? Funding rises."
+    assert _evidence("Are exports restricted?", *_one_passage(text, (0.9, 0.85, 0.1))) == [
+        "Exports of chips are restricted."]
 
 
 def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refers_to() -> None:
