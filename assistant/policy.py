@@ -237,11 +237,12 @@ class AnswerRun:
         yield from self._quote(ev)
 
     def best_evidence(self) -> list[Evidence]:
-        """The best sentence for each part of the question; for a one-part question, the next sentence too when it
-        follows the best one and ranks nearly as well (answers often take two sentences). Then, up to
+        """The best sentence for each part of the question (a question in the text gives way to the sentence after
+        it); for a one-part question, the next sentence too when it follows the best one and ranks nearly as well
+        (answers often take two sentences), and for a why-question the reason beside the best one. Then, up to
         ``MAX_SENTENCES``, the next-ranked sentences scoring at least ``ALSO_QUOTE`` (the best-ranked sentence holds
-        the evidence for only about 60 % of the dev questions). The best stays first; the others follow in reading
-        order."""
+        the evidence for only about 60 % of the dev questions). The best stays first (after its reason when it opens
+        with "So …"); the others follow in reading order."""
         if self._best is None:
             self._best = self._choose_evidence()
         return self._best
