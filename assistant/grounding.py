@@ -94,6 +94,11 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
 # A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
 _CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many)\b)|thus(?!\s+far\b)|therefore|hence|"
                           r"consequently|accordingly|as a result(?!\s+of\b))\b", re.I)
+_META_STEMS = frozenset(stem(w) for w in META_WORDS)
+_WHEN = frozenset({AnswerType.DATE, AnswerType.TIME})
+# Units of time, general English: what a date or time question asks for, not words the answer must repeat.
+_TIME_UNIT_STEMS = frozenset(stem(w) for w in
+                             "time date day week weekday month year hour minute decade century".split())
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -172,7 +177,13 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
 
 
 def question_stems(question: str) -> set[str]:
-    return content_stems(_WHY_FRAME.sub(" why ", question)) - {stem(w) for w in META_WORDS}
+    """The content stems a passage should hold to answer ``question``; a date or time question's units of time
+    ("On which day of the week …", "What year …") name the kind of answer, which the passage states as a day or a
+    date without the word."""
+    stems = content_stems(_WHY_FRAME.sub(" why ", question)) - _META_STEMS
+    if any(answer_type(p) in _WHEN for p in question_parts(question) or [question]):
+        stems -= _TIME_UNIT_STEMS
+    return stems
 
 
 def rare_terms(question: str) -> set[str]:
@@ -180,7 +191,7 @@ def rare_terms(question: str) -> set[str]:
     and capitalised words past the first."""
     terms = {t for t in missing_terms(question, [], question=True)}
     terms |= {m.lower() for m in re.findall(r"[\"“'‘`]([^\"”'’`]{2,40})[\"”'’`]", question)}
-    return {t for t in terms if stem(t) not in {stem(w) for w in META_WORDS}}
+    return {t for t in terms if stem(t) not in _META_STEMS}
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,18 @@ def test_words_that_ask_why_are_not_what_a_question_is_about(question: str, stem
     assert question_stems(question) == stems
 
 
+@pytest.mark.parametrize(("question", "stems"), [
+    ("On which day of the week did the paper report it?", {"paper", "report"}),
+    ("Which paper reported it, and on what date?", {"paper", "report"}),
+    ("In what year was the package released?", {"packag", "releas"}),
+    # not asking for a date or a time: the unit is what the question is about
+    ("How many days does the trial last?", {"day", "trial", "last"}),
+    ("What happens at the end of the month?", {"happen", "end", "month"}),
+])
+def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: set[str]) -> None:
+    assert question_stems(question) == stems
+
+
 def test_question_parts() -> None:
     assert question_parts("Who hosts the visit, and when does it take place?") == [
         "Who hosts the visit", "when does it take place?"]
