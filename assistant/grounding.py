@@ -76,9 +76,10 @@ _TYPE_PATTERNS = [
     (AnswerType.REASON, r"^why\b"),
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
-# an article, a pronoun or "to" is a verb ("what happens to a file").
+# an article, a determiner, a pronoun or "to" is a verb ("what happens to a file", "what keeps one person …").
 _PLURAL_ASK = re.compile(r"^(?:which|what)\s+(\w+)\s+(\w+)(?:\s+(\w+))?")
-_AFTER_VERB = frozenset("the a an to it this that these those my your his her its our their me you him us them".split())
+_AFTER_VERB = frozenset("the a an to it this that these those my your his her its our their me you him us them one "
+                        "some any each every all no another both either neither many much several".split())
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
@@ -153,6 +154,10 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
+    if kind is AnswerType.NAME and loose:
+        # Technical text names its tools and options in lower case ("apt-get", "screen"): any word of its own could
+        # be the name asked for.
+        return any(not is_function_word(t.text) for t in toks)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)

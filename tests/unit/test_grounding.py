@@ -51,6 +51,7 @@ def grounder() -> Grounder:
     # a word ending in -s before an article or "to" is a verb, not a plural noun
     ("What happens to a file once the block ends?", AnswerType.ANY),
     ("What makes the loop stop?", AnswerType.ANY),
+    ("What keeps one user from deleting the files of another?", AnswerType.ANY),
     # a reason, however the question asks for it
     ("Why does the build fail?", AnswerType.REASON),
     ("How come -3**2 gives -9?", AnswerType.REASON),
@@ -81,6 +82,12 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
                                question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
+    # lower-case tool names: the gate's loose check lets any word of the sentence's own be the name; ranking does not
+    assert has_answer_type("Use apt-get for calling it from scripts.", AnswerType.NAME,
+                           question="Which tool, from scripts?", loose=True)
+    assert not has_answer_type("Use apt-get for calling it from scripts.", AnswerType.NAME,
+                               question="Which tool, from scripts?")
+    assert not has_answer_type("It is for scripts.", AnswerType.NAME, question="Which tool is for scripts?", loose=True)
     # a reason is marked, in words other than the question's; "since" a time is no reason
     assert has_answer_type("Lists cannot be keys, since they can be modified in place.", AnswerType.REASON)
     assert has_answer_type("Set umask first so that the files are readable.", AnswerType.REASON)
