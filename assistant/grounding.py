@@ -100,6 +100,8 @@ _WHEN = frozenset({AnswerType.DATE, AnswerType.TIME})
 # Units of time, general English: what a date or time question asks for, not words the answer must repeat.
 _TIME_UNIT_STEMS = frozenset(stem(w) for w in
                              "time date day week weekday month year hour minute decade century".split())
+# Openers that point back to the sentence before (general English pronouns and demonstratives).
+_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such)\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -168,6 +170,12 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
 def states_consequence(sentence: str) -> bool:
     """The sentence opens by drawing a consequence from what came before it."""
     return bool(_CONSEQUENCE.match(sentence))
+
+
+def refers_back(sentence: str) -> bool:
+    """The sentence opens with a pronoun or a demonstrative ("It consumes more memory", "This strategic move …"):
+    quoted alone, it does not say what it is about."""
+    return bool(_REFERS_BACK.match(sentence))
 
 
 def question_parts(question: str) -> list[str]:

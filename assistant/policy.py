@@ -25,6 +25,7 @@ from assistant.grounding import (
     has_answer_type,
     question_parts,
     question_stems,
+    refers_back,
     states_consequence,
 )
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
@@ -130,6 +131,7 @@ class AnswerRun:
         self._lead: list[Evidence] = []
         self._seen: set[str] = set()
         self._best: list[Evidence] | None = None  # best_evidence(), worked out once
+        self._leading = 1  # how many of best_evidence() make the best answer: the best sentence and what it needs
 
     @property
     def done(self) -> bool:
@@ -145,7 +147,7 @@ class AnswerRun:
     def lead(self) -> Iterator[TextDelta]:
         """Quote the best-matching passage sentence before the model writes: the answer holds it in any case
         (``complete`` or ``extractive`` would add it at the end), so the first verified words need not wait."""
-        self._lead = self.best_evidence()[:1]
+        self._lead = self.best_evidence()[:self._leading]
         if self._lead:
             self.mode = "extractive"  # until a sentence of the model is kept
         for ev in self._lead:
@@ -226,15 +228,15 @@ class AnswerRun:
                 yield from self._quote(ev)
 
     def complete(self) -> Iterator[TextDelta]:
-        """Add the best-matching passage sentence when the model's kept sentences do not already cite it."""
-        best = self.best_evidence()[:1]
-        if not best:
-            return
-        ev = best[0]
-        if any(c.start < ev.end and ev.start < c.end for c in self.citations):
+        """Add the best-matching passage sentence (with the sentence before it that it needs) when the model's kept
+        sentences do not already cite it."""
+        best = self.best_evidence()[:self._leading]
+        if not best or any(c.start < best[-1].end and best[-1].start < c.end for c in self.citations):
             return
         self.mode = "generated+extractive"
-        yield from self._quote(ev)
+        for ev in best:
+            if not any(c.start < ev.end and ev.start < c.end for c in self.citations):
+                yield from self._quote(ev)
 
     def best_evidence(self) -> list[Evidence]:
         """The best sentence for each part of the question (a question in the text gives way to the sentence after
@@ -252,6 +254,7 @@ class AnswerRun:
         if not ranked:
             return []
         chosen: list[Candidate] = []
+        lead, room = 1, MAX_SENTENCES
         if len(self.parts) > 1:
             # each part ranked as a question of its own: the whole question's ranking favours one part's sentence
             for part in self.parts:
@@ -284,15 +287,23 @@ class AnswerRun:
                 beside = self._reason_beside(top, ranked)
                 # a reason before a "So …" sentence leads: the answer reads in the text's order
                 chosen = [*beside, top] if states_consequence(top.span.text) else [top, *beside]
+            if refers_back(chosen[0].span.text):
+                # "It consumes more memory", "This means …": the sentence before says what it is about (it does not
+                # count against MAX_SENTENCES: the two make one quote)
+                before = self._before(chosen[0], ranked)
+                chosen = [*before, *chosen]
+                room += len(before)
+            lead = chosen.index(top) + 1
             for c in ranked[1:3]:
                 if (_next_to(top, c) and c.score >= max(0.5, top.score - 0.15) and c not in chosen
                         and not _asks(c)):
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
-            if len(chosen) < MAX_SENTENCES and self._worth_adding(c, chosen):
+            if len(chosen) < room and self._worth_adding(c, chosen):
                 chosen.append(c)
-        chosen[1:] = sorted(chosen[1:], key=lambda c: (self.passages[c.passage].source,
-                                                       self.passages[c.passage].start + c.span.start))
+        chosen[lead:] = sorted(chosen[lead:], key=lambda c: (self.passages[c.passage].source,
+                                                             self.passages[c.passage].start + c.span.start))
+        self._leading = lead
         out = []
         for c in chosen:
             p = self.passages[c.passage]
@@ -315,11 +326,16 @@ class AnswerRun:
         sentence opening with a consequence ("So …", "As a result, …"), or after one that marks no reason when the
         next one does."""
         if states_consequence(top.span.text):
-            return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
+            return self._before(top, ranked)
         if has_answer_type(top.span.text, AnswerType.REASON, self.query):
             return []
         return [c for c in ranked if _next_to(top, c)
                 and has_answer_type(c.span.text, AnswerType.REASON, self.query)][:1]
+
+    @staticmethod
+    def _before(top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The sentence right before ``top`` in its passage (none when that one is a question)."""
+        return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
 
     def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
         quote = ev.text.lstrip("-•* ").strip()

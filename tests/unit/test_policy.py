@@ -158,3 +158,24 @@ def test_a_follow_up_without_words_of_its_own_goes_on_after_the_sentence_it_refe
     # asked on its own, the best-ranked sentence leads
     assert _quoted(scores, "Why are exports of advanced chips restricted?")[0] == \
         "Exports of advanced chips are restricted."
+
+
+def test_a_best_sentence_opening_with_a_pronoun_brings_the_sentence_it_points_back_to() -> None:
+    question = "Which tool consumes more memory?"
+    text = "Aptitude is a full-screen package manager. It consumes more memory and runs slower. Funding rises."
+    passages, ranked = _one_passage(text, (0.2, 0.9, 0.3))
+    assert _evidence(question, passages, ranked) == [
+        "Aptitude is a full-screen package manager.", "It consumes more memory and runs slower."]
+    # both lead the answer, before the model writes: quoted alone, "It" would name nothing
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    assert "".join(d.text for d in run.lead()) == (
+        "Aptitude is a full-screen package manager [1]. It consumes more memory and runs slower [2].")
+    # a question before it is no antecedent
+    text = "Is aptitude slow? It consumes more memory and runs slower. Funding rises."
+    assert _evidence(question, *_one_passage(text, (0.2, 0.9, 0.3))) == ["It consumes more memory and runs slower."]
+    # the reason before a "So …" sentence may point back in turn; the sentence before it leads then, beyond the cap
+    text = "Pointers are larger. This means objects take more space. So 64-bit builds run slower. Funding rises."
+    passages, ranked = _one_passage(text, (0.1, 0.2, 0.9, 0.7))
+    assert _evidence("Why do 64-bit builds run slower?", passages, ranked) == [
+        "Pointers are larger.", "This means objects take more space.", "So 64-bit builds run slower.",
+        "Funding rises."]
