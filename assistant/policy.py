@@ -294,9 +294,11 @@ class AnswerRun:
                 chosen = [*before, *chosen]
                 room += len(before)
             lead = chosen.index(top) + 1
-            for c in ranked[1:3]:
-                if (_next_to(top, c) and c.score >= max(0.5, top.score - 0.15) and c not in chosen
-                        and not _asks(c)):
+            for c in ranked:
+                # the next sentence when it ranks nearly as well, or when it goes on about the same thing ("This is
+                # a copy of …", "It is used to …")
+                close = c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15)
+                if _next_to(top, c) and c not in chosen and not _asks(c) and (close or refers_back(c.span.text)):
                     chosen.append(c)
         for c in ranked[:MAX_SENTENCES]:
             if len(chosen) < room and self._worth_adding(c, chosen):

@@ -179,3 +179,13 @@ def test_a_best_sentence_opening_with_a_pronoun_brings_the_sentence_it_points_ba
     assert _evidence("Why do 64-bit builds run slower?", passages, ranked) == [
         "Pointers are larger.", "This means objects take more space.", "So 64-bit builds run slower.",
         "Funding rises."]
+
+
+def test_the_sentence_after_the_best_that_goes_on_about_it_is_quoted_too() -> None:
+    text = "A file named kcore is generally huge. This is a copy of the memory. Funding rises next year."
+    assert _evidence("Why is the file kcore so huge?", *_one_passage(text, (0.9, 0.2, 0.3))) == [
+        "A file named kcore is generally huge.", "This is a copy of the memory."]
+    # one that does not point back stays out unless it ranks nearly as well
+    text = "A file named kcore is generally huge. Memory is copied there. Funding rises next year."
+    assert _evidence("Why is the file kcore so huge?", *_one_passage(text, (0.9, 0.2, 0.3))) == [
+        "A file named kcore is generally huge."]
