@@ -22,6 +22,7 @@ FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the rea
     "seed": (0.41, 0.47, 0.50),  # reached 0.48 / 0.60 / 0.43
     "r-manuals": (0.65, 0.60, 0.15),  # reached 0.75 / 0.80 / 0.05
     "python-tutorial": (0.65, 0.50, 0.25),  # reached 0.75 / 0.70 / 0.15
+    "debian-reference": (0.50, 0.80, 0.45),  # reached 0.60 / 1.00 / 0.35 (first run on it: no change tuned on it)
 }
 
 
