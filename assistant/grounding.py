@@ -79,7 +79,7 @@ _TYPE_PATTERNS = [
 # an article, a determiner, a pronoun or "to" is a verb ("what happens to a file", "what keeps one person …").
 _PLURAL_ASK = re.compile(r"^(?:which|what)\s+(\w+)\s+(\w+)(?:\s+(\w+))?")
 _AFTER_VERB = frozenset("the a an to it this that these those my your his her its our their me you him us them one "
-                        "some any each every all no another both either neither many much several".split())
+                        "some any every another many much several".split())
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
@@ -96,12 +96,19 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
 _CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many)\b)|thus(?!\s+far\b)|therefore|hence|"
                           r"consequently|accordingly|as a result(?!\s+of\b))\b", re.I)
 _META_STEMS = frozenset(stem(w) for w in META_WORDS)
-_WHEN = frozenset({AnswerType.DATE, AnswerType.TIME})
-# Units of time, general English: what a date or time question asks for, not words the answer must repeat.
-_TIME_UNIT_STEMS = frozenset(stem(w) for w in
-                             "time date day week weekday month year hour minute decade century".split())
+# The unit of time a question asks for ("On which day of the week did …", "in what year was …"): general English;
+# followed by a verb, the end or "of the week", not by a noun it qualifies ("what date format …").
+_ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|year|hour|decade|century)"
+                         r"(?:\s+of\s+the\s+(?:week|month|year))?"
+                         r"(?=\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|may|might|has|have|"
+                         r"had)\b|\s*[?,;]|\s*$)", re.I)
 # Openers that point back to the sentence before (general English pronouns and demonstratives).
-_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such)\b", re.I)
+# Not "It is possible to …", "It seems …" (nothing before is meant), nor "This chapter …" (the document is); "It is
+# used to …" does point back (a participle, unlike the adjective).
+_REFERS_BACK = re.compile(r"^\W*(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:to|that)\b|it\s+(?:seems|appears)\b"
+                          r"|(?:this|that|these)\s+(?:chapter|section|page|document|manual|book|guide|tutorial|"
+                          r"article|part|appendix)s?\b)"
+                          r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such)\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -156,10 +163,6 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
-    if kind is AnswerType.NAME and loose:
-        # Technical text names its tools and options in lower case ("apt-get", "screen"): any word of its own could
-        # be the name asked for.
-        return any(not is_function_word(t.text) for t in toks)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -190,13 +193,10 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
 
 
 def question_stems(question: str) -> set[str]:
-    """The content stems a passage should hold to answer ``question``; a date or time question's units of time
-    ("On which day of the week …", "What year …") name the kind of answer, which the passage states as a day or a
-    date without the word."""
-    stems = content_stems(_WHY_FRAME.sub(" why ", question)) - _META_STEMS
-    if any(answer_type(p) in _WHEN for p in question_parts(question) or [question]):
-        stems -= _TIME_UNIT_STEMS
-    return stems
+    """The content stems a passage should hold to answer ``question``; the unit of time a question asks for ("On
+    which day of the week …", "in what year …") names the kind of answer, which the passage states as a day or a date
+    without the word."""
+    return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", question))) - _META_STEMS
 
 
 def rare_terms(question: str) -> set[str]:
@@ -298,7 +298,10 @@ class Grounder:
         spans = passage_sentences(passages)
         texts = [s.text for _, s in spans]
         ranked = self._ranked(question, passages, spans)
-        gate_kinds = [k for k in (answer_type(p) for p in question_parts(question)) if k not in UNCHECKED]
+        # A named thing is not asked of the passages either: technical text writes its tools in lower case ("apt-get"),
+        # so capitals cannot tell whether a sentence names one.
+        gate_kinds: list[AnswerType] = [k for k in (answer_type(p) for p in question_parts(question))
+                                        if k not in UNCHECKED and k is not AnswerType.NAME]
         all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)

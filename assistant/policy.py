@@ -131,7 +131,7 @@ class AnswerRun:
         self._lead: list[Evidence] = []
         self._seen: set[str] = set()
         self._best: list[Evidence] | None = None  # best_evidence(), worked out once
-        self._leading = 1  # how many of best_evidence() make the best answer: the best sentence and what it needs
+        self._leading = 1  # how many of best_evidence() make the best quote: the best sentence and what it needs
 
     @property
     def done(self) -> bool:
@@ -145,9 +145,10 @@ class AnswerRun:
                 or self.restated >= MAX_FAILED_IN_A_ROW)
 
     def lead(self) -> Iterator[TextDelta]:
-        """Quote the best-matching passage sentence before the model writes: the answer holds it in any case
-        (``complete`` or ``extractive`` would add it at the end), so the first verified words need not wait."""
-        self._lead = self.best_evidence()[:self._leading]
+        """Quote the best quote (the best-matching passage sentence, after the one it points back to or concludes
+        from) before the model writes: the answer holds it in any case (``complete`` or ``extractive`` would add it at
+        the end), so the first verified words need not wait."""
+        self._lead = self._best_quote()
         if self._lead:
             self.mode = "extractive"  # until a sentence of the model is kept
         for ev in self._lead:
@@ -228,31 +229,43 @@ class AnswerRun:
                 yield from self._quote(ev)
 
     def complete(self) -> Iterator[TextDelta]:
-        """Add the best-matching passage sentence (with the sentence before it that it needs) when the model's kept
+        """Add the best quote (the best-matching passage sentence and what it needs beside it) where the model's kept
         sentences do not already cite it."""
-        best = self.best_evidence()[:self._leading]
-        if not best or any(c.start < best[-1].end and best[-1].start < c.end for c in self.citations):
+        missing = [ev for ev in self._best_quote() if not self._cited(ev)]
+        if not missing:
             return
         self.mode = "generated+extractive"
-        for ev in best:
-            if not any(c.start < ev.end and ev.start < c.end for c in self.citations):
-                yield from self._quote(ev)
+        for ev in missing:
+            yield from self._quote(ev)
+
+    def _cited(self, ev: Evidence) -> bool:
+        p = self.passages[ev.passage]
+        return any(c.source == p.source and c.start < ev.end and ev.start < c.end for c in self.citations)
+
+    def _best_quote(self) -> list[Evidence]:
+        """The first of ``best_evidence()`` that belong together: the best sentence, after the sentence it points back
+        to or the reason it concludes from."""
+        best = self.best_evidence()
+        return best[:self._leading]
 
     def best_evidence(self) -> list[Evidence]:
         """The best sentence for each part of the question (a question in the text gives way to the sentence after
         it); for a one-part question, the next sentence too when it follows the best one and ranks nearly as well
-        (answers often take two sentences), and for a why-question the reason beside the best one. Then, up to
-        ``MAX_SENTENCES``, the next-ranked sentences scoring at least ``ALSO_QUOTE`` (the best-ranked sentence holds
-        the evidence for only about 60 % of the dev questions). The best stays first (after its reason when it opens
-        with "So …"); the others follow in reading order."""
+        (answers often take two sentences) or goes on about it ("This is …"), for a why-question the reason beside
+        the best one, and the sentence before when the best (or its reason) opens by pointing back ("It …"). Then, up
+        to ``MAX_SENTENCES`` (sentences that only go with the best one do not count), the next-ranked sentences
+        scoring at least ``ALSO_QUOTE`` (the best-ranked sentence holds the evidence for only about 60 % of the dev
+        questions). The best quote leads (the best sentence, after what it points back to or concludes from); the
+        others follow in reading order."""
         if self._best is None:
-            self._best = self._choose_evidence()
+            self._best, self._leading = self._choose_evidence()
         return self._best
 
-    def _choose_evidence(self) -> list[Evidence]:
+    def _choose_evidence(self) -> tuple[list[Evidence], int]:
+        """The evidence, and how many of it lead as the best quote."""
         ranked = self.exam.candidates
         if not ranked:
-            return []
+            return [], 0
         chosen: list[Candidate] = []
         lead, room = 1, MAX_SENTENCES
         if len(self.parts) > 1:
@@ -288,29 +301,32 @@ class AnswerRun:
                 # a reason before a "So …" sentence leads: the answer reads in the text's order
                 chosen = [*beside, top] if states_consequence(top.span.text) else [top, *beside]
             if refers_back(chosen[0].span.text):
-                # "It consumes more memory", "This means …": the sentence before says what it is about (it does not
-                # count against MAX_SENTENCES: the two make one quote)
+                # "It consumes more memory", "This means …": the sentence before says what it is about; it goes with
+                # the best one, so it does not count against MAX_SENTENCES
                 before = self._before(chosen[0], ranked)
                 chosen = [*before, *chosen]
                 room += len(before)
             lead = chosen.index(top) + 1
             for c in ranked:
-                # the next sentence when it ranks nearly as well, or when it goes on about the same thing ("This is
-                # a copy of …", "It is used to …")
-                close = c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15)
-                if _next_to(top, c) and c not in chosen and not _asks(c) and (close or refers_back(c.span.text)):
+                if not _next_to(top, c) or c in chosen or _asks(c):
+                    continue
+                if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
+                    chosen.append(c)  # the next sentence, ranking nearly as well
+                elif refers_back(c.span.text):
+                    # it goes on about the best one ("This is a copy of …"), at whatever score: part of the same
+                    # quote, so it takes no other sentence's place
                     chosen.append(c)
+                    room += 1
         for c in ranked[:MAX_SENTENCES]:
             if len(chosen) < room and self._worth_adding(c, chosen):
                 chosen.append(c)
         chosen[lead:] = sorted(chosen[lead:], key=lambda c: (self.passages[c.passage].source,
                                                              self.passages[c.passage].start + c.span.start))
-        self._leading = lead
         out = []
         for c in chosen:
             p = self.passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
-        return out
+        return out, lead
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question in the text stands where its answer starts: the sentence after it, when there is one (in the

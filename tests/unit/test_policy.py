@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from assistant.calibration import Calibration
 from assistant.grounding import Candidate, Embed, Examination, Grounder
 from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
-from assistant.results import Passage
+from assistant.results import Citation, Passage
 from assistant.text import sentence_spans
 
 PARAS = [
@@ -189,3 +189,22 @@ def test_the_sentence_after_the_best_that_goes_on_about_it_is_quoted_too() -> No
     text = "A file named kcore is generally huge. Memory is copied there. Funding rises next year."
     assert _evidence("Why is the file kcore so huge?", *_one_passage(text, (0.9, 0.2, 0.3))) == [
         "A file named kcore is generally huge."]
+    # it takes no other sentence's place
+    text = ("Aptitude resolves dependencies. It was written long ago. Apt-get resolves dependencies too. "
+            "Synaptic resolves them as well.")
+    assert _evidence("What resolves dependencies?", *_one_passage(text, (0.9, 0.01, 0.85, 0.8))) == [
+        "Aptitude resolves dependencies.", "It was written long ago.", "Apt-get resolves dependencies too.",
+        "Synaptic resolves them as well."]
+
+
+def test_complete_adds_what_of_the_best_quote_the_model_did_not_cite() -> None:
+    question = "Why do 64-bit builds run slower?"
+    text = "Pointers are larger in 64-bit builds. So 64-bit builds run slower. Funding rises next year."
+    passages, ranked = _one_passage(text, (0.2, 0.9, 0.3))
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    best = run.best_evidence()
+    # the model's kept sentence cited the "So …" sentence: its reason is still added
+    run.citations.append(Citation(marker=1, passage_id="p0", source="doc.txt", start=best[1].start, end=best[1].end,
+                                  quote=best[1].text))
+    assert [d.text.strip() for d in run.complete()] == ["Pointers are larger in 64-bit builds [2]."]
+    assert list(run.complete()) == []  # all of it cited now
