@@ -25,7 +25,7 @@ from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
-from assistant.grounding import Embed, Examination, Grounder, question_parts
+from assistant.grounding import Embed, Examination, Grounder, question_parts, rare_terms
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows
 from assistant.prompts import Prompts
@@ -101,7 +101,7 @@ class Assistant:
         t_retrieve = time.perf_counter() - started
         base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
 
-        exam = self.examine(query, passages)
+        exam = self.examine(query, passages, q)
         if exam.refusal:
             yield TextDelta(text=self.prompts.refusal)
             yield Answer(**base, text=self.prompts.refusal, refused=True, passages=passages, mode="refused",
@@ -162,15 +162,19 @@ class Assistant:
         query = spelling.apply(query, fixes)
         return spelling.apply(question, fixes), query, self.retrieve(query)
 
-    def examine(self, query: str, passages: list[Passage]) -> Examination:
-        """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable)."""
+    def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
+        """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
+        A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); such a borrowed name the
+        passages lack but the corpus holds is the subject carried over, not something the new question asks about."""
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)
         texts = [p.text.lower() for p in passages]
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
-        return self.grounder.examine(query, passages, known_share(query), unheard)
+        borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
+        return self.grounder.examine(query, passages, known_share(query), unheard,
+                                     held={t for t in borrowed if known_share(t) == 1.0})
 
     def _known_share(self) -> Callable[[str], float | None] | None:
         """The retriever's share of a text's terms the corpus holds, when it can tell (hybrid retrieval)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -286,12 +286,13 @@ class Grounder:
         self._lock = threading.Lock()
 
     def examine(self, question: str, passages: Sequence[Passage], known: float | None = None,
-                unheard: Sequence[str] = ()) -> Examination:
+                unheard: Sequence[str] = (), held: Collection[str] = ()) -> Examination:
         """Features of the question over the passages, the calibrated score, and the reason to refuse (or None).
 
         ``known`` is the share of the question's terms found anywhere in the corpus (1.0 when not measured);
         ``unheard``: code strings of the question (typed exactly, so no paraphrase can stand for them) that the corpus
-        nowhere holds: nothing in it can answer about them."""
+        nowhere holds: nothing in it can answer about them. ``held``: rare terms to count as found although the passages
+        lack them (a follow-up's subject, borrowed from the previous question, that other passages hold)."""
         if not passages:
             return Examination({}, 0.0, "no passage is close enough to the question")
         wanted = question_stems(question)
@@ -307,6 +308,7 @@ class Grounder:
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
+        absent_rare = [t for t in absent_rare if t not in held]
         # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the
         # ranking does not change the gate's signals): does one of them hold the kind of thing asked for?
         top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3] + sorted(ranked, key=lambda c: c.coverage,

@@ -13,8 +13,11 @@ repeated against the new manifest.
 
 Hybrid mode (``retrieval.mode``, the default): the query's BM25 ranking (:mod:`assistant.lexical`, looked up while
 the query is being embedded) and the dense ranking, ``max(k, 20)`` live candidates each, are merged by reciprocal
-rank fusion; the top ``k`` come back in fused order. ``Passage.score`` stays the cosine similarity — computed from
-the stored embedding for a passage only BM25 found — because the refusal gate reads it as a calibrated signal.
+rank fusion; the top ``k`` come back in fused order, always holding each ranking's first passage (with the usual
+constant, two passages both rankings place fairly high outrank one that a single ranking puts first, which could
+leave out the passage an exact option or a close paraphrase found). ``Passage.score`` stays the cosine similarity
+— computed from the stored embedding for a passage only BM25 found — because the refusal gate reads it as a
+calibrated signal.
 
 Identical content under several paths is stored once (see :mod:`assistant.manifest`): a passage names the path
 its chunks were stored under while that path is indexed, else the first other location; :meth:`Retriever.locations`
@@ -59,6 +62,18 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
     return sorted(scores, key=lambda i: -scores[i])
+
+
+def fused_top(rankings: Sequence[Sequence[str]], n: int, k: int = RRF_K) -> list[str]:
+    """The ``n`` best of the fused order that hold each ranking's first item, in fused order."""
+    order = reciprocal_rank_fusion(rankings, k)
+    firsts = {ranking[0] for ranking in rankings if ranking}
+    chosen = {i for i in order if i in firsts}
+    for item in order:
+        if len(chosen) >= n:
+            break
+        chosen.add(item)
+    return [i for i in order if i in chosen][:n]
 
 
 @dataclass(frozen=True)
@@ -268,17 +283,13 @@ def _fuse(dense: list[Passage], lexical: _Lexical, embedding: list[float], manif
           k: int) -> list[Passage]:
     """The top ``k`` of the dense and BM25 rankings fused; BM25-only passages scored by cosine like the rest."""
     by_id = {p.id: p for p in dense}
-    out: list[Passage] = []
-    for chunk_id in reciprocal_rank_fusion([[p.id for p in dense], [i for i, _ in lexical.hits]]):
-        passage = by_id.get(chunk_id)
-        if passage is None and chunk_id in lexical.records:
+    for chunk_id, _ in lexical.hits:
+        if chunk_id not in by_id and chunk_id in lexical.records:
             text, meta, vector = lexical.records[chunk_id]
-            passage = _make_passage(chunk_id, text, meta, _cosine(embedding, vector), manifest)
-        if passage is not None:
-            out.append(passage)
-            if len(out) == k:
-                break
-    return out
+            if (passage := _make_passage(chunk_id, text, meta, _cosine(embedding, vector), manifest)) is not None:
+                by_id[chunk_id] = passage
+    rankings = [[p.id for p in dense], [i for i, _ in lexical.hits if i in by_id]]
+    return [by_id[i] for i in fused_top(rankings, k)]
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

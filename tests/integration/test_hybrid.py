@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.ingest import run_ingest
 from assistant.lexical import LexicalIndex
 from assistant.manifest import lexical_path, manifest_path, read_manifest
-from assistant.retrieval import FUSION_POOL, Retriever, reciprocal_rank_fusion
+from assistant.retrieval import FUSION_POOL, Retriever, fused_top
 from assistant.store import ChunkStore
 
 pytestmark = pytest.mark.integration
@@ -99,11 +99,11 @@ def test_hybrid_brings_the_exact_option_that_dense_ranks_low_with_its_cosine_sco
     assert "--no-install-recommends" not in dense_ranking[0].text  # what this test is about: dense misses it
     found = hybrid.retrieve(QUESTION, k=3)
     assert "--no-install-recommends" in found[0].text
-    # Fused order is RRF over the dense and BM25 rankings; every score is the cosine similarity.
+    # Fused order is RRF over the dense and BM25 rankings, each one's first kept; every score is the cosine.
     lexical = LexicalIndex.load(lexical_path(manifest_path(index_settings)))
     assert lexical is not None and lexical.key == read_manifest(manifest_path(index_settings)).content_key
-    fused = reciprocal_rank_fusion([[p.id for p in dense_ranking], [i for i, _ in lexical.search(QUESTION, 20)]])
-    assert [p.id for p in found] == fused[:3]
+    fused = fused_top([[p.id for p in dense_ranking], [i for i, _ in lexical.search(QUESTION, 20)]], 3)
+    assert [p.id for p in found] == fused
     query = hybrid.embedder.embed_query(QUESTION)
     stored = ChunkStore.open(index_settings).get([p.id for p in found])
     for p in found:

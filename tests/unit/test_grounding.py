@@ -174,6 +174,12 @@ def test_refusal_reason_names_the_absent_term(grounder: Grounder) -> None:
     assert exam.refusal is not None and "--no-environ" in exam.refusal
 
 
+def test_a_held_rare_term_counts_as_found(grounder: Grounder) -> None:
+    question = "When will Kishida visit? (meeting with Suga)"
+    assert grounder.examine(question, _passages()).features["rare"] < 1.0  # no passage names Suga
+    assert grounder.examine(question, _passages(), held={"suga"}).features["rare"] == 1.0
+
+
 def test_only_a_signal_weaker_than_usual_can_be_the_reason_for_a_refusal() -> None:
     cal = Calibration.load()
     gate = cal.gate

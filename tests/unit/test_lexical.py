@@ -10,7 +10,7 @@ import pytest
 
 from assistant.lexical import LexicalIndex, rebuild, tokenize
 from assistant.manifest import DocEntry, Manifest
-from assistant.retrieval import reciprocal_rank_fusion
+from assistant.retrieval import fused_top, reciprocal_rank_fusion
 
 
 def test_option_names_are_indexed_whole_and_in_parts() -> None:
@@ -166,3 +166,13 @@ def test_rrf_constant_sets_how_much_top_ranks_dominate() -> None:
     # k=0: a single first place (1/1) outweighs 1/3 + 1/2
     sharp = reciprocal_rank_fusion(rankings, k=0)
     assert sharp.index("a") < sharp.index("c")
+
+
+def test_fused_top_keeps_each_rankings_first_passage() -> None:
+    rankings = [["a", "b", "c", "d", "e"], ["z", "d", "c", "b", "e"]]
+    # Fused, the two first places come last ("a" 5th, "z" 6th): a top 3 holds both, in fused order.
+    assert reciprocal_rank_fusion(rankings) == ["b", "d", "c", "e", "a", "z"]
+    assert fused_top(rankings, 3) == ["b", "a", "z"]
+    assert fused_top(rankings, 1) == ["a"]  # fewer places than rankings: the fused order decides
+    assert fused_top(rankings, 10) == reciprocal_rank_fusion(rankings)
+    assert fused_top([[], ["x"]], 2) == ["x"]
