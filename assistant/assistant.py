@@ -25,9 +25,9 @@ from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
-from assistant.grounding import Embed, Examination, Grounder, question_parts, rare_terms
+from assistant.grounding import Embed, Examination, Grounder, rare_terms
 from assistant.patterns import CONTROL_CHARS as _CONTROL
-from assistant.policy import AnswerRun, condense, prompt_windows
+from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
 from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import is_function_word, sentence_spans
@@ -226,7 +226,7 @@ class Assistant:
     def retrieve(self, query: str) -> list[Passage]:
         """Passages for the query; a question asking two things is searched once per part, results merged."""
         k = self.settings.retrieval.top_k
-        parts = question_parts(query)
+        parts = standalone_parts(query)
         if len(parts) < 2:
             return self.retriever.retrieve(query, k)
         best: dict[str, Passage] = {}

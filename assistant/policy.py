@@ -8,6 +8,7 @@ scripted text.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,15 @@ def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
             borrowed.append(t.text)
     core = re.sub(r"^(and|but|so|also)\s+", "", question, flags=re.I)
     return f"{core} ({' '.join(borrowed)})" if borrowed else core
+
+
+def standalone_parts(query: str) -> list[str]:
+    """The parts of a question asking several things, each to be searched alone: a later part pointing back
+    ("What is iconv used for, and which package provides it?") borrows the words of the part before it, as a
+    follow-up borrows those of the previous question."""
+    parts = question_parts(query)
+    return parts[:1] + [condense(part, [{"role": "user", "content": before}])
+                        for before, part in itertools.pairwise(parts)]
 
 
 def prompt_windows(exam: Examination, passages: Sequence[Passage], budget_chars: int) -> list[tuple[int, str]]:

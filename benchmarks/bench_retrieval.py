@@ -4,7 +4,8 @@ questions (dev splits by default).
     .venv/bin/python benchmarks/bench_retrieval.py [--corpora evalsets/corpora.yaml] [--split dev|test]
                                                    [--only CORPUS] [--misses]
 
-Evidence recall@k: the share of answerable questions with evidence for which one of the top ``k`` passages holds
+Evidence recall@k: the share of answerable questions with evidence for which one of the top ``k`` passages (retrieved
+with ``retrieval.top_k = k``, as the assistant would) holds
 an evidence span (whitespace/case-normalised), or 20+ characters of it at one of its edges — the eval's own checker
 (:func:`assistant.eval_metrics.evidence_overlaps`). The query is what the assistant searches
 (:meth:`assistant.Assistant.search`): a follow-up condensed with its earlier turns, typos corrected against the
@@ -32,24 +33,25 @@ def recall(settings: Settings, corpus: Corpus, questions: list[Path], show_misse
     asked = [q for path in questions for q in load_questions(path) if q.answerable and q.evidence]
     out: dict[tuple[str, int], float] = {}
     for mode in ("dense", "hybrid"):
-        s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"mode": mode,
-                                                                                           "top_k": max(KS)})})
-        assistant = Assistant.from_settings(s)
-        hits = dict.fromkeys(KS, 0)
-        for q in asked:
-            history = [{"role": "user", "content": h} for h in q.history]
-            _, query, passages = assistant.search(q.question, assistant.condense(q.question, history))
-            rank = next((i for i, p in enumerate(passages)
-                         if any(evidence_overlaps(e, p.text) for e in q.evidence)), None)
-            for k in KS:
-                hits[k] += rank is not None and rank < k
-            if show_misses and (rank is None or rank >= KS[0]):
-                print(f"    {mode:6} miss@{KS[0]} {q.id} (rank {rank}): {query}")
-        close = getattr(assistant.retriever, "close", None)
-        if close:
-            close()
         for k in KS:
-            out[(mode, k)] = hits[k] / len(asked) if asked else 0.0
+            # Each k retrieved as the assistant retrieves with top_k = k: the fused top 4 is not the first 4 of the
+            # fused top 20 (each ranking's first passage is kept in any top k).
+            s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"mode": mode,
+                                                                                               "top_k": k})})
+            assistant = Assistant.from_settings(s)
+            hits = 0
+            for q in asked:
+                history = [{"role": "user", "content": h} for h in q.history]
+                _, query, passages = assistant.search(q.question, assistant.condense(q.question, history))
+                rank = next((i for i, p in enumerate(passages)
+                             if any(evidence_overlaps(e, p.text) for e in q.evidence)), None)
+                hits += rank is not None and rank < k
+                if show_misses and k == KS[0] and (rank is None or rank >= k):
+                    print(f"    {mode:6} miss@{k} {q.id} (rank {rank}): {query}")
+            close = getattr(assistant.retriever, "close", None)
+            if close:
+                close()
+            out[(mode, k)] = hits / len(asked) if asked else 0.0
     return out, len(asked)
 
 

@@ -1,6 +1,6 @@
 """A follow-up question borrows what the previous question was about."""
 
-from assistant.policy import condense
+from assistant.policy import condense, standalone_parts
 
 
 def _after(previous: str) -> list[dict[str, str]]:
@@ -27,3 +27,12 @@ def test_a_question_with_no_words_of_its_own_is_a_follow_up() -> None:
     assert condense("Why?", _after("When will Kishida visit the U.S.?")) == "Why? (Kishida visit U.S)"
     assert condense("Who else?", _after("Which companies may take part?")) == "Who else? (companies take part)"
     assert condense("Why?", []) == "Why?"  # nothing to borrow from
+
+
+def test_a_later_part_pointing_back_borrows_the_words_of_the_part_before() -> None:
+    assert standalone_parts("What is iconv used for, and which package provides it?") == [
+        "What is iconv used for", "which package provides it? (iconv used)"]
+    # a part that names its own subject stands alone; a question asking one thing is one part
+    assert standalone_parts("Which paper reported it, and on which day?") == [
+        "Which paper reported it", "on which day?"]
+    assert standalone_parts("How do I read and write files?") == ["How do I read and write files?"]
