@@ -108,7 +108,8 @@ _ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|
 _REFERS_BACK = re.compile(r"^\W*(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:to|that)\b|it\s+(?:seems|appears)\b"
                           r"|(?:this|that|these)\s+(?:chapter|section|page|document|manual|book|guide|tutorial|"
                           r"article|part|appendix)s?\b)"
-                          r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such)\b", re.I)
+                          r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
+                          r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -176,8 +177,9 @@ def states_consequence(sentence: str) -> bool:
 
 
 def refers_back(sentence: str) -> bool:
-    """The sentence opens with a pronoun or a demonstrative ("It consumes more memory", "This strategic move …"):
-    quoted alone, it does not say what it is about."""
+    """The sentence opens with a pronoun, a demonstrative or a connective standing for what was just said ("It consumes
+    more memory", "This strategic move …", "Otherwise, the file can be removed …", "In that case …"): quoted alone,
+    it does not say what it is about."""
     return bool(_REFERS_BACK.match(sentence))
 
 

@@ -34,6 +34,7 @@ off on once only or other our ours ourselves out over own same she should so som
 theirs them themselves then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours yourself yourselves ’s 's among per via
 shall may might must let us else yet ever even still much many
+everybody everyone everything somebody someone something anybody anyone anything nobody nothing whoever whatever
 """.split())
 # Words a user says about the corpus itself ("according to the documents"), never about its subject.
 META_WORDS = frozenset("""

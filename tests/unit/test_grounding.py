@@ -234,6 +234,11 @@ def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> Non
     ("This chapter describes the shell.", False),
     ("There it is.", False),
     ("Thatcher resigned.", False),
+    ("Otherwise, the file can be removed by any user.", True),
+    ("In that case the file stays.", True),
+    ("If not, the build stops.", True),
+    ("Instead of apt, use dpkg.", False),
+    ("Instead, use dpkg.", True),
 ])
 def test_refers_back(sentence: str, points_back: bool) -> None:
     assert refers_back(sentence) is points_back
