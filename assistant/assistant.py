@@ -164,8 +164,9 @@ class Assistant:
 
     def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
-        A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); such a borrowed name the
-        passages lack but the corpus holds is the subject carried over, not something the new question asks about."""
+        A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); a borrowed rare term (a
+        name, number or code string) the passages lack but the corpus holds is the subject carried over, not something
+        the new question asks about."""
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)

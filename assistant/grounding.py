@@ -109,7 +109,7 @@ _REFERS_BACK = re.compile(r"^\W*(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:
                           r"|(?:this|that|these)\s+(?:chapter|section|page|document|manual|book|guide|tutorial|"
                           r"article|part|appendix)s?\b)"
                           r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
-                          r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b", re.I)
+                          r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b(?!-)", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 

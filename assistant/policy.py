@@ -8,7 +8,6 @@ scripted text.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -76,9 +75,10 @@ def standalone_parts(query: str) -> list[str]:
     """The parts of a question asking several things, each to be searched alone: a later part pointing back
     ("What is iconv used for, and which package provides it?") borrows the words of the part before it, as a
     follow-up borrows those of the previous question."""
-    parts = question_parts(query)
-    return parts[:1] + [condense(part, [{"role": "user", "content": before}])
-                        for before, part in itertools.pairwise(parts)]
+    out: list[str] = []
+    for part in question_parts(query):
+        out.append(condense(part, [{"role": "user", "content": out[-1]}]) if out else part)
+    return out
 
 
 def prompt_windows(exam: Examination, passages: Sequence[Passage], budget_chars: int) -> list[tuple[int, str]]:

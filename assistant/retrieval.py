@@ -65,7 +65,8 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
 
 
 def fused_top(rankings: Sequence[Sequence[str]], n: int, k: int = RRF_K) -> list[str]:
-    """The ``n`` best of the fused order that hold each ranking's first item, in fused order."""
+    """The ``n`` best of the fused order that hold each ranking's first item, in fused order (with fewer places than
+    rankings, the first items the fused order ranks best)."""
     order = reciprocal_rank_fusion(rankings, k)
     firsts = {ranking[0] for ranking in rankings if ranking}
     chosen = {i for i in order if i in firsts}

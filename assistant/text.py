@@ -43,7 +43,10 @@ state states stated tell told please answer question
 """.split())
 QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 NEGATORS = frozenset("not no never none nothing nobody neither nor cannot without n't".split())
-QUANTIFIERS = frozenset("all every each some any only always never sometimes often usually most few several".split())
+QUANTIFIERS = frozenset("""
+all every each some any only always never sometimes often usually most few several everybody everyone everything
+somebody someone something anybody anyone anything whoever whatever
+""".split())
 CONDITIONALS = frozenset("if unless provided whether".split())
 MONTHS = frozenset("january february march april may june july august september october november december".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())

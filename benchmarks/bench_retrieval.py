@@ -35,7 +35,8 @@ def recall(settings: Settings, corpus: Corpus, questions: list[Path], show_misse
     for mode in ("dense", "hybrid"):
         for k in KS:
             # Each k retrieved as the assistant retrieves with top_k = k: the fused top 4 is not the first 4 of the
-            # fused top 20 (each ranking's first passage is kept in any top k).
+            # fused top 20 (each ranking's first passage is kept in any top k). A two-part question gets k + 2
+            # passages from the assistant; only its first k count here.
             s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"mode": mode,
                                                                                                "top_k": k})})
             assistant = Assistant.from_settings(s)

@@ -171,6 +171,19 @@ class VocabularyRetriever(FixedRetriever):
         return sum(t in vocabulary for t in terms) / len(terms) if terms else None
 
 
+def test_a_follow_ups_borrowed_name_held_elsewhere_in_the_corpus_is_not_missing(llm: ScriptedLLM) -> None:
+    settings = load_settings()
+    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                  embed=bag_embed)
+    firms = [p for p in _passages() if "Nvidia" in p.text]  # no passage here names Kishida; the corpus does
+    query = "Which companies will join? (official visit Kishida)"
+    assert a.examine(query, firms, "Which companies will join?").features["rare"] == 1.0
+    # asked by the question itself, or borrowed but never in the corpus, the name is missing
+    assert a.examine(query, firms, query).features["rare"] < 1.0
+    assert a.examine("Which companies will join? (official visit Suga)", firms, "Which companies will join?"
+                     ).features["rare"] < 1.0
+
+
 class BlindRetriever(VocabularyRetriever):
     """Its passage names a call its vocabulary does not hold (a tokenizer may index it otherwise)."""
 

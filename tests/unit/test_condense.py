@@ -36,3 +36,6 @@ def test_a_later_part_pointing_back_borrows_the_words_of_the_part_before() -> No
     assert standalone_parts("Which paper reported it, and on which day?") == [
         "Which paper reported it", "on which day?"]
     assert standalone_parts("How do I read and write files?") == ["How do I read and write files?"]
+    # a third part borrows from the second as searched, so the subject goes on
+    assert standalone_parts("What is dpkg, and when was it added, and why was it removed?")[2] == \
+        "why was it removed? (added dpkg)"

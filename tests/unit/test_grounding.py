@@ -239,6 +239,7 @@ def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> Non
     ("If not, the build stops.", True),
     ("Instead of apt, use dpkg.", False),
     ("Instead, use dpkg.", True),
+    ("Otherwise-empty files are kept.", False),
 ])
 def test_refers_back(sentence: str, points_back: bool) -> None:
     assert refers_back(sentence) is points_back

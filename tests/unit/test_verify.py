@@ -48,6 +48,8 @@ TABLE = [
     ("The capital of France is Paris.", [VISIT, FIRMS, CHIPS], False),
     # mostly unrelated words
     ("The framework will receive substantial government funding next year.", [FIRMS], False),
+    # a quantifying pronoun the passage does not say
+    ("Anyone will host Kishida on April 10.", [VISIT], False),
     ("", [VISIT], False),
     ("Kishida will visit the U.S. on April 10.", [], False),
 ]
