@@ -68,8 +68,7 @@ def fused_top(rankings: Sequence[Sequence[str]], n: int, k: int = RRF_K) -> list
     """The ``n`` best of the fused order that hold each ranking's first item, in fused order (with fewer places than
     rankings, the first items the fused order ranks best)."""
     order = reciprocal_rank_fusion(rankings, k)
-    firsts = {ranking[0] for ranking in rankings if ranking}
-    chosen = {i for i in order if i in firsts}
+    chosen = {ranking[0] for ranking in rankings if ranking}
     for item in order:
         if len(chosen) >= n:
             break
@@ -284,13 +283,15 @@ def _fuse(dense: list[Passage], lexical: _Lexical, embedding: list[float], manif
           k: int) -> list[Passage]:
     """The top ``k`` of the dense and BM25 rankings fused; BM25-only passages scored by cosine like the rest."""
     by_id = {p.id: p for p in dense}
+    unscored: dict[str, Passage] = {}  # BM25-only passages; the cosine is worked out for the chosen ones only
     for chunk_id, _ in lexical.hits:
         if chunk_id not in by_id and chunk_id in lexical.records:
-            text, meta, vector = lexical.records[chunk_id]
-            if (passage := _make_passage(chunk_id, text, meta, _cosine(embedding, vector), manifest)) is not None:
-                by_id[chunk_id] = passage
-    rankings = [[p.id for p in dense], [i for i, _ in lexical.hits if i in by_id]]
-    return [by_id[i] for i in fused_top(rankings, k)]
+            text, meta, _ = lexical.records[chunk_id]
+            if (passage := _make_passage(chunk_id, text, meta, 0.0, manifest)) is not None:
+                unscored[chunk_id] = passage
+    rankings = [[p.id for p in dense], [i for i, _ in lexical.hits if i in by_id or i in unscored]]
+    return [by_id.get(i) or unscored[i].model_copy(update={"score": _cosine(embedding, lexical.records[i][2])})
+            for i in fused_top(rankings, k)]
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
