@@ -43,10 +43,18 @@ from assistant.text import (
     strip_markers,
     tokens,
 )
-from assistant.verify import check_window, code_terms, mismatched_names, missing_terms, most_telling
+from assistant.verify import (
+    check_window,
+    code_terms,
+    mismatched_names,
+    missing_terms,
+    most_telling,
+    swapped_terms,
+)
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 _CACHED_SENTENCES = 50_000  # passage-sentence embeddings kept in memory (float32: ~75 MB at 384 dimensions)
+_SHOWN = 160  # characters of a passage sentence quoted in a refusal reason
 
 
 class AnswerType(StrEnum):
@@ -249,6 +257,15 @@ class Examination:
         return out
 
 
+def _excerpt(sentence: str, around: str) -> str:
+    """``sentence``, or the ``_SHOWN`` characters of it centred on ``around`` with an ellipsis where it is cut."""
+    if len(sentence) <= _SHOWN:
+        return sentence
+    start = max(0, min(sentence.find(around) - _SHOWN // 2, len(sentence) - _SHOWN))
+    return ("…" if start else "") + sentence[start:start + _SHOWN].strip() + ("…" if start + _SHOWN < len(sentence)
+                                                                            else "")
+
+
 def _margin(values: Sequence[float]) -> float:
     return max(values) - sum(values) / len(values) if values else 0.0
 
@@ -331,6 +348,10 @@ class Grounder:
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
+        swaps = swapped_terms(question, texts, set(absent_rare))
+        if swaps:
+            reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \
+                     f"“{_excerpt(swaps[0].sentence, swaps[0].said)}”"
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -57,6 +57,9 @@ _COORD = frozenset({"and", "or", "&", "nor"})
 _CONTRAST = frozenset({"rather", "instead", "unlike"})
 _MULTIPLES = frozenset({"once", "twice", "thrice", "half", "double", "triple"})
 _LIMITS = frozenset({"least", "most", "more", "less", "fewer", "maximum", "minimum", "exactly", "only"})
+# words that make a number a bound or one end of a range ("3.8 or newer", "up to 128", "from 2 to 5")
+_BOUNDS = _LIMITS | frozenset("""up newer later older earlier higher lower above below over under onward onwards since
+until till between beyond after before within from to""".split())
 _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 _REACH = 5  # content words between two neighbours of a claim phrase, in the span
 
@@ -250,6 +253,144 @@ def mismatched_names(question: str, passages: Sequence[str]) -> list[str]:
             k = next(i for i in range(len(q.stems)) if q.stems[i:i + len(run)] == run)
             out.append(q.raw[q.toks[k].start:q.toks[k + len(run) - 1].end])
     return out
+
+
+_SLOT_GAP = 3  # content words a passage may hold where the question has one term
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A question's term that a passage sentence replaces by another, between the same two words."""
+
+    asked: str  # the question's term, as written
+    said: str  # what the sentence has in its place, as written
+    sentence: str
+
+
+def _key(t: _Text, k: int) -> bool:
+    """A name, number or code string: a term a question cannot trade for another and mean the same."""
+    return t.names[k] or is_number(t.toks[k].text) or looks_like_code(t.toks[k].text)
+
+
+def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[str]) -> list[Swap]:
+    """Names, numbers and code strings of the question the passages lack (``absent``, as :func:`missing_terms` gives
+    them), where a sentence has the question's words around them and another such term in their place ("a visit to
+    Tokyo on April 10" when the passage says "a visit to the U.S. on April 10"): the documents fill that place with
+    something else (a false premise).
+
+    Inside the question the frame is its content words on both sides, in order in the sentence with at most
+    ``_SLOT_GAP`` content words between them, none of them the question's own. A term the question starts or ends
+    with has neighbours on one side only: there the frame is the two content words on that side, next to each other
+    in the sentence, with the same words between them and the place ("closer to Python than Java" against "closer
+    to those of Python than C++"). Not a swap: one term the other's initials ("USA", "United States"); the first
+    word of a longer name (a title or a first name: "Ms Ardern", "Jacinda Ardern"); a number the sentence gives as a
+    bound or a range ("3.10" against "3.8 or newer")."""
+    q = _Text.of(question)
+    order = [k for k in range(len(q.toks)) if q.content[k]]
+    if len(order) < 3:
+        return []
+    asked_stems = set(q.stems)
+    texts = [_Text.of(s) for s in sentences]
+    out: list[Swap] = []
+    for pos, k in enumerate(order):
+        if not _key(q, k) or (q.stems[k] not in absent and q.toks[k].low not in absent) or \
+                (k + 1 < len(q.toks) and q.names[k + 1] and _joined(q, k, k + 1)):
+            continue
+        if pos == 0:
+            frame = _Frame(None, q.stems[order[1]], q.stems[order[2]], _link(q, k, order[1]))
+        elif pos == len(order) - 1:
+            frame = _Frame(q.stems[order[-3]], q.stems[order[-2]], None, _link(q, order[-2], k))
+        else:
+            frame = _Frame(q.stems[order[pos - 1]], None, q.stems[order[pos + 1]], ())
+        for t in texts:
+            place = next((p for p in _places(frame, t) if not any(t.stems[x] in asked_stems for x in p)), [])
+            said = [x for x in place if _key(t, x)]
+            if said and not _same_thing(q, k, t, said):
+                out.append(Swap(q.toks[k].text, " ".join(_as_written(t, x) for x in said), t.raw))
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where a question's term stands: (left, None, right) between two words; (None, a, b) before two adjacent ones;
+    (a, b, None) after them, with ``link`` the words between the pair and the term."""
+
+    left: str | None
+    middle: str | None
+    right: str | None
+    link: tuple[str, ...]
+
+
+def _link(t: _Text, a: int, b: int) -> tuple[str, ...]:
+    """The words between tokens ``a`` and ``b``, lower-cased."""
+    return tuple(x.low for x in t.toks[a + 1:b])
+
+
+def _joined(t: _Text, a: int, b: int) -> bool:
+    """Nothing but spaces between tokens ``a`` and ``b``: parts of one name."""
+    return t.raw[t.toks[a].end:t.toks[b].start].strip() == ""
+
+
+def _places(frame: _Frame, t: _Text) -> list[list[int]]:
+    """The content tokens of ``t`` standing where the frame's term stands, at each place the frame fits."""
+    order = [j for j in range(len(t.toks)) if t.content[j]]
+    stems = [t.stems[j] for j in order]
+    places: list[list[int]] = []
+    if frame.middle is None:
+        if frame.left == frame.right:
+            return []
+        for a in (a for a, s in enumerate(stems) if s == frame.left):
+            b = next((b for b in range(a + 2, min(a + 2 + _SLOT_GAP, len(stems))) if stems[b] == frame.right), None)
+            if b is not None:
+                places.append(order[a + 1:b])
+        return places
+    pair = (frame.middle, frame.right) if frame.left is None else (frame.left, frame.middle)
+    for a in range(len(stems) - 1):
+        if (stems[a], stems[a + 1]) != pair:
+            continue
+        if frame.left is None and a > 0 and _link(t, order[a - 1], order[a]) == frame.link:
+            places.append([order[a - 1]])
+        elif frame.left is not None and a + 2 < len(order) and _link(t, order[a + 1], order[a + 2]) == frame.link:
+            places.append([order[a + 2]])
+    return places
+
+
+def _initials(t: _Text, k: int) -> str:
+    """The capitals of the name starting at token ``k`` ("United States of America": "USA"); a name written in
+    capitals is its own initials."""
+    out = ""
+    for j in range(k, len(t.toks)):
+        word = t.toks[j].text
+        if word.replace(".", "").isupper():
+            out += word.replace(".", "")
+        elif _capital(t.toks[j]):
+            out += word[0]
+        elif not is_function_word(word) or not out:
+            break
+    return out
+
+
+def _same_thing(q: _Text, k: int, t: _Text, said: list[int]) -> bool:
+    """``said`` may name what the question's token ``k`` names: one is the other's initials, or a number the sentence
+    gives as a bound or range for it."""
+    a, b = _initials(q, k), _initials(t, said[0])
+    if len(a) >= 2 and len(b) >= 2 and (a.startswith(b) or b.startswith(a)):
+        return True
+    if is_number(q.toks[k].text):
+        near = {x.low for x in t.toks[max(0, said[0] - 3):said[-1] + 4]}
+        after = t.raw[t.toks[said[-1]].end:t.toks[said[-1]].end + 2]
+        return bool(near & _BOUNDS) or after.startswith(("+", ".x", "x")) or \
+            not any(is_number(t.toks[x].text) for x in said)
+    return False
+
+
+def _as_written(t: _Text, k: int) -> str:
+    """The token at ``k`` with the symbols the word pattern leaves off its end: "C++", not "C"; "U.S.", not "U.S"."""
+    tok = t.toks[k]
+    extra = re.match(r"[+#]*", t.raw[tok.end:])
+    dotted = re.fullmatch(r"(?:[^\W\d_]\.)+[^\W\d_]", tok.text) and t.raw[tok.end:tok.end + 1] == "."
+    return tok.text + (extra.group() if extra else "") + ("." if dotted else "")
 
 
 def _subject_of(t: _Text, k: int) -> str | None:

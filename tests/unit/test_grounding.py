@@ -243,3 +243,15 @@ def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> Non
 ])
 def test_refers_back(sentence: str, points_back: bool) -> None:
     assert refers_back(sentence) is points_back
+
+
+def test_the_gate_refuses_a_question_that_puts_another_name_where_the_passage_has_one(grounder: Grounder) -> None:
+    text = "The ferry sails from Dover to Calais at 9:40 on weekdays. It carries forty cars."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.8)]
+    swapped = grounder.examine("Why does the ferry sail from Dover to Boulogne at 9:40?", passages)
+    assert swapped.refusal == ("the documents have “Calais” where the question has “Boulogne”: “The ferry sails from "
+                               "Dover to Calais at 9:40 on weekdays.”")
+    assert grounder.examine("Why does the ferry sail from Dover to Calais at 9:40?", passages).refusal is None
+    # a follow-up's borrowed name, which other passages of the corpus hold, is no swap
+    assert "Boulogne" not in (grounder.examine("Why does the ferry sail from Dover to Boulogne at 9:40?", passages,
+                                               held={"boulogn"}).refusal or "")

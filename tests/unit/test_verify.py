@@ -9,7 +9,15 @@ from assistant.calibration import Calibration
 from assistant.grounding import Grounder, Support
 from assistant.results import Passage
 from assistant.text import sentence_spans, split_sentences, strip_markers
-from assistant.verify import check_span, code_terms, key_terms, mismatched_names, missing_terms
+from assistant.verify import (
+    Swap,
+    check_span,
+    code_terms,
+    key_terms,
+    mismatched_names,
+    missing_terms,
+    swapped_terms,
+)
 
 
 def supports(sentence: str, passages: list[str]) -> bool:
@@ -147,6 +155,44 @@ def test_a_question_pairing_names_the_passages_keep_apart_is_a_false_premise() -
     assert mismatched_names("What did the Asahi Shimbun report?", passages) == []
     # names the passages never use are the gate's other signals' business, not a pairing problem
     assert mismatched_names("Did Global Interpreter Lock matter?", passages) == []
+
+
+def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_premise() -> None:
+    def swaps(question: str, sentences: list[str]) -> list[Swap]:
+        return swapped_terms(question, sentences, set(missing_terms(question, sentences, question=True)))
+
+    ferry = "The ferry sails from Dover to Calais at 9:40 on weekdays."
+    bus = "The bus runs from Dover to Folkestone at 9:40."
+    assert swaps("Why does the ferry sail from Dover to Boulogne at 9:40?", [ferry]) == [
+        Swap("Boulogne", "Calais", ferry)]
+    saving = 'Tables are saved with format="csv-1" by default when exporting.'
+    assert swaps('Why are tables saved with format="csv-2" by default?', [saving]) == [Swap("csv-2", "csv-1", saving)]
+    # a passage holding the question's term: nothing was swapped, whatever another sentence says
+    assert swaps("Why does the ferry sail from Dover to Calais at 9:40?", [bus, ferry]) == []
+    assert swaps("Why does the bus run from Dover to Calais at 9:40?", [bus, ferry]) == []
+    # nor when the place holds the question's own words, or only describing words
+    assert swaps("Why does the ferry sail from Dover to Boulogne at 9:40?",
+                 ["The ferry sails from Dover to the ferry port at 9:40."]) == []
+    assert swaps("Why does the ferry sail from Dover to Boulogne at 9:40?",
+                 ["The ferry sails from Dover to a small port at 9:40."]) == []
+    # at the question's edge the frame is the two words on one side, standing together in the passage, with the same
+    # words between them and the place: "leave for" is the destination, not the "leaves Harbor" of the origin
+    harbor, seal = "The ferry leaves Harbor Point for Gull at noon.", "The ferry leaves for Seal on Sundays."
+    assert swaps("When does the ferry leave for Crab?", [harbor, seal]) == [Swap("Crab", "Seal", seal)]
+    assert swaps("When does the ferry leave for Crab?", [harbor]) == []
+    assert swaps("Is it closer to Python than Java?", ["It is closer to Python than C++."]) == [
+        Swap("Java", "C++", "It is closer to Python than C++.")]
+    assert swaps("Why does the office in Paris open on Monday?", ["The office in the U.S. opens on Monday."]) == [
+        Swap("Paris", "U.S.", "The office in the U.S. opens on Monday.")]
+    # initials, a title or first name before the same name, and a number given as a bound name the same thing
+    assert swaps("Does the visa office of the USA open on Monday?",
+                 ["The visa office of the United States opens on Monday."]) == []
+    assert swaps("When does the office of the United Kingdom open?", ["The office of the UK opens at nine."]) == []
+    assert swaps("Why did Ms Ardern resign in January?", ["Jacinda Ardern resigned in January."]) == []
+    assert swaps("Does the tool run on Python 3.10 on Linux?", ["The tool runs on Python 3.8 or newer on Linux."]) == []
+    assert swaps("Does it allow 64 connections per user?", ["It allows up to 128 connections per user."]) == []
+    assert swaps("Does it allow 64 connections per user?", ["It allows 128 connections per user."]) == [
+        Swap("64", "128", "It allows 128 connections per user.")]
 
 
 def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
