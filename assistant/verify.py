@@ -289,13 +289,15 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
     order = [k for k in range(len(q.toks)) if q.content[k]]
     if len(order) < 3:
         return []
+    candidates = [(pos, k) for pos, k in enumerate(order)
+                  if _key(q, k) and (q.stems[k] in absent or q.toks[k].low in absent)
+                  and not (k + 1 < len(q.toks) and q.names[k + 1] and _joined(q, k, k + 1))]
+    if not candidates:  # the common case: the sentences need not be parsed
+        return []
     asked_stems = set(q.stems)
     texts = [_Text.of(s) for s in sentences]
     out: list[Swap] = []
-    for pos, k in enumerate(order):
-        if not _key(q, k) or (q.stems[k] not in absent and q.toks[k].low not in absent) or \
-                (k + 1 < len(q.toks) and q.names[k + 1] and _joined(q, k, k + 1)):
-            continue
+    for pos, k in candidates:
         if pos == 0:
             frame = _Frame(None, q.stems[order[1]], q.stems[order[2]], _link(q, k, order[1]))
         elif pos == len(order) - 1:
