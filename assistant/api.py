@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assistant.client import ANSWER_PATH, fingerprint
 from assistant.errors import (
     AssistantError,
     EmptyIndexError,
@@ -95,6 +96,15 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
+class AnswerRequest(BaseModel):
+    """``POST /v1/assistant/answer``: the whole :class:`Answer` for `assistant ask` (see :mod:`assistant.client`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str
+    history: list[dict[str, str]] = []
+    fingerprint: str
+
+
 def citation_json(c: Citation) -> dict[str, Any]:
     return {"marker": c.marker, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote,
             "page": getattr(c, "page", None)}
@@ -113,7 +123,7 @@ def _question_and_history(req: ChatRequest) -> tuple[str, list[dict[str, str]]]:
 
 def _api_error(e: AssistantError) -> APIError:
     if isinstance(e, InvalidQuestionError):
-        return APIError(400, str(e), param="messages")
+        return APIError(400, str(e), param="messages", code="invalid_question")
     if isinstance(e, ServerUnavailableError | StoreUnavailableError | EmptyIndexError | ModelNotFoundError):
         return APIError(503, str(e), type_="server_error", code="service_unavailable")
     return APIError(500, str(e), type_="server_error")
@@ -126,6 +136,7 @@ def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
     token = api.token.get_secret_value() if api.token else None
     max_body = api.max_body_kb * 1024
     app = FastAPI(title="Grounded assistant (OpenAI-compatible)", docs_url=None, redoc_url=None, openapi_url=None)
+    serves = fingerprint(settings)  # the settings and the code this process loaded
 
     @app.exception_handler(APIError)
     async def _on_api_error(_: Request, e: APIError) -> JSONResponse:
@@ -140,6 +151,19 @@ def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
                                 code="invalid_api_key").response()
         return await call_next(request)
 
+    async def read_body(request: Request) -> bytes:
+        too_large = APIError(413, f"The request body is larger than {api.max_body_kb} KB "
+                                  "(ASSISTANT_API__MAX_BODY_KB raises the limit).", code="request_too_large")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body:
+            raise too_large
+        body = b""
+        async for part in request.stream():
+            body += part
+            if len(body) > max_body:
+                raise too_large
+        return body
+
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "local"}
@@ -147,16 +171,7 @@ def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
 
     @app.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body:
-            raise APIError(413, f"The request body is larger than {api.max_body_kb} KB "
-                                "(ASSISTANT_API__MAX_BODY_KB raises the limit).", code="request_too_large")
-        body = b""
-        async for part in request.stream():
-            body += part
-            if len(body) > max_body:
-                raise APIError(413, f"The request body is larger than {api.max_body_kb} KB "
-                                    "(ASSISTANT_API__MAX_BODY_KB raises the limit).", code="request_too_large")
+        body = await read_body(request)
         try:
             req = ChatRequest.model_validate(json.loads(body))
         except ValueError as e:  # JSONDecodeError and ValidationError alike
@@ -182,6 +197,20 @@ def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
         first = await run_in_threadpool(_first, events)
         return StreamingResponse(_sse(first, events, question, req.model, completion_id),
                                  media_type="text/event-stream")
+
+    @app.post(ANSWER_PATH)
+    async def answer(request: Request) -> dict[str, Any]:
+        try:
+            req = AnswerRequest.model_validate_json(await read_body(request))
+        except ValidationError as e:
+            raise APIError(400, f"Invalid request: {e.errors()[0]['msg']}.", code="invalid_request") from e
+        if req.fingerprint != serves:
+            raise APIError(409, "This server runs on other settings or other code than the client; the client "
+                                "answers by itself.", code="settings_differ")
+        from starlette.concurrency import run_in_threadpool
+
+        found = await run_in_threadpool(_answer, assistant, req.question, req.history)
+        return found.model_dump(mode="json")
 
     return app
 

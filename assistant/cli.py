@@ -131,12 +131,23 @@ def ask(
     question: str,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     model: Annotated[str | None, typer.Option(help="Chat model name in Ollama.")] = None,
+    local: Annotated[bool, typer.Option("--local", help="Answer in this process even when a running `assistant "
+                                                         "serve-api` on the same settings could.")] = False,
 ) -> None:
-    """Answer one question from the indexed documents, with numbered, quoted citations."""
-    from assistant.assistant import Assistant
+    """Answer one question from the indexed documents, with numbered, quoted citations.
 
+    A running `assistant serve-api` on the same settings and code answers it (it has the models and the index
+    loaded already); otherwise this process does."""
+    from assistant.client import server_answer, server_url
+
+    settings = _settings(model)
     try:
-        answer = Assistant.from_settings(_settings(model)).ask(question)
+        answer = None if local else server_answer(settings, question)
+        served = answer is not None
+        if answer is None:
+            from assistant.assistant import Assistant
+
+            answer = Assistant.from_settings(settings).ask(question)
     except AssistantError as e:
         raise _fail(e) from e
     if as_json:
@@ -149,7 +160,8 @@ def ask(
     for c in answer.citations:
         console.print("  " + footnote(c), markup=False, highlight=False)
     t = answer.timings
-    err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s[/]")
+    by = f"; answered by the assistant server at {server_url(settings)}" if served else ""
+    err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)
 
 
 @app.command()

@@ -23,7 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = "import sys; from assistant.cli import app; sys.argv[0] = 'assistant'; app()"
@@ -61,6 +65,42 @@ def _ask(tree: Path, question: str, env: dict[str, str], runs: int) -> list[tupl
     """(wall time, the answer's own total) of each run of ``assistant ask --json``."""
     return [(wall, json.loads(out)["timings"]["total"]) for wall, out in _runs(tree, ["ask", "--json", question],
                                                                                 env, runs)]
+
+
+def _through_server(work: Path, states: dict[str, dict[str, str]], args: argparse.Namespace) -> None:
+    """The same `ask` rows with an `assistant serve-api` of the same settings running: the server answers (its own
+    time is the answer's), the command's start-up is what is left of its wall time."""
+    port = str(free_port())
+    data = {"ASSISTANT_DATA_DIR": str(work / "data-new"), "ASSISTANT_API__PORT": port}
+    serve_env = states["compiled"] | data | {"PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-c", CLI, "serve-api"], env=serve_env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("`assistant serve-api` did not start:\n"
+                                     + (server.stderr.read().decode()[-2000:] if server.stderr else "")) from None
+                time.sleep(0.2)
+        _ask(ROOT, args.question, serve_env, 1)  # the server's first answer loads the chat model
+        print(f"\nthe same, answered by a running `assistant serve-api` (median of {args.runs} runs, seconds)")
+        print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
+              f"{'whole-answer':>13}")
+        for state, senv in states.items():
+            senv = senv | data
+            startup = _time(ROOT, ["--help"], senv, args.runs)
+            runs = _ask(ROOT, args.question, senv, args.runs)
+            ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
+            print(f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
+                  f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f} "
+                  f"{statistics.median(w - a for w, a in runs):13.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def main() -> None:
@@ -123,6 +163,7 @@ def main() -> None:
                 ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
                 print(f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
                       f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f}")
+            _through_server(work, states, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -78,3 +81,27 @@ def test_earlier_turns_are_the_history_of_a_follow_up(client: openai.OpenAI, ass
         messages=[*history, {"role": "user", "content": "And which companies are involved?"}],  # type: ignore[list-item]
     ).choices[0].message
     assert message.content == expected.text
+
+
+def _ask_cli(settings: Settings, port: int | None, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_OLLAMA__HOST": settings.ollama.host,
+                        "ASSISTANT_API__PORT": str(port)}
+    return subprocess.run([sys.executable, "-m", "assistant.cli", "ask", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def test_ask_command_is_answered_by_the_running_server_of_its_settings(client: openai.OpenAI,
+                                                                        settings: Settings) -> None:
+    port = client.base_url.port
+    served = _ask_cli(settings, port, QUESTION)
+    assert served.returncode == 0, served.stderr
+    assert f"answered by the assistant server at http://127.0.0.1:{port}" in served.stderr
+    local = _ask_cli(settings, port, "--local", QUESTION)
+    assert local.returncode == 0, local.stderr
+    assert "answered by" not in local.stderr
+    assert served.stdout == local.stdout and "[1]" in served.stdout
+    # other settings than the server's: this process answers (and here fails, naming the model it was asked for)
+    other = _ask_cli(settings, port, "--model", "no-such-model", QUESTION)
+    assert other.returncode == 2 and "no-such-model" in other.stderr
+    empty = _ask_cli(settings, port, "  ")
+    assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr

@@ -1,0 +1,78 @@
+"""`assistant ask` through a running server: the settings fingerprint, and the server's answer route (in-process
+transport; the real socket path is in tests/integration/test_api_http.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import build_api
+from assistant.client import ANSWER_PATH, fingerprint
+from assistant.config import load_settings
+from assistant.errors import InvalidQuestionError
+from assistant.results import Answer
+from tests.unit.test_api import CITED, ScriptedAssistant
+
+
+def test_fingerprint_ignores_where_the_ui_and_api_listen_but_not_what_answers(tmp_path: Path) -> None:
+    base = fingerprint(load_settings(data_dir=tmp_path))
+    assert fingerprint(load_settings(data_dir=tmp_path, api={"port": 9999, "host": "0.0.0.0"},
+                                     ui={"port": 9998})) == base
+    assert fingerprint(load_settings(data_dir=tmp_path / "other")) != base
+    assert fingerprint(load_settings(data_dir=tmp_path, ollama={"chat_model": "llama3.2:3b"})) != base
+    assert fingerprint(load_settings(data_dir=tmp_path, retrieval={"top_k": 6})) != base
+
+
+def test_fingerprint_compares_paths_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert fingerprint(load_settings(data_dir=Path("data"))) == fingerprint(load_settings(data_dir=tmp_path / "data"))
+
+
+def _post(http: TestClient, settings_fingerprint: str, question: str = "When is the visit?") -> dict[str, Any]:
+    r = http.post(ANSWER_PATH, json={"question": question, "history": [{"role": "user", "content": "Hi"}],
+                                     "fingerprint": settings_fingerprint})
+    return {"status": r.status_code, "body": r.json()}
+
+
+def test_the_server_gives_the_whole_answer_to_a_client_on_its_settings(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    got = _post(TestClient(build_api(fake, settings)), fingerprint(settings))
+    assert got["status"] == 200
+    answer = Answer.model_validate(got["body"])
+    assert answer.text == "In April [1]." and answer.citations == [CITED]
+    assert fake.calls == [("When is the visit?", [{"role": "user", "content": "Hi"}])]
+
+
+def test_a_client_on_other_settings_gets_a_409_and_no_answer(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    http = TestClient(build_api(fake, load_settings(data_dir=tmp_path)))
+    got = _post(http, fingerprint(load_settings(data_dir=tmp_path / "elsewhere")))
+    assert got["status"] == 409 and got["body"]["error"]["code"] == "settings_differ"
+    assert fake.calls == []
+
+
+def test_a_rejected_question_is_an_invalid_question_error_the_client_can_raise(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    fake = ScriptedAssistant()
+    fake.script.append(InvalidQuestionError("The question is empty."))
+    got = _post(TestClient(build_api(fake, settings)), fingerprint(settings), question=" ")
+    assert got["status"] == 400
+    assert got["body"]["error"] == {"message": "The question is empty.", "type": "invalid_request_error",
+                                    "param": "messages", "code": "invalid_question"}
+
+
+def test_the_answer_route_needs_the_token_when_one_is_set(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, api={"token": "s3cret"})
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    http = TestClient(build_api(fake, settings))
+    assert _post(http, fingerprint(settings))["status"] == 401
+    r = http.post(ANSWER_PATH, json={"question": "When?", "fingerprint": fingerprint(settings)},
+                  headers={"Authorization": "Bearer s3cret"})
+    assert r.status_code == 200 and r.json()["text"] == "In April [1]."
