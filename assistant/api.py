@@ -32,7 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.client import ANSWER_PATH, fingerprint
+from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint
 from assistant.errors import (
     AssistantError,
     EmptyIndexError,
@@ -129,14 +129,16 @@ def _api_error(e: AssistantError) -> APIError:
     return APIError(500, str(e), type_="server_error")
 
 
-def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
-    """The FastAPI app around ``assistant``; serve it with :func:`serve_api` or any ASGI server."""
+def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | None = None) -> FastAPI:
+    """The FastAPI app around ``assistant``; serve it with :func:`serve_api` or any ASGI server. ``serves``: the
+    :func:`~assistant.client.fingerprint` of the settings and files the assistant was built from (taken now when
+    not given), which `assistant ask` must match to be answered here."""
     api = settings.api
     model_ids = list(dict.fromkeys([api.model_id, settings.ollama.chat_model]))
     token = api.token.get_secret_value() if api.token else None
     max_body = api.max_body_kb * 1024
     app = FastAPI(title="Grounded assistant (OpenAI-compatible)", docs_url=None, redoc_url=None, openapi_url=None)
-    serves = fingerprint(settings)  # the settings and the code this process loaded
+    serves = serves or fingerprint(settings)
 
     @app.exception_handler(APIError)
     async def _on_api_error(_: Request, e: APIError) -> JSONResponse:
@@ -197,6 +199,10 @@ def build_api(assistant: StreamingAssistant, settings: Settings) -> FastAPI:
         first = await run_in_threadpool(_first, events)
         return StreamingResponse(_sse(first, events, question, req.model, completion_id),
                                  media_type="text/event-stream")
+
+    @app.get(FINGERPRINT_PATH)
+    def settings_fingerprint() -> dict[str, str]:
+        return {"fingerprint": serves}
 
     @app.post(ANSWER_PATH)
     async def answer(request: Request) -> dict[str, Any]:
@@ -293,12 +299,15 @@ def _sse(first: TextDelta | Answer, events: Iterator[TextDelta | Answer], questi
     yield "data: [DONE]\n\n"
 
 
-def serve_api(settings: Settings, assistant: StreamingAssistant | None = None) -> None:
+def serve_api(settings: Settings, assistant: StreamingAssistant | None = None, serves: str | None = None) -> None:
     """Serve the API on ``settings.api.host:port`` until SIGINT/SIGTERM (uvicorn shuts down gracefully)."""
     import uvicorn
+
+    serves = serves or fingerprint(settings)  # before the assistant loads the code, prompts and calibration
 
     if assistant is None:
         from assistant.assistant import Assistant
 
         assistant = Assistant.from_settings(settings)
-    uvicorn.run(build_api(assistant, settings), host=settings.api.host, port=settings.api.port, log_level="warning")
+    uvicorn.run(build_api(assistant, settings, serves), host=settings.api.host, port=settings.api.port,
+                log_level="warning")

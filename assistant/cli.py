@@ -140,9 +140,10 @@ def ask(
     loaded already); otherwise this process does."""
     from assistant.client import server_answer, server_url
 
-    settings = _settings(model)
     try:
-        answer = None if local else server_answer(settings, question)
+        settings = _settings(model)
+        answer = None if local else server_answer(
+            settings, question, on_skip=lambda why: _console(stderr=True).print(f"[dim]{why}[/]", soft_wrap=True))
         served = answer is not None
         if answer is None:
             from assistant.assistant import Assistant
@@ -217,18 +218,21 @@ def serve_api(
     from assistant.bootstrap import prepare
 
     _exit_on_sigterm()  # uvicorn takes over SIGINT/SIGTERM while it serves, and shuts down gracefully
+    from assistant.client import fingerprint
+
     settings = _settings()
     if host:
         settings.api.host = host
     if port:
         settings.api.port = port
+    serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
     try:
         prepare(settings, _console(stderr=True), ingest_seeds=True)
         from assistant.api import serve_api as serve
 
         _console(stderr=True).print(f"OpenAI-compatible API at http://{settings.api.host}:{settings.api.port}/v1 "
                                     f"(model {settings.api.model_id!r}); Ctrl-C stops it.")
-        serve(settings)
+        serve(settings, serves=serves)
     except AssistantError as e:
         raise _fail(e) from e
 

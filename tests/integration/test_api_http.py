@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -103,5 +105,24 @@ def test_ask_command_is_answered_by_the_running_server_of_its_settings(client: o
     # other settings than the server's: this process answers (and here fails, naming the model it was asked for)
     other = _ask_cli(settings, port, "--model", "no-such-model", QUESTION)
     assert other.returncode == 2 and "no-such-model" in other.stderr
+    assert "runs other settings or other code; answering here" in other.stderr
     empty = _ask_cli(settings, port, "  ")
     assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_ask_command_answers_by_itself_when_another_program_holds_the_port(settings: Settings) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def babble() -> None:  # a program that is not HTTP: a banner, then it hangs up
+            with contextlib.suppress(OSError):
+                while True:
+                    conn, _ = listener.accept()
+                    with conn:
+                        conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+        threading.Thread(target=babble, daemon=True).start()
+        done = _ask_cli(settings, listener.getsockname()[1], QUESTION)
+    assert done.returncode == 0, done.stderr
+    assert "[1]" in done.stdout and "answered by" not in done.stderr and "Traceback" not in done.stderr

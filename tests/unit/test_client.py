@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import build_api
-from assistant.client import ANSWER_PATH, fingerprint
+from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint
 from assistant.config import load_settings
 from assistant.errors import InvalidQuestionError
 from assistant.results import Answer
@@ -24,6 +24,28 @@ def test_fingerprint_ignores_where_the_ui_and_api_listen_but_not_what_answers(tm
     assert fingerprint(load_settings(data_dir=tmp_path / "other")) != base
     assert fingerprint(load_settings(data_dir=tmp_path, ollama={"chat_model": "llama3.2:3b"})) != base
     assert fingerprint(load_settings(data_dir=tmp_path, retrieval={"top_k": 6})) != base
+
+
+def test_fingerprint_ignores_how_the_model_server_is_managed_and_compares_the_effective_index_path(
+        tmp_path: Path) -> None:
+    base = fingerprint(load_settings(data_dir=tmp_path))
+    assert fingerprint(load_settings(data_dir=tmp_path, ollama={"num_parallel": 4, "manage": False})) == base
+    assert fingerprint(load_settings(data_dir=tmp_path, chroma={"path": tmp_path / "chroma"})) == base
+    assert fingerprint(load_settings(data_dir=tmp_path, chroma={"path": tmp_path / "elsewhere"})) != base
+
+
+def test_fingerprint_changes_with_the_prompts_and_calibration_it_would_load(tmp_path: Path) -> None:
+    prompts, calibration = tmp_path / "prompts", tmp_path / "calibration.json"
+    prompts.mkdir()
+    (prompts / "system.txt").write_text("Answer from the passages.")
+    calibration.write_text("{}")
+    settings = load_settings(data_dir=tmp_path, prompts_dir=prompts, answer={"calibration": calibration})
+    before = fingerprint(settings)
+    (prompts / "system.txt").write_text("Answer from the passages, briefly.")
+    assert fingerprint(settings) != before
+    edited = fingerprint(settings)
+    calibration.write_text('{"gate_threshold": 0.5}')
+    assert fingerprint(settings) != edited
 
 
 def test_fingerprint_compares_paths_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,6 +68,7 @@ def test_the_server_gives_the_whole_answer_to_a_client_on_its_settings(tmp_path:
     answer = Answer.model_validate(got["body"])
     assert answer.text == "In April [1]." and answer.citations == [CITED]
     assert fake.calls == [("When is the visit?", [{"role": "user", "content": "Hi"}])]
+    assert TestClient(build_api(fake, settings)).get(FINGERPRINT_PATH).json() == {"fingerprint": fingerprint(settings)}
 
 
 def test_a_client_on_other_settings_gets_a_409_and_no_answer(tmp_path: Path) -> None:
