@@ -348,7 +348,7 @@ class Grounder:
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
-        swaps = swapped_terms(question, texts, set(absent_rare))
+        swaps = swapped_terms(question, texts, set(absent_rare), held)
         if swaps:
             reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \
                      f"“{_excerpt(swaps[0].sentence, swaps[0].said)}”"

@@ -272,45 +272,102 @@ def _key(t: _Text, k: int) -> bool:
     return t.names[k] or is_number(t.toks[k].text) or looks_like_code(t.toks[k].text)
 
 
-def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[str]) -> list[Swap]:
-    """Names, numbers and code strings of the question the passages lack (``absent``, as :func:`missing_terms` gives
-    them), where a sentence has the question's words around them and another such term in their place ("a visit to
-    Tokyo on April 10" when the passage says "a visit to the U.S. on April 10"): the documents fill that place with
-    something else (a false premise).
+def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[str],
+                  held: Collection[str] = ()) -> list[Swap]:
+    """Names, numbers and code strings of the question where a passage sentence has the question's words around them
+    and another such term in their place: the documents fill that place with something else (a false premise).
+
+    - A term no passage holds (``absent``, as :func:`missing_terms` gives them): "a visit to Tokyo on April 10" when
+      a sentence says "a visit to the U.S. on April 10".
+    - A term the passages hold: only when one sentence names it and, in the same clause, gives its place to another
+      ("R and S have different defaults, S using Helmert contrasts" against "R uses Helmert contrasts"), and no
+      sentence has the question's own term in that frame. A term the question lists with another ("Linux and
+      Windows") is left alone: a list's other items fill the same places.
+    - ``held``: terms to leave alone (a follow-up's subject, borrowed from the previous question).
 
     Inside the question the frame is its content words on both sides, in order in the sentence with at most
     ``_SLOT_GAP`` content words between them, none of them the question's own. A term the question starts or ends
     with has neighbours on one side only: there the frame is the two content words on that side, next to each other
     in the sentence, with the same words between them and the place ("closer to Python than Java" against "closer
-    to those of Python than C++"). Not a swap: one term the other's initials ("USA", "United States"); the first
-    word of a longer name (a title or a first name: "Ms Ardern", "Jacinda Ardern"); a number the sentence gives as a
-    bound or a range ("3.10" against "3.8 or newer")."""
+    to those of Python than C++"). Not a swap: one term the other's initials ("USA", "United States"); a title or
+    first name before a name, or the rest of the question's own name after it ("Ms Ardern", "Jacinda Ardern",
+    "Guido van Rossum" for "Guido"); a number the sentence gives as a bound or a range ("3.10" against "3.8 or
+    newer")."""
     q = _Text.of(question)
     order = [k for k in range(len(q.toks)) if q.content[k]]
     if len(order) < 3:
         return []
-    candidates = [(pos, k) for pos, k in enumerate(order)
-                  if _key(q, k) and (q.stems[k] in absent or q.toks[k].low in absent)
-                  and not (k + 1 < len(q.toks) and q.names[k + 1] and _joined(q, k, k + 1))]
-    if not candidates:  # the common case: the sentences need not be parsed
+    candidates = []
+    for pos, k in enumerate(order):
+        if not _key(q, k) or _name_goes_on(q, k) or q.stems[k] in held or q.toks[k].low in held:
+            continue
+        in_passages = not (q.stems[k] in absent or q.toks[k].low in absent)
+        if not (in_passages and _listed(q, k)):
+            candidates.append((pos, k, in_passages))
+    if not candidates:  # the common case: no sentence need be parsed
         return []
+    # a term the passages hold is looked for only in the sentences naming it
+    named = [c[1] for c in candidates if c[2]]
+    wanted = [s for s in sentences if not all(c[2] for c in candidates)
+              or any(q.toks[k].low in s.lower() for k in named)]
     asked_stems = set(q.stems)
-    texts = [_Text.of(s) for s in sentences]
+    texts = [_Text.of(s) for s in wanted]
     out: list[Swap] = []
-    for pos, k in candidates:
+    for pos, k, in_passages in candidates:
         if pos == 0:
             frame = _Frame(None, q.stems[order[1]], q.stems[order[2]], _link(q, k, order[1]))
         elif pos == len(order) - 1:
             frame = _Frame(q.stems[order[-3]], q.stems[order[-2]], None, _link(q, order[-2], k))
         else:
             frame = _Frame(q.stems[order[pos - 1]], None, q.stems[order[pos + 1]], ())
-        for t in texts:
-            place = next((p for p in _places(frame, t) if not any(t.stems[x] in asked_stems for x in p)), [])
-            said = [x for x in place if _key(t, x)]
-            if said and not _same_thing(q, k, t, said):
-                out.append(Swap(q.toks[k].text, " ".join(_as_written(t, x) for x in said), t.raw))
-                break
+        places = [(t, p) for t in texts for p in _places(frame, t)]
+        if in_passages and any(t.stems[x] == q.stems[k] for t, p in places for x in p):
+            continue  # a sentence says it as the question does
+        for t, p in places:
+            said = [x for x in p if _key(t, x)]
+            if not said or any(t.stems[x] in asked_stems for x in p) or _name_goes_on(t, said[-1]) \
+                    or _same_thing(q, k, t, said) or _rest_of_name(t, said[0], q.stems[k]):
+                continue
+            if in_passages and not _named_in_clause(t, said, q.stems[k]):
+                continue
+            out.append(Swap(q.toks[k].text, " ".join(_as_written(t, x) for x in said), t.raw))
+            break
     return out
+
+
+def _name_goes_on(t: _Text, k: int) -> bool:
+    """Token ``k`` is the first word of a longer name (a title, a first name): a name follows it without a break."""
+    return k + 1 < len(t.toks) and t.names[k + 1] and _joined(t, k, k + 1)
+
+
+def _rest_of_name(t: _Text, k: int, asked: str) -> bool:
+    """Token ``k`` continues a name that starts, a few words before it, with the asked term ("Guido van Rossum")."""
+    for j in range(k - 1, max(-1, k - 4), -1):
+        if not _joined(t, j, j + 1):
+            return False
+        if t.stems[j] == asked:
+            return True
+    return False
+
+
+def _listed(t: _Text, k: int) -> bool:
+    """Token ``k`` is an item of a list of names, numbers or code strings ("Linux and Windows", "2, 4 or 8")."""
+    for j in (k - 2, k - 1, k + 1, k + 2):
+        if 0 <= j < len(t.toks) and _key(t, j):
+            between = t.raw[t.toks[min(j, k)].end:t.toks[max(j, k)].start].strip().lower()
+            if between in {",", "/", "&", "and", "or", ", and", ", or"}:
+                return True
+    return False
+
+
+def _named_in_clause(t: _Text, said: list[int], asked: str) -> bool:
+    """The sentence names the asked term outside ``said``, with no clause break (";", ":") between them."""
+    for j, stem_ in enumerate(t.stems):
+        if stem_ == asked and j not in said:
+            a, b = sorted((j, said[0]))
+            if not any(c in t.raw[t.toks[a].end:t.toks[b].start] for c in ";:"):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

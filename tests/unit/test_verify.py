@@ -193,6 +193,24 @@ def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_pre
     assert swaps("Does it allow 64 connections per user?", ["It allows up to 128 connections per user."]) == []
     assert swaps("Does it allow 64 connections per user?", ["It allows 128 connections per user."]) == [
         Swap("64", "128", "It allows 128 connections per user.")]
+    # a term the passages hold is swapped when a sentence names it and gives its place to another in the same clause
+    defaults = "Perl and Ruby have different defaults, Ruby using tabs by default."
+    assert swaps("Why does Perl use tabs by default?", [defaults]) == [Swap("Perl", "Ruby", defaults)]
+    assert swaps("Why does Ruby use tabs by default?", [defaults]) == []
+    assert swaps("Why does Perl use tabs by default?", ["Perl has its own defaults; Ruby uses tabs by default."]) == []
+    # ... not when that sentence does not name it (another sentence may say it in other words), nor for one item of
+    # a list, nor for the rest of the question's own name, nor for a title or first name before another name
+    early, late = "The ferry from Dover sails at 9:40.", "The ferry from Calais sails at 11:00."
+    assert swaps("Why does the ferry from Calais sail at 9:40?", [early, late]) == []
+    assert swaps("Do Linux and Windows support the flag?",
+                 ["Both Linux and FreeBSD support the flag.", "Since 2020 Windows supports it as well."]) == []
+    assert swaps("Does the tool run on Linux, Solaris and Windows?",
+                 ["The tool runs on Linux, FreeBSD and Windows; Solaris is supported as well."]) == []
+    assert swaps("Why did Jacinda resign in January?", ["Jacinda Ardern resigned in January."]) == []
+    assert swaps("Why did Guido design Python in 1989?",
+                 ["In the Netherlands Guido van Rossum designed Python in 1989."]) == []
+    assert swaps("Why does the talk between Biden and Kishida matter?",
+                 ["The talk between Prime Minister Kishida and President Biden matters."]) == []
 
 
 def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
