@@ -90,6 +90,9 @@ def server_answer(settings: Settings, question: str, history: Sequence[dict[str,
         return None
     body = json.dumps({"question": question, "history": list(history or []), "fingerprint": mine})
     status, data = _request(settings, "POST", ANSWER_PATH, body, None)
+    if status is None:
+        raise ServerUnavailableError(f"The assistant server at {server_url(settings)} stopped answering; "
+                                     "`assistant ask --local` answers without it.")
     if status == 200:
         try:
             return Answer.model_validate_json(data)
@@ -120,10 +123,7 @@ def _request(settings: Settings, method: str, path: str, body: str | None,
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
-    except (OSError, http.client.HTTPException):  # refused, timed out, reset, not HTTP: no server to use
-        if method == "POST":
-            raise ServerUnavailableError(f"The assistant server at {server_url(settings)} stopped answering; "
-                                         "`assistant ask --local` answers without it.") from None
+    except (OSError, http.client.HTTPException):  # refused, timed out, reset, not HTTP
         return None, b""
     finally:
         conn.close()

@@ -297,19 +297,22 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
     order = [k for k in range(len(q.toks)) if q.content[k]]
     if len(order) < 3:
         return []
+    def among(k: int, terms: Collection[str]) -> bool:
+        return q.stems[k] in terms or q.toks[k].low in terms
+
     candidates = []
     for pos, k in enumerate(order):
-        if not _key(q, k) or _name_goes_on(q, k) or q.stems[k] in held or q.toks[k].low in held:
+        if not _key(q, k) or _name_goes_on(q, k) or among(k, held):
             continue
-        in_passages = not (q.stems[k] in absent or q.toks[k].low in absent)
+        in_passages = not among(k, absent)
         if not (in_passages and _listed(q, k)):
             candidates.append((pos, k, in_passages))
     if not candidates:  # the common case: no sentence need be parsed
         return []
     # a term the passages hold is looked for only in the sentences naming it
-    named = [c[1] for c in candidates if c[2]]
-    wanted = [s for s in sentences if not all(c[2] for c in candidates)
-              or any(q.toks[k].low in s.lower() for k in named)]
+    named = [q.toks[k].low for _, k, in_passages in candidates if in_passages]
+    wanted = sentences if len(named) < len(candidates) else [s for s in sentences
+                                                             if any(w in s.lower() for w in named)]
     asked_stems = set(q.stems)
     texts = [_Text.of(s) for s in wanted]
     out: list[Swap] = []

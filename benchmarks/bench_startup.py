@@ -67,6 +67,17 @@ def _ask(tree: Path, question: str, env: dict[str, str], runs: int) -> list[tupl
                                                                                 env, runs)]
 
 
+def _ask_row(state: str, env: dict[str, str], args: argparse.Namespace, with_overhead: bool = False) -> str:
+    """One bytecode state's `ask` row: start-up (`--help`), the answer's own time, the whole command, their ratio
+    (medians), and with ``with_overhead`` what the command spends outside the answer."""
+    startup = _time(ROOT, ["--help"], env, args.runs)
+    runs = _ask(ROOT, args.question, env, args.runs)
+    ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
+    row = (f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
+           f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f}")
+    return row + (f" {statistics.median(w - a for w, a in runs):13.2f}" if with_overhead else "")
+
+
 def _through_server(work: Path, states: dict[str, dict[str, str]], args: argparse.Namespace) -> None:
     """The same `ask` rows with an `assistant serve-api` of the same settings running: the server answers (its own
     time is the answer's), the command's start-up is what is left of its wall time."""
@@ -91,13 +102,7 @@ def _through_server(work: Path, states: dict[str, dict[str, str]], args: argpars
         print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
               f"{'whole-answer':>13}")
         for state, senv in states.items():
-            senv = senv | data
-            startup = _time(ROOT, ["--help"], senv, args.runs)
-            runs = _ask(ROOT, args.question, senv, args.runs)
-            ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
-            print(f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
-                  f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f} "
-                  f"{statistics.median(w - a for w, a in runs):13.2f}")
+            print(_ask_row(state, senv | data, args, with_overhead=True))
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -157,12 +162,7 @@ def main() -> None:
             warm.pop("PYTHONDONTWRITEBYTECODE")
             _ask(ROOT, args.question, warm, 1)
             for state, senv in states.items():
-                senv = senv | {"ASSISTANT_DATA_DIR": str(work / "data-new")}
-                startup = _time(ROOT, ["--help"], senv, args.runs)
-                runs = _ask(ROOT, args.question, senv, args.runs)
-                ratio = statistics.median(wall / (startup + answer) for wall, answer in runs)
-                print(f"{state:9} {startup:9.2f} {statistics.median(a for _, a in runs):7.2f} "
-                      f"{statistics.median(w for w, _ in runs):7.2f} {ratio:24.2f}")
+                print(_ask_row(state, senv | {"ASSISTANT_DATA_DIR": str(work / "data-new")}, args))
             _through_server(work, states, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
