@@ -136,19 +136,27 @@ def ask(
 ) -> None:
     """Answer one question from the indexed documents, with numbered, quoted citations.
 
-    A running `assistant serve-api` on the same settings and code answers it (it has the models and the index
-    loaded already); otherwise this process does."""
-    from assistant.client import server_answer, server_url
+    A running `assistant serve-api` on the same settings and code answers it, else the background answer server
+    (started by the first `ask` that finds none, stopped after ask.idle_exit_s without a question): both have the
+    models and the index loaded already. `--local`, or ASSISTANT_ASK__BACKGROUND_SERVER=false without a serve-api,
+    answers in this process."""
+    from assistant.client import BACKGROUND, background_answer, server_answer, server_url
+
+    def say(why: str) -> None:
+        _console(stderr=True).print(f"[dim]{why}[/]", soft_wrap=True)
 
     try:
         settings = _settings(model)
-        answer = None if local else server_answer(
-            settings, question, on_skip=lambda why: _console(stderr=True).print(f"[dim]{why}[/]", soft_wrap=True))
-        served = answer is not None
+        answer, by = None, ""
+        if not local:
+            by = f"the assistant server at {server_url(settings)}"
+            answer = server_answer(settings, question, on_skip=say)
+            if answer is None and settings.ask.background_server:
+                answer, by = background_answer(settings, question, on_note=say), BACKGROUND
         if answer is None:
             from assistant.assistant import Assistant
 
-            answer = Assistant.from_settings(settings).ask(question)
+            answer, by = Assistant.from_settings(settings).ask(question), ""
     except AssistantError as e:
         raise _fail(e) from e
     if as_json:
@@ -161,8 +169,28 @@ def ask(
     for c in answer.citations:
         console.print("  " + footnote(c), markup=False, highlight=False)
     t = answer.timings
-    by = f"; answered by the assistant server at {server_url(settings)}" if served else ""
+    by = f"; answered by {by}" if by else ""
     err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)
+
+
+@app.command("answer-server", hidden=True)
+def answer_server(
+    socket_path: Annotated[Path, typer.Option("--socket", help="The Unix socket to listen on.")],
+) -> None:
+    """The background answer server `assistant ask` starts (see assistant.client); not for direct use."""
+    from assistant.client import fingerprint
+
+    _exit_on_sigterm()
+    try:
+        settings = _settings()
+        serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
+        from assistant.api import serve_socket
+
+        print(f"answer server {serves[:12]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
+              "request", file=sys.stderr, flush=True)
+        serve_socket(settings, socket_path, serves=serves)
+    except AssistantError as e:
+        raise _fail(e) from e
 
 
 @app.command()

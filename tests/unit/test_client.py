@@ -1,16 +1,21 @@
-"""`assistant ask` through a running server: the settings fingerprint, and the server's answer route (in-process
-transport; the real socket path is in tests/integration/test_api_http.py)."""
+"""`assistant ask` through a running server: the settings fingerprint, the server's answer route (in-process
+transport; the real sockets are in tests/integration/test_api_http.py), where the background server's socket may be,
+and its idle clock."""
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import build_api
-from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint
+from assistant.api import _Idle, build_api
+from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint, socket_path
 from assistant.config import load_settings
 from assistant.errors import InvalidQuestionError
 from assistant.results import Answer
@@ -99,3 +104,41 @@ def test_the_answer_route_needs_the_token_when_one_is_set(tmp_path: Path) -> Non
     r = http.post(ANSWER_PATH, json={"question": "When?", "fingerprint": fingerprint(settings)},
                   headers={"Authorization": "Bearer s3cret"})
     assert r.status_code == 200 and r.json()["text"] == "In April [1]."
+
+
+def test_the_background_socket_lives_in_a_folder_only_this_user_can_open(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = socket_path("ab" * 32)
+    assert path == tmp_path / f"assistant-{os.getuid()}" / f"{'ab' * 8}.sock"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert fingerprint(load_settings(data_dir=tmp_path)) != fingerprint(load_settings(data_dir=tmp_path / "x"))
+
+
+def test_no_background_socket_where_others_could_listen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"assistant-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)  # as another user's (or an attacker's) pre-made folder would be
+    assert socket_path("ab" * 32) is None
+    folder.rmdir()
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "elsewhere")
+    assert socket_path("ab" * 32) is None
+
+
+def test_no_background_socket_on_a_path_too_long_for_a_unix_socket(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    deep = tmp_path / ("d" * 90)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    assert socket_path("ab" * 32) is None
+
+
+def test_idle_time_counts_from_the_end_of_the_last_request_and_is_zero_during_one() -> None:
+    idle = _Idle()
+    with idle.busy():
+        time.sleep(0.02)
+        assert idle.seconds() == 0.0
+    time.sleep(0.02)
+    assert 0.01 < idle.seconds() < 5
