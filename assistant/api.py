@@ -19,7 +19,6 @@ back in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -45,8 +44,6 @@ from assistant.errors import (
 from assistant.results import Answer, Citation, TextDelta
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from assistant.config import Settings
 
 log = logging.getLogger(__name__)
@@ -315,61 +312,3 @@ def serve_api(settings: Settings, assistant: StreamingAssistant | None = None, s
     uvicorn.run(build_api(assistant, settings, serves), host=settings.api.host, port=settings.api.port,
                 log_level="warning")
 
-
-def serve_socket(settings: Settings, path: Path, serves: str | None = None) -> None:
-    """The background answer server of `assistant ask` (see :mod:`assistant.client`): the API on the Unix socket
-    ``path`` until ``settings.ask.idle_exit_s`` pass without a request, or SIGINT/SIGTERM; the socket file goes
-    with it."""
-    import threading
-
-    import uvicorn
-
-    serves = serves or fingerprint(settings)
-    from assistant.assistant import Assistant
-
-    app = build_api(Assistant.from_settings(settings), settings, serves)
-    idle = _Idle()
-
-    @app.middleware("http")
-    async def _busy(request: Request, call_next: Any) -> Any:
-        with idle.busy():
-            return await call_next(request)
-
-    server = uvicorn.Server(uvicorn.Config(app, uds=str(path), log_level="warning"))
-    bound: list[int] = []
-
-    def stop_when_idle() -> None:
-        while not server.should_exit:
-            time.sleep(min(1.0, settings.ask.idle_exit_s / 4))
-            if server.started and not bound:
-                bound.append(path.stat().st_ino)
-            server.should_exit = server.should_exit or idle.seconds() > settings.ask.idle_exit_s
-
-    threading.Thread(target=stop_when_idle, daemon=True).start()
-    try:
-        server.run()
-    finally:
-        # Only our own socket file: a server started on the same path after this one stopped listening owns it now.
-        with contextlib.suppress(OSError):
-            if bound and path.stat().st_ino == bound[0]:
-                path.unlink()
-
-
-class _Idle:
-    """Seconds since the last request ended; 0 while one runs."""
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._since = time.monotonic()
-
-    @contextlib.contextmanager
-    def busy(self) -> Iterator[None]:
-        self._running += 1
-        try:
-            yield
-        finally:
-            self._running -= 1
-            self._since = time.monotonic()
-
-    def seconds(self) -> float:
-        return 0.0 if self._running else time.monotonic() - self._since

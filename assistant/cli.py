@@ -184,11 +184,11 @@ def answer_server(
     try:
         settings = _settings()
         serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
-        from assistant.api import serve_socket
+        from assistant.answer_server import serve_until_idle
 
         print(f"answer server {serves[:12]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
               "request", file=sys.stderr, flush=True)
-        serve_socket(settings, socket_path, serves=serves)
+        serve_until_idle(settings, socket_path, serves=serves)
     except AssistantError as e:
         raise _fail(e) from e
 
@@ -198,8 +198,10 @@ def ui(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
 ) -> None:
-    """Open the chat in the browser: sets up the model server, models and seed index first."""
+    """Open the chat in the browser: sets up the model server, models and seed index first. While it runs, it also
+    answers `assistant ask` on these settings (as the background answer server)."""
     from assistant.bootstrap import prepare
+    from assistant.client import fingerprint
 
     _exit_on_sigterm()
     settings = _settings()
@@ -207,11 +209,16 @@ def ui(
         settings.ui.host = host
     if port:
         settings.ui.port = port
+    serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
     try:
         prepare(settings, _console(stderr=True), ingest_seeds=True)
+        from assistant.answer_server import answering_ask
+        from assistant.assistant import Assistant
         from assistant.ui import launch
 
-        launch(settings)
+        assistant = Assistant.from_settings(settings)
+        with answering_ask(settings, assistant, serves):
+            launch(settings, assistant)
     except KeyboardInterrupt:
         _console(stderr=True).print("stopped")
     except AssistantError as e:

@@ -149,6 +149,19 @@ def socket_path(mine: str) -> Path | None:
     return path if len(os.fsencode(path)) < _SUN_PATH_MAX else None
 
 
+@contextlib.contextmanager
+def claimed_socket(settings: Settings, mine: str) -> Iterator[Path | None]:
+    """For a long-lived process (`assistant ui`) to answer `ask` on: the background server's socket of fingerprint
+    ``mine``, held against an `ask` starting one until the block ends; None when a server answers there already or
+    no socket can be had."""
+    path = socket_path(mine)
+    if path is None:
+        yield None
+        return
+    with _locked(path.with_suffix(".lock")):
+        yield None if _served(settings, lambda: _UnixConnection(path, _PROBE_TIMEOUT_S)) is not None else path
+
+
 class _UnixConnection(http.client.HTTPConnection):
     """HTTP over the background server's Unix socket."""
 

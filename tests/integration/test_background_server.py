@@ -1,5 +1,6 @@
 """The background answer server of `assistant ask`, as a user meets it: the first `ask` starts it and waits for it,
-later ones reuse it, errors come through it, a killed one is replaced, an idle one stops and takes its socket along."""
+later ones reuse it, errors come through it, a killed one is replaced, an idle one stops and takes its socket along;
+a running `assistant ui` answers in its place."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from assistant.client import fingerprint, socket_path
 from assistant.config import Settings, load_settings
 from tests.background import SERVED, gone, running, started_pid, stop
+from tests.integration.test_shutdown import start_ui
 from tests.net import free_port
 
 QUESTION = "When will Kishida visit the U.S.?"
@@ -67,3 +70,26 @@ def test_an_idle_background_server_stops_and_removes_its_socket(settings: Settin
         assert not sock.exists()
     finally:
         stop(pid, signal.SIGKILL)
+
+
+def test_a_running_chat_ui_answers_ask_and_takes_its_socket_along_when_it_stops(settings: Settings,
+                                                                                tmp_path: Path) -> None:
+    ui, _, log = start_ui(settings, tmp_path, settings.ollama.host)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")} | {
+            "ASSISTANT_OLLAMA__HOST": settings.ollama.host, "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+            "ASSISTANT_API__PORT": str(free_port())}
+        asked = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", QUESTION], capture_output=True,
+                               text=True, env=env, timeout=300)
+        assert asked.returncode == 0, asked.stderr
+        assert SERVED in asked.stderr and started_pid(asked.stderr) is None, log.read_text()[-2000:]
+        assert "April 10" in asked.stdout and "[1]" in asked.stdout
+        sock = socket_path(fingerprint(load_settings(data_dir=tmp_path / "data",
+                                                     ollama={"host": settings.ollama.host})))
+        assert sock is not None and sock.exists()
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=60) == 128 + signal.SIGTERM
+        assert not sock.exists()
+    finally:
+        if ui.poll() is None:
+            ui.kill()

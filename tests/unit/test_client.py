@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import _Idle, build_api
+from assistant.answer_server import _Idle
+from assistant.api import build_api
 from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint, socket_path
 from assistant.config import load_settings
 from assistant.errors import InvalidQuestionError

@@ -1,4 +1,5 @@
-"""The package reads as layers: edges (cli, chat, api, ui, evaluate) → Assistant → components → results, config.
+"""The package reads as layers: edges (cli, chat, api, answer_server, ui, evaluate) → Assistant → components →
+results, config.
 
 Imports are read from the source (module level and inside functions alike), so a lazy import cannot hide a cycle.
 """
@@ -11,8 +12,8 @@ from pathlib import Path
 import assistant
 
 PACKAGE = Path(assistant.__file__).parent
-EDGES = {"cli", "chat", "api", "ui", "ui_render", "evaluate", "eval_metrics", "bootstrap", "corpora", "fit", "compare",
-         "baselines"}
+EDGES = {"cli", "chat", "api", "answer_server", "ui", "ui_render", "evaluate", "eval_metrics", "bootstrap", "corpora",
+         "fit", "compare", "baselines"}
 BOTTOM = {"results", "errors", "patterns"}
 
 

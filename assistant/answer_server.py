@@ -1,0 +1,126 @@
+"""The background answer server of `assistant ask` (see :mod:`assistant.client`): the API of :mod:`assistant.api`
+on the Unix socket of its fingerprint, so one-off questions skip loading LlamaIndex, Chroma and the index.
+
+Two processes serve it: ``assistant answer-server``, which the first ``ask`` that finds none starts and which stops
+after ``ask.idle_exit_s`` without a request (:func:`serve_until_idle`), and ``assistant ui``, which answers ``ask``
+with its own assistant while the chat runs, unless a server answers there already (:func:`answering_ask`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.api import StreamingAssistant, build_api
+from assistant.client import claimed_socket, fingerprint
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from assistant.config import Settings
+
+# How long `assistant ui` waits for its socket to listen before going on without it.
+_BIND_TIMEOUT_S = 30.0
+
+
+class SocketServer:
+    """The API on ``path``; with ``idle_exit_s``, it stops after that long without a request. Its socket file goes
+    with it, unless a server started on the same path since owns it."""
+
+    def __init__(self, settings: Settings, path: Path, assistant: StreamingAssistant, serves: str,
+                 idle_exit_s: float | None = None) -> None:
+        import uvicorn
+
+        app = build_api(assistant, settings, serves)
+        self._idle = _Idle()
+
+        @app.middleware("http")
+        async def _busy(request: Request, call_next: Any) -> Any:
+            with self._idle.busy():
+                return await call_next(request)
+
+        self.path, self.idle_exit_s = path, idle_exit_s
+        self.server = uvicorn.Server(uvicorn.Config(app, uds=str(path), log_level="warning"))
+        self._inode: int | None = None
+
+    def run(self) -> None:
+        """Serve until :meth:`stop`, SIGINT/SIGTERM (in the main thread) or the idle time."""
+        threading.Thread(target=self._watch, daemon=True).start()
+        try:
+            self.server.run()
+        finally:
+            with contextlib.suppress(OSError):
+                if self._inode is not None and self.path.stat().st_ino == self._inode:
+                    self.path.unlink()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+    def listening(self) -> bool:
+        if self.server.started and self._inode is None:
+            self._inode = self.path.stat().st_ino
+        return self.server.started
+
+    def _watch(self) -> None:
+        tick = 0.05 if self.idle_exit_s is None else min(1.0, self.idle_exit_s / 4)
+        while not self.server.should_exit:
+            time.sleep(tick)
+            self.listening()
+            if self.idle_exit_s is not None and self._idle.seconds() > self.idle_exit_s:
+                self.stop()
+
+
+def serve_until_idle(settings: Settings, path: Path, serves: str | None = None) -> None:
+    """``assistant answer-server``: the settings' assistant on ``path`` until ``ask.idle_exit_s`` pass without a
+    request, or SIGINT/SIGTERM."""
+    from assistant.assistant import Assistant
+
+    serves = serves or fingerprint(settings)  # before the assistant loads the code, prompts and calibration
+    SocketServer(settings, path, Assistant.from_settings(settings), serves, settings.ask.idle_exit_s).run()
+
+
+@contextlib.contextmanager
+def answering_ask(settings: Settings, assistant: StreamingAssistant, serves: str) -> Iterator[bool]:
+    """While the block runs, ``assistant`` also answers `assistant ask` on the background server's socket of
+    ``serves``; yields whether it does (not when ``ask.background_server`` is off, a server answers there already,
+    or no socket can be had)."""
+    server, thread = None, None
+    if settings.ask.background_server:
+        with claimed_socket(settings, serves) as path:  # bound before the lock is let go
+            if path is not None:
+                server = SocketServer(settings, path, assistant, serves)
+                thread = threading.Thread(target=server.run, daemon=True)
+                thread.start()
+                deadline = time.monotonic() + _BIND_TIMEOUT_S
+                while not server.listening() and thread.is_alive() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+    try:
+        yield server is not None and server.listening()
+    finally:
+        if server is not None and thread is not None:
+            server.stop()
+            thread.join(timeout=30)
+
+
+class _Idle:
+    """Seconds since the last request ended; 0 while one runs."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._since = time.monotonic()
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        self._running += 1
+        try:
+            yield
+        finally:
+            self._running -= 1
+            self._since = time.monotonic()
+
+    def seconds(self) -> float:
+        return 0.0 if self._running else time.monotonic() - self._since
