@@ -3,7 +3,9 @@ on the Unix socket of its fingerprint, so one-off questions skip loading LlamaIn
 
 Two processes serve it: ``assistant answer-server``, which the first ``ask`` that finds none starts and which stops
 after ``ask.idle_exit_s`` without a request (:func:`serve_until_idle`), and ``assistant ui``, which answers ``ask``
-with its own assistant while the chat runs, unless a server answers there already (:func:`answering_ask`).
+with its own assistant while the chat runs, taking the socket over from a server that had it (:func:`answering_ask`).
+Either stops serving the socket when no ``ask`` can match it any more: its socket file was replaced or removed, or
+the code, prompts or calibration it was loaded from changed on disk.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 # How long `assistant ui` waits for its socket to listen before going on without it.
 _BIND_TIMEOUT_S = 30.0
+# How often a server checks that the files it was loaded from are still those on disk.
+_RECHECK_S = 30.0
 
 
 class SocketServer:
@@ -35,7 +39,7 @@ class SocketServer:
                  idle_exit_s: float | None = None) -> None:
         import uvicorn
 
-        app = build_api(assistant, settings, serves)
+        app = build_api(assistant, settings, serves, private=True)
         self._idle = _Idle()
 
         @app.middleware("http")
@@ -43,9 +47,9 @@ class SocketServer:
             with self._idle.busy():
                 return await call_next(request)
 
-        self.path, self.idle_exit_s = path, idle_exit_s
+        self.settings, self.serves, self.path, self.idle_exit_s = settings, serves, path, idle_exit_s
         self.server = uvicorn.Server(uvicorn.Config(app, uds=str(path), log_level="warning"))
-        self._inode: int | None = None
+        self._identity: tuple[int, int] | None = None
 
     def run(self) -> None:
         """Serve until :meth:`stop`, SIGINT/SIGTERM (in the main thread) or the idle time."""
@@ -53,25 +57,44 @@ class SocketServer:
         try:
             self.server.run()
         finally:
-            with contextlib.suppress(OSError):
-                if self._inode is not None and self.path.stat().st_ino == self._inode:
+            if self._still_mine():
+                with contextlib.suppress(OSError):
                     self.path.unlink()
 
     def stop(self) -> None:
         self.server.should_exit = True
 
     def listening(self) -> bool:
-        if self.server.started and self._inode is None:
-            self._inode = self.path.stat().st_ino
+        if self.server.started and self._identity is None:
+            self._identity = _identity(self.path)
         return self.server.started
 
     def _watch(self) -> None:
         tick = 0.05 if self.idle_exit_s is None else min(1.0, self.idle_exit_s / 4)
+        checked = time.monotonic()
         while not self.server.should_exit:
             time.sleep(tick)
-            self.listening()
-            if self.idle_exit_s is not None and self._idle.seconds() > self.idle_exit_s:
+            if not self.listening():
+                continue
+            idle = self.idle_exit_s is not None and self._idle.seconds() > self.idle_exit_s
+            stale = False
+            if time.monotonic() - checked > _RECHECK_S:
+                checked = time.monotonic()
+                stale = fingerprint(self.settings) != self.serves
+            if idle or stale or not self._still_mine():
                 self.stop()
+
+    def _still_mine(self) -> bool:
+        """Whether the socket file is still the one this server bound (not replaced by another's, not removed)."""
+        try:
+            return self._identity is not None and _identity(self.path) == self._identity
+        except OSError:
+            return False
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_ctime_ns  # a replacing file may get a freed inode number again, not the same ctime
 
 
 def serve_until_idle(settings: Settings, path: Path, serves: str | None = None) -> None:
@@ -86,18 +109,17 @@ def serve_until_idle(settings: Settings, path: Path, serves: str | None = None) 
 @contextlib.contextmanager
 def answering_ask(settings: Settings, assistant: StreamingAssistant, serves: str) -> Iterator[bool]:
     """While the block runs, ``assistant`` also answers `assistant ask` on the background server's socket of
-    ``serves``; yields whether it does (not when ``ask.background_server`` is off, a server answers there already,
-    or no socket can be had)."""
+    ``serves`` (a background server that had it stops); yields whether it does (not when ``ask.background_server``
+    is off or no socket can be had)."""
     server, thread = None, None
     if settings.ask.background_server:
-        with claimed_socket(settings, serves) as path:  # bound before the lock is let go
-            if path is not None:
-                server = SocketServer(settings, path, assistant, serves)
-                thread = threading.Thread(target=server.run, daemon=True)
-                thread.start()
-                deadline = time.monotonic() + _BIND_TIMEOUT_S
-                while not server.listening() and thread.is_alive() and time.monotonic() < deadline:
-                    time.sleep(0.05)
+        with contextlib.suppress(OSError), claimed_socket(serves) as path:  # bound before the lock is let go
+            server = SocketServer(settings, path, assistant, serves)
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            deadline = time.monotonic() + _BIND_TIMEOUT_S
+            while not server.listening() and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.05)
     try:
         yield server is not None and server.listening()
     finally:

@@ -129,13 +129,15 @@ def _api_error(e: AssistantError) -> APIError:
     return APIError(500, str(e), type_="server_error")
 
 
-def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | None = None) -> FastAPI:
+def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | None = None, *,
+              private: bool = False) -> FastAPI:
     """The FastAPI app around ``assistant``; serve it with :func:`serve_api` or any ASGI server. ``serves``: the
     :func:`~assistant.client.fingerprint` of the settings and files the assistant was built from (taken now when
-    not given), which `assistant ask` must match to be answered here."""
+    not given), which `assistant ask` must match to be answered here. ``private``: served where only this user can
+    connect (the background answer server's socket), so ``api.token`` is not asked for."""
     api = settings.api
     model_ids = list(dict.fromkeys([api.model_id, settings.ollama.chat_model]))
-    token = api.token.get_secret_value() if api.token else None
+    token = api.token.get_secret_value() if api.token and not private else None
     max_body = api.max_body_kb * 1024
     app = FastAPI(title="Grounded assistant (OpenAI-compatible)", docs_url=None, redoc_url=None, openapi_url=None)
     serves = serves or fingerprint(settings)

@@ -176,6 +176,8 @@ def ask(
 @app.command("answer-server", hidden=True)
 def answer_server(
     socket_path: Annotated[Path, typer.Option("--socket", help="The Unix socket to listen on.")],
+    expected: Annotated[str | None, typer.Option("--fingerprint", help="Refuse to serve unless this process's "
+                                                                          "settings and code have it.")] = None,
 ) -> None:
     """The background answer server `assistant ask` starts (see assistant.client); not for direct use."""
     from assistant.client import fingerprint
@@ -184,9 +186,12 @@ def answer_server(
     try:
         settings = _settings()
         serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
+        if expected is not None and serves != expected:
+            raise AssistantError(f"this server's settings or code (fingerprint {serves[:16]}) are not those of the "
+                                 f"command that started it ({expected[:16]}); not serving")
         from assistant.answer_server import serve_until_idle
 
-        print(f"answer server {serves[:12]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
+        print(f"answer server {serves[:16]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
               "request", file=sys.stderr, flush=True)
         serve_until_idle(settings, socket_path, serves=serves)
     except AssistantError as e:

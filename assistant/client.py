@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -57,24 +58,26 @@ _PACKAGE = Path(__file__).resolve().parent
 # How long a first `ask` waits for the background server it started to load (imports, index, BM25) before it answers
 # by itself; a big index on a slow disk takes a while, a crashed start is seen at once.
 _START_TIMEOUT_S = 180.0
-_SUN_PATH_MAX = 108  # bytes of a Unix socket's path on Linux, the closing NUL included
+_SUN_PATH_MAX = 104  # bytes of a Unix socket's path, the closing NUL included (Linux allows 108, macOS 104)
 
 
 def fingerprint(settings: Settings) -> str:
     """What a server and a client must share for the server's answer to be the one the client would give: the
     settings that shape an answer (index location as the effective path, models, retrieval and answer options) and
     the files it is made from (this package, the prompts folder, the calibration file), by size and modification
-    time, so a server started before they changed is not used."""
+    time, so a server started before they changed is not used; and the interpreter with its installed libraries (a
+    library installed, removed or upgraded changes its folder's modification time)."""
     relevant = _resolved(settings.model_dump(exclude=_NOT_ANSWER_RELEVANT))
-    relevant["chroma"]["path"] = str(settings.chroma_path.expanduser().resolve())
+    relevant["chroma"]["path"] = str(settings.chroma_path.resolve())
     files = [_PACKAGE, settings.prompts_dir, *([settings.answer.calibration] if settings.answer.calibration else [])]
-    stamp = json.dumps({"settings": relevant, "files": [files_stamp(p) for p in files]}, sort_keys=True, default=str)
+    stamp = json.dumps({"settings": relevant, "files": [files_stamp(p) for p in files], "python": _interpreter()},
+                       sort_keys=True, default=str)
     return hashlib.sha256(stamp.encode()).hexdigest()
 
 
 def files_stamp(path: Path) -> list[tuple[str, int, int]]:
     """Every file under ``path`` (or the file itself) by path, size and modification time."""
-    path = path.expanduser().resolve()
+    path = path.resolve()
     found = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     return sorted((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in found)
 
@@ -83,8 +86,13 @@ def _resolved(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _resolved(v) for k, v in value.items()}
     if isinstance(value, Path):
-        return str(value.expanduser().resolve())
+        return str(value.resolve())  # relative to the working folder, as the code opens it ("~" is expanded already)
     return value
+
+
+def _interpreter() -> list[Any]:
+    libraries = sorted(p for p in sys.path if p.endswith("-packages") and os.path.isdir(p))
+    return [sys.executable, sys.version, [(p, os.stat(p).st_mtime_ns) for p in libraries]]
 
 
 def server_url(settings: Settings) -> str:
@@ -114,52 +122,68 @@ def server_answer(settings: Settings, question: str, history: Sequence[dict[str,
 def background_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
                       on_note: Callable[[str], None] | None = None) -> Answer | None:
     """The answer of the background answer server of these settings and this code, started (and waited for) when
-    none runs; None when there is none and it could not be started (``on_note`` hears why, and when one starts).
-    Its errors are this answer's, as in :func:`server_answer`."""
+    none runs; None when there is none and it could not be started, or it stopped before answering (``on_note``
+    hears why, and when one starts). Its errors are this answer's, as in :func:`server_answer`."""
     note = on_note or (lambda _: None)
     mine = fingerprint(settings)
-    path = socket_path(mine)
-    if path is None:
+    try:
+        path = socket_path(mine)
+
+        def connect() -> http.client.HTTPConnection:
+            return _UnixConnection(path, _PROBE_TIMEOUT_S)
+
+        if _served(settings, connect) is None:
+            with _locked(path.parent / "start.lock"):  # one starts it; the others asking at once wait for it
+                if _served(settings, connect) is None and not _start(settings, path, mine, connect, note):
+                    return None
+    except OSError as e:  # the socket folder, its lock or a log that cannot be used
+        note(f"no {BACKGROUND} ({e}); answering here")
         return None
-
-    def connect() -> http.client.HTTPConnection:
-        return _UnixConnection(path, _PROBE_TIMEOUT_S)
-
-    if _served(settings, connect) is None:
-        with _locked(path.with_suffix(".lock")):  # one starts it; the others asking at once wait for it
-            if _served(settings, connect) is None and not _start(settings, path, connect, note):
-                return None
     return _answer_at(settings, connect, BACKGROUND, mine, question, history, note)
 
 
-def socket_path(mine: str) -> Path | None:
+class NoSocketError(OSError):
+    """No Unix socket that only this user can reach."""
+
+
+def socket_path(mine: str) -> Path:
     """Where the background server of fingerprint ``mine`` listens: in a folder of the temporary directory that
-    only this user can open (a Unix socket path must be short, so not under the data folder). None when that folder
-    belongs to someone else or others may open it, or the platform has no Unix sockets: then there is no background
-    server, and nothing is sent where another user could listen."""
+    only this user can open (a Unix socket path must be short, so not under the data folder). Raises
+    :class:`NoSocketError` when that folder belongs to someone else or others may open it, the path is too long for
+    a socket, or the platform has no Unix sockets: then there is no background server, and nothing is sent where
+    another user could listen."""
     if not hasattr(socket, "AF_UNIX"):
-        return None
+        raise NoSocketError("this platform has no Unix sockets")
     folder = Path(tempfile.gettempdir()) / f"assistant-{os.getuid()}"
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=0o700)
     st = folder.lstat()
-    if not folder.is_dir() or folder.is_symlink() or st.st_uid != os.getuid() or st.st_mode & 0o077:
-        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise NoSocketError(f"{folder} is not a folder that only this user can open")
     path = folder / f"{mine[:16]}.sock"
-    return path if len(os.fsencode(path)) < _SUN_PATH_MAX else None
+    if len(os.fsencode(path)) >= _SUN_PATH_MAX:
+        raise NoSocketError(f"{path} is too long for a Unix socket (TMPDIR sets a shorter folder)")
+    return path
 
 
 @contextlib.contextmanager
-def claimed_socket(settings: Settings, mine: str) -> Iterator[Path | None]:
-    """For a long-lived process (`assistant ui`) to answer `ask` on: the background server's socket of fingerprint
-    ``mine``, held against an `ask` starting one until the block ends; None when a server answers there already or
-    no socket can be had."""
+def claimed_socket(mine: str) -> Iterator[Path]:
+    """For a long-lived process (`assistant ui`) to answer `ask` on: the background server's socket path of
+    fingerprint ``mine``, held against an `ask` starting a server until the block ends. A server listening there
+    already loses the path to the caller, and stops when it sees that (see :mod:`assistant.answer_server`).
+    Raises OSError (:class:`NoSocketError` among them) when there is no such path to be had."""
     path = socket_path(mine)
-    if path is None:
-        yield None
-        return
-    with _locked(path.with_suffix(".lock")):
-        yield None if _served(settings, lambda: _UnixConnection(path, _PROBE_TIMEOUT_S)) is not None else path
+    with _locked(path.parent / "start.lock"):
+        _clear(path)
+        yield path
+
+
+def _clear(path: Path) -> None:
+    """Remove what is not a socket at ``path`` (the folder is this user's alone): a socket can only be bound where
+    nothing is, or where a socket was (its owner, if alive, stops on seeing it replaced)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -187,18 +211,21 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _start(settings: Settings, path: Path, connect: Callable[[], http.client.HTTPConnection],
+def _start(settings: Settings, path: Path, mine: str, connect: Callable[[], http.client.HTTPConnection],
            note: Callable[[str], None]) -> bool:
     """Start the background server on ``path`` and wait until it answers; False (and why, to ``note``) when it
     exits first or does not answer in time."""
+    _clear(path)
     log = path.with_suffix(".log")
-    # The command's own settings come from the same environment, working folder (.env) and this --model.
+    # The command's own settings come from the same environment, working folder (.env) and this --model. -P: not the
+    # working folder's own `assistant` package, if it has one; the server checks it runs the fingerprint it is given.
     env = os.environ | {"ASSISTANT_OLLAMA__CHAT_MODEL": settings.ollama.chat_model}
-    with log.open("ab") as out:
+    command = [sys.executable, "-P", "-m", "assistant.cli", "answer-server", "--socket", str(path),
+               "--fingerprint", mine]
+    with log.open("wb") as out:  # the latest start's log only
         # Its own session and no inherited pipes: it outlives this command, and whoever reads this command's output
         # (a shell's $(...), a test, CI) is not kept waiting for it.
-        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "answer-server", "--socket", str(path)],
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
                                    start_new_session=True)
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -227,30 +254,34 @@ def _answer_at(settings: Settings, connect: Callable[[], http.client.HTTPConnect
                on_skip: Callable[[str], None] | None) -> Answer | None:
     from assistant.results import Answer
 
+    skip = on_skip or (lambda _: None)
     served = _served(settings, connect)
     if served is None or served[0] != 200 or _json(served[1]).get("fingerprint") != mine:
-        if served is not None and served[0] in (200, 401) and on_skip is not None:
+        if served is not None and served[0] in (200, 401):
             why = "needs a token this command lacks" if served[0] == 401 else "runs other settings or other code"
-            on_skip(f"{where} {why}; not asking it")
+            skip(f"{where} {why}; not asking it")
         return None
     body = json.dumps({"question": question, "history": list(history or []), "fingerprint": mine})
     status, data = _request(settings, connect, "POST", ANSWER_PATH, body, None)
-    local = "`assistant ask --local` answers without it"
-    where_ = where[:1].upper() + where[1:]
-    if status is None:
-        raise ServerUnavailableError(f"{where_} stopped answering; {local}.")
     if status == 200:
         try:
             return Answer.model_validate_json(data)
-        except ValueError as e:
-            raise ServerUnavailableError(f"{where_} sent an answer this command cannot read; "
-                                         f"{local}.") from e
+        except ValueError:
+            skip(f"{where} sent an answer this command cannot read; answering here")
+            return None
+    if status is None:  # it stopped (killed, or idle just then) before answering
+        skip(f"{where} stopped before answering; answering here")
+        return None
     error = _json(data).get("error")
     error = error if isinstance(error, dict) else {}
     message = str(error.get("message") or f"HTTP {status}")
+    # What answering here would raise as well: the question is rejected, or the model server or index cannot be used.
     if error.get("code") == "invalid_question":
         raise InvalidQuestionError(message)
-    raise ServerUnavailableError(f"{where_} could not answer: {message} ({local}).")
+    if status == 503:
+        raise ServerUnavailableError(message)
+    skip(f"{where} could not answer ({message}); answering here")
+    return None
 
 
 def _request(settings: Settings, connect: Callable[[], http.client.HTTPConnection], method: str, path: str,

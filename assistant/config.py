@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -43,6 +43,10 @@ def package_data(name: str) -> Path:
     return path
 
 
+# A path setting: "~/notes" in the environment or .env means the home folder's, as in a shell.
+UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
+
+
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback)
 
@@ -51,7 +55,7 @@ class OllamaSettings(BaseModel):
     host: str = Field("http://127.0.0.1:11434", description="Ollama server URL; any host works.")
     chat_model: str = Field("smollm2-135m-grounded", description="Chat model name in Ollama.")
     embed_model: str = Field("all-minilm-l6-v2-local", description="Embedding model name in Ollama.")
-    binary: Path | None = Field(None, description="An `ollama` binary to start when no server answers.")
+    binary: UserPath | None = Field(None, description="An `ollama` binary to start when no server answers.")
     manage: bool = Field(True, description="Start (and if needed build) Ollama when no server answers.")
     create_bundled: bool = Field(True, description="Create the bundled models when they are missing.")
     request_timeout_s: float = Field(180.0, description="Timeout for one model request.")
@@ -69,11 +73,11 @@ class OllamaSettings(BaseModel):
 
 class ChromaSettings(BaseModel):
     mode: Literal["embedded", "http"] = Field("embedded", description="Embedded PersistentClient or HTTP server.")
-    path: Path | None = Field(None, description="Embedded index directory (default: <data_dir>/chroma).")
+    path: UserPath | None = Field(None, description="Embedded index directory (default: <data_dir>/chroma).")
     host: str = Field("127.0.0.1", description="HTTP mode: `chroma run` host.")
     port: int = Field(8000, description="HTTP mode: `chroma run` port.")
     collection: str = Field("documents", description="Collection holding the passages.")
-    manifest_path: Path | None = Field(
+    manifest_path: UserPath | None = Field(
         None,
         description="JSON manifest of indexed files, the commit point of every ingest (default: inside the embedded "
         "index directory; <data_dir>/index-manifests/<host>_<port>_<collection>.json in HTTP mode). Processes "
@@ -113,7 +117,7 @@ class AnswerSettings(BaseModel):
     min_coverage: float = Field(
         1.0, ge=0.0, le=1.0, description="Share of an answer sentence's content words its supporting passage "
         "sentence must hold (1.0: all; lower lets paraphrases through, and with them substituted words).")
-    calibration: Path | None = Field(
+    calibration: UserPath | None = Field(
         None, description="Gate and ranking weights fitted by `python -m assistant.fit` (default: the packaged fit).")
     stop_when_done: bool = Field(
         True, description="Stop the model once every part of the question has a verified sentence (or it keeps "
@@ -163,11 +167,11 @@ class Settings(BaseSettings):
         env_prefix="ASSISTANT_", env_nested_delimiter="__", env_file=".env", extra="ignore"
     )
 
-    data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
-    cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
-    seeds_dir: Path = Field(default_factory=lambda: package_data("seeds"),
+    data_dir: UserPath = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
+    cache_dir: UserPath = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
+    seeds_dir: UserPath = Field(default_factory=lambda: package_data("seeds"),
                             description="Documents `assistant ui` indexes first (default: the bundled seed).")
-    prompts_dir: Path = Field(default_factory=lambda: package_data("prompts"),
+    prompts_dir: UserPath = Field(default_factory=lambda: package_data("prompts"),
                               description="Prompt templates (default: the ones shipped in the package).")
     ollama: OllamaSettings = OllamaSettings()
     chroma: ChromaSettings = ChromaSettings()

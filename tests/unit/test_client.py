@@ -5,9 +5,11 @@ and its idle clock."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from assistant.answer_server import _Idle
 from assistant.api import build_api
-from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, fingerprint, socket_path
+from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, NoSocketError, claimed_socket, fingerprint, socket_path
 from assistant.config import load_settings
 from assistant.errors import InvalidQuestionError
 from assistant.results import Answer
@@ -107,33 +109,64 @@ def test_the_answer_route_needs_the_token_when_one_is_set(tmp_path: Path) -> Non
     assert r.status_code == 200 and r.json()["text"] == "In April [1]."
 
 
-def test_the_background_socket_lives_in_a_folder_only_this_user_can_open(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+@pytest.fixture
+def short_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary directory with a short path (a Unix socket's path is at most ~100 bytes), as the system's."""
+    folder = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_background_socket_lives_in_a_folder_only_this_user_can_open(short_tmp: Path, tmp_path: Path) -> None:
     path = socket_path("ab" * 32)
-    assert path == tmp_path / f"assistant-{os.getuid()}" / f"{'ab' * 8}.sock"
+    assert path == short_tmp / f"assistant-{os.getuid()}" / f"{'ab' * 8}.sock"
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert fingerprint(load_settings(data_dir=tmp_path)) != fingerprint(load_settings(data_dir=tmp_path / "x"))
 
 
-def test_no_background_socket_where_others_could_listen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    folder = tmp_path / f"assistant-{os.getuid()}"
+def test_no_background_socket_where_others_could_listen(short_tmp: Path) -> None:
+    folder = short_tmp / f"assistant-{os.getuid()}"
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)  # as another user's (or an attacker's) pre-made folder would be
-    assert socket_path("ab" * 32) is None
+    with pytest.raises(NoSocketError, match="only this user"):
+        socket_path("ab" * 32)
     folder.rmdir()
-    (tmp_path / "elsewhere").mkdir(mode=0o700)
-    folder.symlink_to(tmp_path / "elsewhere")
-    assert socket_path("ab" * 32) is None
+    (short_tmp / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(short_tmp / "elsewhere")
+    with pytest.raises(NoSocketError, match="only this user"):
+        socket_path("ab" * 32)
 
 
-def test_no_background_socket_on_a_path_too_long_for_a_unix_socket(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    deep = tmp_path / ("d" * 90)
+def test_no_background_socket_on_a_path_too_long_for_a_unix_socket(short_tmp: Path) -> None:
+    deep = short_tmp / ("d" * 90)
     deep.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    assert socket_path("ab" * 32) is None
+    tempfile.tempdir = str(deep)
+    with pytest.raises(NoSocketError, match="too long"):
+        socket_path("ab" * 32)
+
+
+def test_claiming_the_socket_path_clears_a_file_that_is_not_a_socket(short_tmp: Path) -> None:
+    path = socket_path("ab" * 32)
+    path.write_text("not a socket")
+    with claimed_socket("ab" * 32) as claimed:
+        assert claimed == path and not path.exists()
+
+
+def test_the_fingerprint_takes_paths_as_the_code_opens_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(data_dir=Path("~/idx"))
+    assert settings.data_dir == tmp_path / "home" / "idx"  # "~" is the home folder's, as in a shell
+    assert fingerprint(settings) == fingerprint(load_settings(data_dir=tmp_path / "home" / "idx"))
+    assert fingerprint(settings) != fingerprint(load_settings(data_dir=tmp_path / "~" / "idx"))
+
+
+def test_the_private_socket_api_asks_no_token(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, api={"token": "s3cret"})
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    assert _post(TestClient(build_api(fake, settings, private=True)), fingerprint(settings))["status"] == 200
 
 
 def test_idle_time_counts_from_the_end_of_the_last_request_and_is_zero_during_one() -> None:
