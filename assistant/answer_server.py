@@ -11,6 +11,9 @@ the code, prompts or calibration it was loaded from changed on disk.
 from __future__ import annotations
 
 import contextlib
+import logging
+import socket
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
     from fastapi import Request
 
     from assistant.config import Settings
+
+log = logging.getLogger(__name__)
 
 # How long `assistant ui` waits for its socket to listen before going on without it.
 _BIND_TIMEOUT_S = 30.0
@@ -48,15 +53,18 @@ class SocketServer:
                 return await call_next(request)
 
         self.settings, self.serves, self.path, self.idle_exit_s = settings, serves, path, idle_exit_s
-        self.server = uvicorn.Server(uvicorn.Config(app, uds=str(path), log_level="warning"))
-        self._identity: tuple[int, int] | None = None
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        # Bound here, and known as ours at once: a server that takes the path over from now on is seen.
+        self._socket = _bind(path)
+        self._identity = _identity(path)
 
     def run(self) -> None:
         """Serve until :meth:`stop`, SIGINT/SIGTERM (in the main thread) or the idle time."""
         threading.Thread(target=self._watch, daemon=True).start()
         try:
-            self.server.run()
+            self.server.run(sockets=[self._socket])
         finally:
+            self._socket.close()
             if self._still_mine():
                 with contextlib.suppress(OSError):
                     self.path.unlink()
@@ -65,8 +73,6 @@ class SocketServer:
         self.server.should_exit = True
 
     def listening(self) -> bool:
-        if self.server.started and self._identity is None:
-            self._identity = _identity(self.path)
         return self.server.started
 
     def _watch(self) -> None:
@@ -74,13 +80,15 @@ class SocketServer:
         checked = time.monotonic()
         while not self.server.should_exit:
             time.sleep(tick)
-            if not self.listening():
-                continue
             idle = self.idle_exit_s is not None and self._idle.seconds() > self.idle_exit_s
             stale = False
             if time.monotonic() - checked > _RECHECK_S:
                 checked = time.monotonic()
-                stale = fingerprint(self.settings) != self.serves
+                try:
+                    stale = fingerprint(self.settings) != self.serves
+                except Exception:  # its folders gone, say: nothing could match it, and a watcher must not die
+                    log.exception("checking the files this server was loaded from failed; stopping")
+                    stale = True
             if idle or stale or not self._still_mine():
                 self.stop()
 
@@ -90,6 +98,22 @@ class SocketServer:
             return self._identity is not None and _identity(self.path) == self._identity
         except OSError:
             return False
+
+
+def _bind(path: Path) -> socket.socket:
+    """A Unix socket bound at ``path``, replacing a socket file there (a dead server's, or one whose server stops on
+    seeing it replaced); callers hold the start lock (:func:`~assistant.client.claimed_socket`, or the `ask` that
+    started this server)."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _identity(path: Path) -> tuple[int, int]:

@@ -79,7 +79,12 @@ def files_stamp(path: Path) -> list[tuple[str, int, int]]:
     """Every file under ``path`` (or the file itself) by path, size and modification time."""
     path = path.resolve()
     found = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    return sorted((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in found)
+    stamp = []
+    for p in found:
+        with contextlib.suppress(FileNotFoundError):  # gone since the listing (an editor's swap file, a checkout)
+            st = p.stat()
+            stamp.append((str(p), st.st_size, st.st_mtime_ns))
+    return sorted(stamp)
 
 
 def _resolved(value: Any) -> Any:
@@ -235,12 +240,20 @@ def _start(settings: Settings, path: Path, mine: str, connect: Callable[[], http
                  "without one (ASSISTANT_ASK__BACKGROUND_SERVER=false: never start it)")
             return True
         if process.poll() is not None:
-            note(f"{BACKGROUND} did not start (its log: {log}); answering here")
+            note(f"{BACKGROUND} did not start: {_last_line(log)} (its log: {log}); answering here")
             return False
         time.sleep(0.05)
     process.terminate()
     note(f"{BACKGROUND} did not answer within {_START_TIMEOUT_S:g} s (its log: {log}); answering here")
     return False
+
+
+def _last_line(log: Path) -> str:
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "no output"
 
 
 def _served(settings: Settings, connect: Callable[[], http.client.HTTPConnection]) -> tuple[int, bytes] | None:
@@ -289,7 +302,7 @@ def _request(settings: Settings, connect: Callable[[], http.client.HTTPConnectio
     """(status, body) of one request; (None, b"") when nothing there speaks HTTP to us."""
     conn = connect()
     headers = {"Content-Type": "application/json"}
-    if settings.api.token is not None:
+    if settings.api.token is not None and not isinstance(conn, _UnixConnection):  # the socket asks none
         headers["Authorization"] = f"Bearer {settings.api.token.get_secret_value()}"
     try:
         conn.connect()

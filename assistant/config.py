@@ -43,8 +43,15 @@ def package_data(name: str) -> Path:
     return path
 
 
+def _expand_user(path: Path) -> Path:
+    try:
+        return path.expanduser()
+    except RuntimeError as e:  # "~nosuchuser/..."
+        raise ValueError(f"cannot expand ~ in {path}: {e}") from e
+
+
 # A path setting: "~/notes" in the environment or .env means the home folder's, as in a shell.
-UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
+UserPath = Annotated[Path, AfterValidator(_expand_user)]
 
 
 def _xdg(var: str, fallback: str) -> Path:

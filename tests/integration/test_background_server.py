@@ -62,7 +62,7 @@ def test_the_first_ask_starts_the_background_server_and_the_next_ones_reuse_it(s
         assert replaced.stdout == local.stdout
         assert stop(pid) and not sock.exists()  # SIGTERM: it stops and removes its socket
     finally:
-        stop(pid, signal.SIGKILL)
+        stop(pid) or stop(pid, signal.SIGKILL)
 
 
 def test_an_idle_background_server_stops_and_removes_its_socket(settings: Settings) -> None:
@@ -77,7 +77,7 @@ def test_an_idle_background_server_stops_and_removes_its_socket(settings: Settin
         assert gone(pid, within_s=60)
         assert not sock.exists()
     finally:
-        stop(pid, signal.SIGKILL)
+        stop(pid) or stop(pid, signal.SIGKILL)
 
 
 def test_a_running_chat_ui_takes_ask_over_and_takes_its_socket_along_when_it_stops(settings: Settings,
@@ -109,7 +109,7 @@ def test_a_running_chat_ui_takes_ask_over_and_takes_its_socket_along_when_it_sto
     finally:
         if ui.poll() is None:
             ui.kill()
-        stop(daemon, signal.SIGKILL)
+        stop(daemon) or stop(daemon, signal.SIGKILL)
 
 
 class _DropsTheAnswer(http.server.BaseHTTPRequestHandler):
@@ -163,4 +163,4 @@ def test_the_background_server_runs_the_installed_code_not_the_working_folders(s
         assert first.returncode == 0 and pid is not None and SERVED in first.stderr, first.stderr
         assert not marker.exists()
     finally:
-        stop(pid, signal.SIGKILL)
+        stop(pid) or stop(pid, signal.SIGKILL)

@@ -20,7 +20,7 @@ from assistant.answer_server import _Idle
 from assistant.api import build_api
 from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, NoSocketError, claimed_socket, fingerprint, socket_path
 from assistant.config import load_settings
-from assistant.errors import InvalidQuestionError
+from assistant.errors import ConfigError, InvalidQuestionError
 from assistant.results import Answer
 from tests.unit.test_api import CITED, ScriptedAssistant
 
@@ -176,3 +176,8 @@ def test_idle_time_counts_from_the_end_of_the_last_request_and_is_zero_during_on
         assert idle.seconds() == 0.0
     time.sleep(0.02)
     assert 0.01 < idle.seconds() < 5
+
+
+def test_a_home_folder_that_cannot_be_found_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot expand ~"):
+        load_settings(data_dir=Path("~no-such-user-here/idx"))
