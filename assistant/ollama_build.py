@@ -184,7 +184,7 @@ def _build(target: Path, binary: Path, report: Report, cflags: str = OTHER_CFLAG
 def default_cache_dir() -> Path:
     env = os.environ.get("ASSISTANT_CACHE_DIR")
     if env:
-        return Path(env)
+        return Path(env).expanduser()  # as the settings take it
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant"
 
 
