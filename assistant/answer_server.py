@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -101,12 +100,11 @@ class SocketServer:
 
 
 def _bind(path: Path) -> socket.socket:
-    """A Unix socket bound at ``path``, replacing a socket file there (a dead server's, or one whose server stops on
-    seeing it replaced); callers hold the start lock (:func:`~assistant.client.claimed_socket`, or the `ask` that
-    started this server)."""
+    """A Unix socket bound at ``path``, replacing the file there (a dead server's socket, one whose server stops on
+    seeing it replaced, or anything else: the folder is this user's alone); callers hold the start lock
+    (:func:`~assistant.client.claimed_socket`, or the `ask` that started this server)."""
     with contextlib.suppress(FileNotFoundError):
-        if stat.S_ISSOCK(path.lstat().st_mode):
-            path.unlink()
+        path.unlink()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.bind(str(path))

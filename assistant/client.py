@@ -179,16 +179,7 @@ def claimed_socket(mine: str) -> Iterator[Path]:
     Raises OSError (:class:`NoSocketError` among them) when there is no such path to be had."""
     path = socket_path(mine)
     with _locked(path.parent / "start.lock"):
-        _clear(path)
         yield path
-
-
-def _clear(path: Path) -> None:
-    """Remove what is not a socket at ``path`` (the folder is this user's alone): a socket can only be bound where
-    nothing is, or where a socket was (its owner, if alive, stops on seeing it replaced)."""
-    with contextlib.suppress(FileNotFoundError):
-        if not stat.S_ISSOCK(path.lstat().st_mode):
-            path.unlink()
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -220,7 +211,6 @@ def _start(settings: Settings, path: Path, mine: str, connect: Callable[[], http
            note: Callable[[str], None]) -> bool:
     """Start the background server on ``path`` and wait until it answers; False (and why, to ``note``) when it
     exits first or does not answer in time."""
-    _clear(path)
     log = path.with_suffix(".log")
     # The command's own settings come from the same environment, working folder (.env) and this --model. -P: not the
     # working folder's own `assistant` package, if it has one; the server checks it runs the fingerprint it is given.

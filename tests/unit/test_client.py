@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer_server import _Idle
+from assistant.answer_server import _bind, _Idle
 from assistant.api import build_api
 from assistant.client import ANSWER_PATH, FINGERPRINT_PATH, NoSocketError, claimed_socket, fingerprint, socket_path
 from assistant.config import load_settings
@@ -146,11 +146,15 @@ def test_no_background_socket_on_a_path_too_long_for_a_unix_socket(short_tmp: Pa
         socket_path("ab" * 32)
 
 
-def test_claiming_the_socket_path_clears_a_file_that_is_not_a_socket(short_tmp: Path) -> None:
+def test_a_server_binds_its_socket_in_place_of_a_file_that_is_not_one(short_tmp: Path) -> None:
     path = socket_path("ab" * 32)
     path.write_text("not a socket")
     with claimed_socket("ab" * 32) as claimed:
-        assert claimed == path and not path.exists()
+        sock = _bind(claimed)
+    try:
+        assert claimed == path and stat.S_ISSOCK(path.lstat().st_mode)
+    finally:
+        sock.close()
 
 
 def test_the_fingerprint_takes_paths_as_the_code_opens_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
