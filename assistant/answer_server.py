@@ -75,7 +75,7 @@ class SocketServer:
         return self.server.started
 
     def _watch(self) -> None:
-        tick = 0.05 if self.idle_exit_s is None else min(1.0, self.idle_exit_s / 4)
+        tick = 1.0 if self.idle_exit_s is None else min(1.0, self.idle_exit_s / 4)
         checked = time.monotonic()
         while not self.server.should_exit:
             time.sleep(tick)
@@ -94,7 +94,7 @@ class SocketServer:
     def _still_mine(self) -> bool:
         """Whether the socket file is still the one this server bound (not replaced by another's, not removed)."""
         try:
-            return self._identity is not None and _identity(self.path) == self._identity
+            return _identity(self.path) == self._identity
         except OSError:
             return False
 

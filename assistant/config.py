@@ -177,9 +177,9 @@ class Settings(BaseSettings):
     data_dir: UserPath = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "grounded-assistant")
     cache_dir: UserPath = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
     seeds_dir: UserPath = Field(default_factory=lambda: package_data("seeds"),
-                            description="Documents `assistant ui` indexes first (default: the bundled seed).")
+                                description="Documents `assistant ui` indexes first (default: the bundled seed).")
     prompts_dir: UserPath = Field(default_factory=lambda: package_data("prompts"),
-                              description="Prompt templates (default: the ones shipped in the package).")
+                                  description="Prompt templates (default: the ones shipped in the package).")
     ollama: OllamaSettings = OllamaSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -81,6 +81,16 @@ def _ask_row(state: str, env: dict[str, str], args: argparse.Namespace, with_ove
     return row + (f" {statistics.median(w - a for w, a in runs):13.2f}" if with_overhead else "")
 
 
+def _served_table(by: str, states: dict[str, dict[str, str]], extra: dict[str, str], args: argparse.Namespace
+                  ) -> None:
+    """The `ask` rows of each bytecode state, answered by ``by`` (its environment in ``extra``)."""
+    print(f"\nthe same, answered by {by} (median of {args.runs} runs, seconds)")
+    print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
+          f"{'whole-answer':>13}")
+    for state, senv in states.items():
+        print(_ask_row(state, senv | extra, args, with_overhead=True))
+
+
 def _through_server(work: Path, states: dict[str, dict[str, str]], args: argparse.Namespace) -> None:
     """The same `ask` rows with an `assistant serve-api` of the same settings running: the server answers (its own
     time is the answer's), the command's start-up is what is left of its wall time."""
@@ -101,11 +111,7 @@ def _through_server(work: Path, states: dict[str, dict[str, str]], args: argpars
                                      + (server.stderr.read().decode()[-2000:] if server.stderr else "")) from None
                 time.sleep(0.2)
         _ask(ROOT, args.question, serve_env, 1)  # the server's first answer loads the chat model
-        print(f"\nthe same, answered by a running `assistant serve-api` (median of {args.runs} runs, seconds)")
-        print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
-              f"{'whole-answer':>13}")
-        for state, senv in states.items():
-            print(_ask_row(state, senv | data, args, with_overhead=True))
+        _served_table("a running `assistant serve-api`", states, data, args)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -126,14 +132,9 @@ def _through_background(work: Path, states: dict[str, dict[str, str]], args: arg
     try:
         if first.returncode != 0 or pid is None:
             raise SystemExit(f"the background answer server did not start:\n{first.stderr[-2000:]}")
-        print(f"\nthe same, answered by the background answer server (median of {args.runs} runs, seconds); the "
-              f"first ask, which starts it, took {whole:.2f} s, one answered in-process {in_process:.2f} s "
-              f"(× {whole / in_process:.2f})")
-        print(f"{'bytecode':9} {'start-up':>9} {'answer':>7} {'whole':>7} {'whole/(start-up+answer)':>24} "
-              f"{'whole-answer':>13}")
-        for state, senv in states.items():
-            print(_ask_row(state, senv | data | {"ASSISTANT_ASK__BACKGROUND_SERVER": "true"}, args,
-                           with_overhead=True))
+        _served_table(f"the background answer server (the first ask, which starts it, took {whole:.2f} s, one "
+                      f"answered in-process {in_process:.2f} s: × {whole / in_process:.2f})", states,
+                      data | {"ASSISTANT_ASK__BACKGROUND_SERVER": "true"}, args)
     finally:
         stop(pid, signal.SIGTERM)
 

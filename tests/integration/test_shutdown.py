@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from assistant.config import Settings
+from tests.background import running
 from tests.net import free_port
 
 
@@ -36,14 +37,6 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
-
-
-def exists(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def start_ui(settings: Settings, tmp_path: Path, ollama_host: str,
@@ -83,7 +76,7 @@ def test_signal_stops_the_ui_and_the_ollama_it_started(settings: Settings, tmp_p
     assert b"OLLAMA_NUM_PARALLEL=2" in Path(f"/proc/{started[0]}/environ").read_bytes().split(b"\0")
     proc.send_signal(signum)
     assert proc.wait(timeout=120) == exit_code, log.read_text()[-3000:]
-    assert not exists(started[0])
+    assert not running(started[0])
     assert not listening(ollama_port) and not listening(ui_port)
 
 
