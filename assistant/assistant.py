@@ -29,11 +29,14 @@ from assistant.grounding import Embed, Examination, Grounder, rare_terms
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
-from assistant.results import Answer, Passage, StreamEvent, TextDelta, Timings
+from assistant.results import Answer, IndexedDocument, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import is_function_word, sentence_spans
 from assistant.verify import code_terms
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from assistant.ingest import IngestReport
     from assistant.retrieval import Retriever
 
 
@@ -41,6 +44,8 @@ class PassageRetriever(Protocol):
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]: ...
 
     def count(self) -> int: ...
+
+    def documents(self) -> list[IndexedDocument]: ...
 
 
 def _telling(term: str) -> bool:
@@ -181,6 +186,18 @@ class Assistant:
         """The retriever's share of a text's terms the corpus holds, when it can tell (hybrid retrieval)."""
         return getattr(self.retriever, "known_share", None)
 
+    def documents(self) -> list[IndexedDocument]:
+        """The documents questions are answered from, by path."""
+        return self.retriever.documents()
+
+    def add_documents(self, paths: Sequence[Path]) -> IngestReport:
+        """Index files and folders where they are, as ``assistant ingest PATH...`` does (nothing is pruned); the next
+        question sees them. A file that cannot be indexed is in ``report.failed`` with its reason and leaves the
+        index as it was; Chroma or Ollama being unusable raises, as for a question."""
+        from assistant.ingest import run_ingest
+
+        return run_ingest(list(paths), self.settings, prune=False, console=None)
+
     def status(self) -> dict[str, Any]:
         """Server reachability, model names and index size, for status lines. Never raises."""
         from assistant.serving import probe
@@ -194,7 +211,8 @@ class Assistant:
                 info["problem"] = f"Ollama is not reachable at {o.host} — run `assistant serve-model`."
             info["passages"] = self.retriever.count()
             if not info["passages"]:
-                info["problem"] = info["problem"] or "The index is empty — run `assistant ingest`."
+                info["problem"] = info["problem"] or ("The index is empty — add documents: `assistant ingest PATH`, "
+                                                      "or Documents in the chat.")
         except AssistantError as e:
             info["problem"] = str(e)
         return info

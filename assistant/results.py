@@ -73,6 +73,14 @@ class Answer(_Frozen):
     dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
 
 
+class IndexedDocument(_Frozen):
+    """A document in the index: its path (as citations name it), title and number of passages."""
+
+    source: str
+    title: str = ""
+    passages: int = 0
+
+
 class TextDelta(_Frozen):
     """Part of the answer text, streamed. Only verified sentences are streamed."""
 

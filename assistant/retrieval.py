@@ -40,7 +40,7 @@ from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import EmptyIndexError, InvalidQuestionError
 from assistant.manifest import Manifest, Signature, lexical_path, manifest_path, read_manifest, signature
-from assistant.results import Passage
+from assistant.results import IndexedDocument, Passage
 from assistant.store import ChunkStore
 
 if TYPE_CHECKING:
@@ -113,6 +113,12 @@ class Retriever:
         """Passages a query can return now (live chunks of indexed documents)."""
         manifest, _ = self._snapshot(open_store=False)
         return manifest.total_chunks
+
+    def documents(self) -> list[IndexedDocument]:
+        """The indexed documents by path; identical content under several paths is listed under each."""
+        manifest, _ = self._snapshot(open_store=False)
+        return [IndexedDocument(source=source, title=entry.title, passages=entry.chunks)
+                for source, entry in sorted(manifest.documents.items())]
 
     def locations(self, source: str) -> list[str]:
         """Every indexed path holding the same content as ``source`` (itself included); empty when not indexed."""

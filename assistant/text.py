@@ -23,6 +23,8 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al no nos fig figs vol p pp ed eds inc ltd co corp dept est "
     "approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m gen gov sen rep rev resp viz ca".split()
 )
+# Of those, the titles written before a name: the capital after their period starts the name, not a sentence.
+TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev".split())
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 
@@ -68,15 +70,15 @@ def sentence_spans(text: str) -> list[Span]:
 
     Blank lines and list items also end a sentence; a period after a known abbreviation or a single letter does
     not, unless the next word starts with a capital (then "U.S. Congress" stays one sentence only when lowercase
-    follows — a trade-off any splitter without a parser makes).
+    follows — a trade-off any splitter without a parser makes). After a title ("Dr. Mara Lind") it never does.
     """
     spans: list[Span] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
         end = m.end()
-        if m.group().startswith(".") and _after_abbreviation(text, start, m.start()):
+        if m.group().startswith(".") and (after := _after_abbreviation(text, start, m.start())):
             nxt = text[end:].lstrip()[:1]
-            if not nxt or not nxt.isupper():
+            if (after in TITLES and nxt.isalpha()) or not nxt or not nxt.isupper():
                 continue
         _append(spans, text, start, end)
         start = end
@@ -84,12 +86,13 @@ def sentence_spans(text: str) -> list[Span]:
     return spans
 
 
-def _after_abbreviation(text: str, start: int, dot: int) -> bool:
+def _after_abbreviation(text: str, start: int, dot: int) -> str:
+    """The abbreviation (lowercased) the period at ``dot`` ends, or "" when it ends a plain word."""
     word = re.search(r"([\w.]+)$", text[start:dot])
     if not word:
-        return False
+        return ""
     w = word.group(1).lower()
-    return w in ABBREVIATIONS or len(w) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", w))
+    return w if w in ABBREVIATIONS or len(w) == 1 or re.fullmatch(r"(?:\w\.)+\w", w) else ""
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

@@ -14,20 +14,25 @@ The app only talks to :class:`assistant.Assistant`; the HTML it shows is built i
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import gradio as gr
 
 from assistant import ui_render as render
 from assistant.errors import AssistantError, ConfigError
-from assistant.results import Answer, TextDelta
+from assistant.results import Answer, IndexedDocument, TextDelta
 
 if TYPE_CHECKING:
     from assistant.config import Settings
+    from assistant.ingest import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ QUEUE_SIZE = 64  # beyond this, new questions are turned away with "queue full" 
 STATUS_EVERY_S = 10.0  # how soon the status line notices the model server going away or coming back
 
 STATIC = "static"  # chat.css and citations.js, package data beside this module
+UPLOADS = "uploads"  # the folder of the data directory that files added in the browser are kept in
 
 
 def static_text(name: str) -> str:
@@ -60,16 +66,68 @@ class ChatAssistant(Protocol):
 
     def status(self) -> dict[str, Any]: ...
 
+    def documents(self) -> list[IndexedDocument]: ...
+
+    def add_documents(self, paths: Sequence[Path]) -> IngestReport: ...
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An uploaded file copied into the uploads folder; ``previous`` holds the file it replaced until the new one
+    is indexed."""
+
+    path: Path
+    previous: Path | None
+
 
 class ChatHandlers:
     """The event handlers. One instance serves every session: per-session data (chat, history, answers) is passed
-    in and out through ``gr.State``, so sessions never see each other's conversations."""
+    in and out through ``gr.State``, so sessions never see each other's conversations. ``uploads`` is the folder
+    files added in the browser are kept in (citations point into it); None leaves adding files out."""
 
-    def __init__(self, assistant: ChatAssistant) -> None:
+    def __init__(self, assistant: ChatAssistant, uploads: Path | None = None) -> None:
         self.assistant = assistant
+        self.uploads = uploads
 
     def status(self) -> str:
         return render.status_html(self.assistant.status())
+
+    def documents(self) -> str:
+        try:
+            return render.documents_html(self.assistant.documents())
+        except AssistantError as e:
+            return render.error_html(str(e))
+
+    def add_documents(self, files: Sequence[str] | None) -> tuple[str, str, str, None]:
+        """Keep the uploaded files in the uploads folder and index them; outputs (report, documents, status, the
+        cleared upload box). A file that fails is removed again, and one it was to replace comes back."""
+        if not files or self.uploads is None:
+            return "", self.documents(), self.status(), None
+        placed: list[_Placed] = []
+        try:
+            by_name = {_upload_name(f): Path(f) for f in files}  # the same name twice: the last one is kept
+            self.uploads.mkdir(parents=True, exist_ok=True)
+            for name, source in by_name.items():
+                placed.append(_place(source, self.uploads / name))
+            report = self.assistant.add_documents([p.path for p in placed])
+        except (AssistantError, OSError) as e:
+            for p in placed:
+                _restore(p)
+            message = str(e) if isinstance(e, AssistantError) else f"Could not keep the uploaded files: {e}"
+            return render.error_html(f"Nothing was added. {message}"), self.documents(), self.status(), None
+        except Exception:
+            for p in placed:
+                _restore(p)
+            log.exception("adding %s failed", files)
+            return (render.error_html("Nothing was added: something went wrong; the details are in the server "
+                                      "log."), self.documents(), self.status(), None)
+        failed = {Path(issue.path).resolve() for issue in report.failed}
+        for p in placed:
+            if p.path.resolve() in failed:
+                _restore(p)
+            elif p.previous is not None:
+                p.previous.unlink(missing_ok=True)
+        return render.ingest_html(report), self.documents(), self.status(), None
 
     @staticmethod
     def take_message(message: str, chat: list[Message]) -> tuple[Any, Any, str]:
@@ -140,10 +198,44 @@ class ChatHandlers:
         return [], [], [], render.sources_html([]), gr.Textbox(value="", interactive=True)
 
 
-def build_app(assistant: ChatAssistant) -> gr.Blocks:
+def _has_documents(assistant: ChatAssistant) -> bool:
+    try:
+        return bool(assistant.documents())
+    except AssistantError:
+        return True  # the panel would only show the error; the status line says it already
+
+
+def _upload_name(upload: str) -> str:
+    """The browser's file name (Gradio keeps it, in a folder of its own), never hidden."""
+    return Path(upload).name.lstrip(".") or "upload"
+
+
+def _place(source: Path, target: Path) -> _Placed:
+    previous = None
+    if target.exists():
+        previous = target.with_name(f".{target.name}.previous")
+        os.replace(target, previous)
+    try:
+        shutil.copyfile(source, target)
+    except OSError:
+        _restore(_Placed(target, previous))
+        raise
+    return _Placed(target, previous)
+
+
+def _restore(placed: _Placed) -> None:
+    if placed.previous is not None:
+        os.replace(placed.previous, placed.path)
+    else:
+        placed.path.unlink(missing_ok=True)
+
+
+def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Blocks:
     """The chat app around ``assistant``; serve it with :func:`launch`, which adds the CSS and JavaScript of
-    ``assistant/static``."""
-    h = ChatHandlers(assistant)
+    ``assistant/static``. Files added in the browser are kept in ``uploads`` (None: no adding)."""
+    from assistant.documents import SUFFIX_KINDS
+
+    h = ChatHandlers(assistant, uploads)
     chat_events: dict[str, Any] = {"concurrency_limit": CONCURRENCY_LIMIT, "concurrency_id": "answer"}
     with gr.Blocks(title="Grounded assistant", analytics_enabled=False, fill_height=True) as app:
         history = gr.State([])  # plain-text turns for the assistant's follow-up handling
@@ -165,6 +257,14 @@ def build_app(assistant: ChatAssistant) -> gr.Blocks:
                                      submit_btn=True, autofocus=True, max_lines=6, elem_id="ga-input")
                 new_chat = gr.Button("New chat", size="sm", variant="secondary", elem_id="ga-new-chat")
             with gr.Column(scale=2):
+                # Open when there is nothing to ask about yet.
+                with gr.Accordion("Documents", open=uploads is not None and not _has_documents(assistant),
+                                  elem_id="ga-documents-panel"):
+                    documents = gr.HTML(elem_id="ga-documents", js_on_load=None)
+                    upload = gr.File(label=f"Add documents ({' '.join(sorted(SUFFIX_KINDS))})",
+                                     file_count="multiple", file_types=sorted(SUFFIX_KINDS), elem_id="ga-upload",
+                                     visible=uploads is not None, height=120)
+                    added = gr.HTML(elem_id="ga-added", js_on_load=None)
                 gr.Markdown("#### Sources")
                 sources = gr.HTML(render.sources_html([]), elem_id="ga-sources", js_on_load=None)
 
@@ -185,6 +285,10 @@ def build_app(assistant: ChatAssistant) -> gr.Blocks:
                   queue=False, **ui)
 
         app.load(h.status, None, status, show_progress="hidden", **ui)
+        app.load(h.documents, None, documents, show_progress="hidden", **ui)
+        # One ingest at a time: they would only wait for each other on the index's lock.
+        upload.upload(h.add_documents, upload, [added, documents, status, upload], concurrency_limit=1,
+                      concurrency_id="ingest", **ui)
         gr.Timer(STATUS_EVERY_S).tick(h.status, None, status, show_progress="hidden", concurrency_limit=None, **ui)
 
         # The scripted-user endpoint, shaped like gr.ChatInterface's: (message) -> answer text, history kept per client.
@@ -212,7 +316,7 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
         from assistant.assistant import Assistant
 
         assistant = Assistant.from_settings(settings)
-    app = build_app(assistant)
+    app = build_app(assistant, settings.data_dir / UPLOADS)
     # Serving until Ctrl-C or SIGTERM: the signal only sets an event, which the main thread waits for. Raised as
     # an exception, a signal landing while Gradio is still starting could be lost inside it, leaving the server up.
     stop = threading.Event()
@@ -229,8 +333,8 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
     try:
         app.launch(server_name=ui.host, server_port=ui.port, auth=auth, share=False, prevent_thread_lock=True,
                    inbrowser=False, show_error=False, quiet=not block, ssr_mode=False, mcp_server=False, pwa=False,
-                   footer_links=["api"], theme=gr.themes.Soft(), css=static_text("chat.css"),
-                   js=static_text("citations.js"))
+                   max_file_size=int(settings.retrieval.max_file_mb * 1024 * 1024), footer_links=["api"],
+                   theme=gr.themes.Soft(), css=static_text("chat.css"), js=static_text("citations.js"))
         if not block:
             return app
         stop.wait()

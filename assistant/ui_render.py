@@ -1,4 +1,5 @@
-"""HTML for the chat UI: answers with clickable ``[n]`` citations, the sources panel, the status line.
+"""HTML for the chat UI: answers with clickable ``[n]`` citations, the sources panel, the documents panel, the status
+line.
 
 Pure functions over the assistant's result types, unit-tested without Gradio (tests/unit/test_ui_render.py).
 Everything that comes from a document, the model or the user goes through :func:`esc` before it is placed in
@@ -15,12 +16,16 @@ import html
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.patterns import CITATION_MARKER
-from assistant.results import Answer, Citation, Passage, RemovedSentence, Timings
+from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings
+
+if TYPE_CHECKING:
+    from assistant.ingest import IngestReport
 
 CONTEXT_CHARS = 220  # passage text shown either side of the cited span in a citation card
+MAX_DOCUMENTS_LISTED = 200  # a larger index lists its first ones by path and says how many more
 
 
 def esc(text: object) -> str:
@@ -241,6 +246,44 @@ def sources_html(answers: Sequence[Answer]) -> str:
                 'words highlighted. Click a <b>[n]</b> in an answer to jump to its source.</div>')
     turns = "".join(turn_html(a, i, current=i == len(answers)) for i, a in enumerate(answers, 1))
     return f'<div class="ga-sources">{turns}</div>'
+
+
+# -- documents panel -------------------------------------------------------------------------------------------
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def documents_html(documents: Sequence[IndexedDocument]) -> str:
+    """The indexed documents, by file name (the path on hover), with their passages."""
+    if not documents:
+        return '<div class="ga-documents ga-empty">No documents are indexed yet.</div>'
+    def item(d: IndexedDocument) -> str:
+        name = PurePath(d.source).name or d.source
+        title = f' <span class="ga-doc-title">{esc(d.title)}</span>' if d.title and d.title != name else ""
+        return (f'<li><span class="ga-source" title="{esc(d.source)}">{esc(name)}</span>{title} '
+                f'<span class="ga-doc-passages">{_plural(d.passages, "passage")}</span></li>')
+
+    total = sum(d.passages for d in documents)
+    items = "".join(item(d) for d in documents[:MAX_DOCUMENTS_LISTED])
+    more = (f'<li class="ga-more">and {len(documents) - MAX_DOCUMENTS_LISTED} more</li>'
+            if len(documents) > MAX_DOCUMENTS_LISTED else "")
+    return (f'<div class="ga-documents"><div class="ga-doc-count">{_plural(len(documents), "document")}, '
+            f'{_plural(total, "passage")}</div><ul>{items}{more}</ul></div>')
+
+
+def ingest_html(report: IngestReport) -> str:
+    """What adding files did, file by file: added, replaced, already indexed, failed (with the reason)."""
+    def name(path: str) -> str:
+        return f'<span class="ga-source" title="{esc(path)}">{esc(PurePath(path).name or path)}</span>'
+
+    rows = [f'<li class="ga-added">{name(p)} added</li>' for p in report.added]
+    rows += [f'<li class="ga-added">{name(p)} replaced its earlier version</li>' for p in report.replaced]
+    rows += [f'<li class="ga-unchanged">{name(p)} was already indexed</li>' for p in report.unchanged]
+    rows += [f'<li class="ga-warning">{name(i.path)}: {esc(i.reason)}</li>' for i in report.notes]
+    rows += [f'<li class="ga-failed">{name(i.path)} was not added: {esc(i.reason)}</li>' for i in report.failed]
+    return f'<div class="ga-ingest"><ul>{"".join(rows)}</ul></div>'
 
 
 # -- status line -----------------------------------------------------------------------------------------------

@@ -240,6 +240,38 @@ def test_html_in_documents_is_shown_as_text_and_never_runs(
         assert dialogs == []
 
 
+def test_documents_added_in_the_browser_are_indexed_kept_and_answered_from(
+        browser: Browser, settings: Settings, tmp_path: Path, page: Page) -> None:
+    """From an empty index: two files uploaded at once, one good and one broken; the good one is answered from."""
+    notes = tmp_path / "picked" / "zephyr notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("Zephyr Station field notes\n\nThe Zephyr research station in Antarctica opened in March 2019 "
+                     "and houses twelve scientists. Its director is Dr. Mara Lind.\n")
+    broken = notes.parent / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 this is not really a PDF")
+    fresh = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    for app_url in serve(fresh, Assistant.from_settings(fresh)):
+        open_app(page, app_url)
+        page.wait_for_selector("#ga-documents .ga-empty")  # the panel is open: nothing to ask about yet
+        page.set_input_files("#ga-upload input[type=file]", [str(notes), str(broken)])
+        report = page.locator("#ga-added .ga-ingest")
+        report.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "zephyr notes.txt added" in report.inner_text()
+        assert "broken.pdf was not added:" in report.inner_text()
+        assert "1 document, 1 passage" in page.locator("#ga-documents").inner_text()
+        kept = tmp_path / "data" / "uploads"
+        assert sorted(p.name for p in kept.iterdir()) == ["zephyr notes.txt"]  # the broken file is not kept
+
+        assert ask(page, "When did the Zephyr research station open?") == "ga-msg ga-answer"
+        answer = page.locator(FINAL).last
+        assert "2019" in answer.locator(".ga-text").inner_text()
+        answer.locator("a.ga-cite").first.click()
+        card = page.locator("#ga-sources .ga-citation.ga-active")
+        card.wait_for()
+        assert "zephyr notes.txt" in card.inner_text()
+        assert card.locator(".ga-source").first.get_attribute("title") == str(kept / "zephyr notes.txt")
+
+
 def test_server_loss_shows_a_readable_error_and_the_app_recovers(
         settings: Settings, page: Page) -> None:
     proxy = TcpProxy(settings.ollama.host)

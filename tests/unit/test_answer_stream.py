@@ -14,7 +14,7 @@ import pytest
 from assistant.assistant import Assistant
 from assistant.config import load_settings
 from assistant.prompts import Prompts
-from assistant.results import Answer, Passage, TextDelta
+from assistant.results import Answer, IndexedDocument, Passage, TextDelta
 from assistant.text import content_stems
 
 DOC = ("President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10. "
@@ -38,6 +38,9 @@ class FixedRetriever:
 
     def count(self) -> int:
         return 2
+
+    def documents(self) -> list[IndexedDocument]:
+        return [IndexedDocument(source="doc.txt", passages=2)]
 
 
 @dataclass

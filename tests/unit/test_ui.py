@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
 
 from assistant.errors import ConfigError, ServerUnavailableError
-from assistant.results import Answer, Citation, Passage, TextDelta
+from assistant.ingest import FileIssue, IngestReport
+from assistant.results import Answer, Citation, IndexedDocument, Passage, TextDelta
 from assistant.ui import ChatHandlers, build_app, launch
 
 PASSAGE = Passage(id="p1", source="seed.txt", start=0, end=64, score=0.5,
@@ -23,6 +25,8 @@ class ScriptedAssistant:
         self.script: list[str | Exception] = []
         self.calls: list[tuple[str, list[dict[str, Any]]]] = []
         self.server_ok = True
+        self.indexed: dict[str, str] = {}  # a pretend index: path -> text; a text starting with "BAD" fails
+        self.index_error: Exception | None = None  # raised by add_documents when set
 
     def enqueue(self, text: str) -> None:
         self.script.append(text)
@@ -46,6 +50,22 @@ class ScriptedAssistant:
     def status(self) -> dict[str, Any]:
         return {"server_ok": self.server_ok, "server": "http://127.0.0.1:11434", "chat_model": "chat",
                 "embed_model": "embed", "passages": 1, "problem": None if self.server_ok else "Ollama is down"}
+
+    def documents(self) -> list[IndexedDocument]:
+        return [IndexedDocument(source=s, passages=1) for s in sorted(self.indexed)]
+
+    def add_documents(self, paths: Sequence[Path]) -> IngestReport:
+        if self.index_error:
+            raise self.index_error
+        added, replaced, failed = [], [], []
+        for p in paths:
+            text = p.read_text()
+            if text.startswith("BAD"):
+                failed.append(FileIssue(str(p), "no text could be extracted"))
+                continue
+            (replaced if str(p) in self.indexed else added).append(str(p))
+            self.indexed[str(p)] = text
+        return IngestReport(added=tuple(added), replaced=tuple(replaced), failed=tuple(failed))
 
 
 def run(handlers: ChatHandlers, question: str, history: list[dict[str, Any]] | None = None,
@@ -138,3 +158,61 @@ def test_login_needs_both_username_and_password() -> None:
 
     with pytest.raises(ConfigError, match="USERNAME and ASSISTANT_UI__PASSWORD"):
         launch(load_settings(ui={"username": "ann"}), ScriptedAssistant())
+
+
+def _uploads(tmp_path: Path, **files: str) -> list[str]:
+    """Files as Gradio hands them over: each in a temporary folder of its own, under the browser's file name."""
+    out = []
+    for i, (name, text) in enumerate(files.items()):
+        folder = tmp_path / "gradio" / str(i)
+        folder.mkdir(parents=True)
+        (folder / name.replace("_", ".")).write_text(text)
+        out.append(str(folder / name.replace("_", ".")))
+    return out
+
+
+def test_uploaded_files_are_kept_in_the_uploads_folder_indexed_and_listed(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    report, documents, status, cleared = ChatHandlers(fake, uploads).add_documents(
+        _uploads(tmp_path, notes_txt="Zephyr opened in 2019.", _hidden_md="# Hidden"))
+    assert sorted(p.name for p in uploads.iterdir()) == ["hidden.md", "notes.txt"]  # a hidden name made visible
+    assert (uploads / "notes.txt").read_text() == "Zephyr opened in 2019."
+    assert set(fake.indexed) == {str(uploads / "notes.txt"), str(uploads / "hidden.md")}
+    assert "notes.txt</span> added" in report and "hidden.md</span> added" in report
+    assert "2 documents, 2 passages" in documents and "notes.txt" in documents
+    assert "ga-status" in status and cleared is None
+
+
+def test_a_file_that_fails_is_removed_and_the_version_it_replaced_comes_back(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    handlers = ChatHandlers(fake, uploads)
+    handlers.add_documents(_uploads(tmp_path / "1", notes_txt="first version"))
+    report, *_ = handlers.add_documents(_uploads(tmp_path / "2", notes_txt="BAD second version",
+                                                 broken_pdf="BAD not a pdf", other_txt="fine"))
+    assert "notes.txt</span> was not added: no text could be extracted" in report
+    assert "broken.pdf</span> was not added" in report and "other.txt</span> added" in report
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt", "other.txt"]  # no leftover copies
+    assert (uploads / "notes.txt").read_text() == "first version"
+
+    report, *_ = handlers.add_documents(_uploads(tmp_path / "3", notes_txt="second version"))
+    assert "notes.txt</span> replaced its earlier version" in report
+    assert (uploads / "notes.txt").read_text() == "second version"
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt", "other.txt"]
+
+
+def test_when_the_index_cannot_be_used_nothing_is_added_and_nothing_is_lost(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    handlers = ChatHandlers(fake, uploads)
+    handlers.add_documents(_uploads(tmp_path / "1", notes_txt="first version"))
+    fake.index_error = ServerUnavailableError("Ollama is not reachable at http://127.0.0.1:11434")
+    report, documents, _, _ = handlers.add_documents(_uploads(tmp_path / "2", notes_txt="new", more_txt="more"))
+    assert "Nothing was added. Ollama is not reachable" in report
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt"]
+    assert (uploads / "notes.txt").read_text() == "first version"
+    assert "1 document," in documents
+
+
+def test_without_an_uploads_folder_adding_does_nothing(tmp_path: Path) -> None:
+    fake = ScriptedAssistant()
+    report, documents, _, _ = ChatHandlers(fake).add_documents(_uploads(tmp_path, notes_txt="text"))
+    assert report == "" and not fake.indexed and "No documents" in documents

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from assistant.results import Answer, Citation, Passage, RemovedSentence, Timings
+from assistant import ui_render as render
+from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings
 from assistant.ui_render import (
     answer_html,
     citation_id,
@@ -236,3 +237,28 @@ def test_a_pdf_citation_and_passage_show_their_page() -> None:
     assert html.count("R-intro.pdf p. 12") == 2  # the citation card and the passage list
     plain = sources_html([answer()])
     assert " p. " not in plain
+
+
+def test_documents_panel_lists_file_names_with_their_paths_and_passages_escaped() -> None:
+    docs = [IndexedDocument(source="/data/uploads/<b>notes.txt", title="Field <i>notes</i>", passages=3),
+            IndexedDocument(source="/data/seed.txt", title="seed.txt", passages=1)]
+    html = render.documents_html(docs)
+    assert "2 documents, 4 passages" in html
+    assert "&lt;b&gt;notes.txt" in html and "Field &lt;i&gt;notes&lt;/i&gt;" in html and "<b>" not in html
+    assert 'title="/data/uploads/&lt;b&gt;notes.txt"' in html and "1 passage<" in html
+    assert "seed.txt</span> <span" in html  # a title equal to the file name is not repeated
+    many = render.documents_html([IndexedDocument(source=f"/d/{i}.txt", passages=1) for i in range(205)])
+    assert many.count("<li>") == render.MAX_DOCUMENTS_LISTED and "and 5 more" in many
+    assert "No documents" in render.documents_html([])
+
+
+def test_ingest_report_says_what_happened_to_each_file_escaped() -> None:
+    from assistant.ingest import FileIssue, IngestReport
+
+    report = IngestReport(added=("/u/a.txt",), replaced=("/u/b.pdf",), unchanged=("/u/c.md",),
+                          failed=(FileIssue("/u/<d>.pdf", "PDF <broken>"),),
+                          notes=(FileIssue("/u/a.txt", "decoded as Windows-1252"),))
+    html = render.ingest_html(report)
+    assert "a.txt</span> added" in html and "b.pdf</span> replaced its earlier version" in html
+    assert "c.md</span> was already indexed" in html and "decoded as Windows-1252" in html
+    assert "&lt;d&gt;.pdf</span> was not added: PDF &lt;broken&gt;" in html and "<broken>" not in html

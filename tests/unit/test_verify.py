@@ -122,6 +122,15 @@ def test_sentence_splitting_keeps_abbreviations_and_offsets() -> None:
     assert split_sentences("The U.S. aims higher.") == ["The U.S. aims higher."]
 
 
+def test_a_title_before_a_name_never_ends_the_sentence_but_other_abbreviations_can() -> None:
+    assert split_sentences("Its director is Dr. Mara Lind. She arrived with Prof. Ito.") == [
+        "Its director is Dr. Mara Lind.", "She arrived with Prof. Ito."]
+    assert split_sentences("Mr. and Mrs. Lind came. Gen. Ito did not.") == [
+        "Mr. and Mrs. Lind came.", "Gen. Ito did not."]
+    assert split_sentences("It moved to the U.S. Congress then passed it.") == [
+        "It moved to the U.S.", "Congress then passed it."]  # the known trade-off, unchanged
+
+
 def test_key_terms_hold_numbers_months_and_names() -> None:
     terms = key_terms("Prime Minister Fumio Kisojo meets at 9 a.m. on Saturday in Osaka.")
     assert {"9", "saturday", "osaka", "kisojo"} <= terms
