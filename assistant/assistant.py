@@ -198,6 +198,12 @@ class Assistant:
 
         return run_ingest(list(paths), self.settings, prune=False, console=None)
 
+    def remove_documents(self, sources: Sequence[str]) -> IngestReport:
+        """Drop documents from the index by the paths ``documents()`` names; their files are left alone."""
+        from assistant.ingest import remove_documents
+
+        return remove_documents(sources, self.settings)
+
     def status(self) -> dict[str, Any]:
         """Server reachability, model names and index size, for status lines. Never raises."""
         from assistant.serving import probe

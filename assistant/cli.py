@@ -127,6 +127,46 @@ def ingest(
 
 
 @app.command()
+def remove(
+    paths: Annotated[list[Path], typer.Argument(help="Indexed files, or folders whose indexed files all go.")],
+) -> None:
+    """Drop documents from the index; their files stay where they are (`assistant ingest` adds them again)."""
+    from rich.markup import escape
+
+    from assistant.ingest import remove_documents
+
+    console = _console(stderr=True)
+    try:
+        report = remove_documents(paths, _settings())
+    except AssistantError as e:
+        raise _fail(e) from e
+    for source in report.pruned:
+        console.print(f"removed {escape(source)}", highlight=False, soft_wrap=True)
+    for issue in report.failed:
+        console.print(f"[red]not removed[/] {escape(issue.path)}: {issue.reason}", highlight=False, soft_wrap=True)
+    console.print(f"{len(report.pruned)} removed, {len(report.failed)} not in the index", highlight=False)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def documents() -> None:
+    """List the indexed documents: path, title and passages."""
+    from rich.markup import escape
+
+    from assistant.manifest import manifest_path, read_manifest
+
+    try:
+        manifest = read_manifest(manifest_path(_settings()))
+    except AssistantError as e:
+        raise _fail(e) from e
+    console = _console()
+    for source, entry in sorted(manifest.documents.items()):
+        title = f"  {escape(entry.title)}" if entry.title and entry.title != Path(source).name else ""
+        console.print(f"{escape(source)}{title}  [dim]{entry.chunks} passages[/]", highlight=False, soft_wrap=True)
+    console.print(f"{len(manifest.documents)} documents, {manifest.total_chunks} passages", highlight=False)
+
+
+@app.command()
 def ask(
     question: str,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,

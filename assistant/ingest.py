@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
     from assistant.results import Passage
 
-__all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "run_ingest"]
+__all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "remove_documents",
+           "run_ingest"]
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,25 @@ def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Cons
     if console is not None:
         print_report(report, console)
     return report
+
+
+def remove_documents(paths: Sequence[str | Path], settings: Settings) -> IngestReport:
+    """Drop documents from the index: each path is a document as the index names it, or a folder whose documents
+    all go (``report.pruned``). Their files are left alone, and so is identical content indexed under another path.
+    A path matching no indexed document is in ``report.failed``."""
+    t0 = time.perf_counter()
+    wanted = list(dict.fromkeys(str(Path(os.path.abspath(p)).resolve()) for p in paths))
+    mpath = manifest_path(settings)
+    with ingest_lock(mpath):
+        manifest = read_manifest(mpath)
+        found = {w: [s for s in manifest.documents if s == w or Path(s).is_relative_to(w)] for w in wanted}
+        gone = list(dict.fromkeys(s for sources in found.values() for s in sources))
+        if gone:
+            from assistant.indexer import write_plan
+
+            write_plan(Plan(pruned=gone), manifest, mpath, settings, console=None)
+    return IngestReport(pruned=tuple(gone), seconds=time.perf_counter() - t0,
+                        failed=tuple(FileIssue(w, "not in the index") for w, s in found.items() if not s))
 
 
 def document_passages(path: Path, settings: Settings) -> list[Passage]:

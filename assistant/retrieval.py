@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from assistant.lexical import LexicalIndex
 
 _ATTEMPTS = 5
-_EMPTY_MESSAGE = "The index has no passages yet — add documents with `assistant ingest <files or folders>`."
+_EMPTY_MESSAGE = ("The index has no passages yet — add documents with `assistant ingest <files or folders>`, or under "
+                  "Documents in the chat.")
 FUSION_POOL = 20  # candidates each ranking brings to the fusion (at least k)
 RRF_K = 60  # the usual reciprocal rank fusion constant: rank r counts 1 / (60 + r)
 

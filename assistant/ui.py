@@ -70,6 +70,8 @@ class ChatAssistant(Protocol):
 
     def add_documents(self, paths: Sequence[Path]) -> IngestReport: ...
 
+    def remove_documents(self, sources: Sequence[str]) -> IngestReport: ...
+
 
 @dataclass(frozen=True)
 class _Placed:
@@ -92,17 +94,35 @@ class ChatHandlers:
     def status(self) -> str:
         return render.status_html(self.assistant.status())
 
-    def documents(self) -> str:
+    def documents(self) -> tuple[str, Any]:
+        """Outputs (the documents' list, the choices of documents to remove)."""
         try:
-            return render.documents_html(self.assistant.documents())
+            docs = self.assistant.documents()
         except AssistantError as e:
-            return render.error_html(str(e))
+            return render.error_html(str(e)), gr.Dropdown(choices=[], value=None)
+        choices = [(render.document_label(d.source), d.source) for d in docs]
+        return render.documents_html(docs), gr.Dropdown(choices=choices, value=None)
 
-    def add_documents(self, files: Sequence[str] | None) -> tuple[str, str, str, None]:
-        """Keep the uploaded files in the uploads folder and index them; outputs (report, documents, status, the
-        cleared upload box). A file that fails is removed again, and one it was to replace comes back."""
+    def remove_documents(self, sources: Sequence[str] | None) -> tuple[str, str, Any, str]:
+        """Drop the chosen documents from the index, and the kept copies of uploaded ones; outputs (report,
+        documents, choices, status)."""
+        if not sources:
+            return "", *self.documents(), self.status()
+        try:
+            report = self.assistant.remove_documents(list(sources))
+        except AssistantError as e:
+            return render.error_html(f"Nothing was removed. {e}"), *self.documents(), self.status()
+        for source in report.pruned:
+            path = Path(source)
+            if self.uploads is not None and path.parent == self.uploads.resolve():
+                path.unlink(missing_ok=True)  # kept only for its citations
+        return render.ingest_html(report, failed="removed"), *self.documents(), self.status()
+
+    def add_documents(self, files: Sequence[str] | None) -> tuple[str, str, Any, str, None]:
+        """Keep the uploaded files in the uploads folder and index them; outputs (report, documents, choices,
+        status, the cleared upload box). A file that fails is removed again, and one it was to replace comes back."""
         if not files or self.uploads is None:
-            return "", self.documents(), self.status(), None
+            return "", *self.documents(), self.status(), None
         placed: list[_Placed] = []
         try:
             by_name = {_upload_name(f): Path(f) for f in files}  # the same name twice: the last one is kept
@@ -114,20 +134,20 @@ class ChatHandlers:
             for p in placed:
                 _restore(p)
             message = str(e) if isinstance(e, AssistantError) else f"Could not keep the uploaded files: {e}"
-            return render.error_html(f"Nothing was added. {message}"), self.documents(), self.status(), None
+            return render.error_html(f"Nothing was added. {message}"), *self.documents(), self.status(), None
         except Exception:
             for p in placed:
                 _restore(p)
             log.exception("adding %s failed", files)
             return (render.error_html("Nothing was added: something went wrong; the details are in the server "
-                                      "log."), self.documents(), self.status(), None)
+                                      "log."), *self.documents(), self.status(), None)
         failed = {Path(issue.path).resolve() for issue in report.failed}
         for p in placed:
             if p.path.resolve() in failed:
                 _restore(p)
             elif p.previous is not None:
                 p.previous.unlink(missing_ok=True)
-        return render.ingest_html(report), self.documents(), self.status(), None
+        return render.ingest_html(report), *self.documents(), self.status(), None
 
     @staticmethod
     def take_message(message: str, chat: list[Message]) -> tuple[Any, Any, str]:
@@ -264,6 +284,11 @@ def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Block
                     upload = gr.File(label=f"Add documents ({' '.join(sorted(SUFFIX_KINDS))})",
                                      file_count="multiple", file_types=sorted(SUFFIX_KINDS), elem_id="ga-upload",
                                      visible=uploads is not None, height=120)
+                    with gr.Row(visible=uploads is not None, equal_height=True):
+                        to_remove = gr.Dropdown(label="Remove from the index", multiselect=True, choices=[],
+                                                elem_id="ga-remove", scale=4)
+                        remove = gr.Button("Remove", size="sm", variant="secondary", elem_id="ga-remove-button",
+                                           scale=1)
                     added = gr.HTML(elem_id="ga-added", js_on_load=None)
                 gr.Markdown("#### Sources")
                 sources = gr.HTML(render.sources_html([]), elem_id="ga-sources", js_on_load=None)
@@ -285,10 +310,12 @@ def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Block
                   queue=False, **ui)
 
         app.load(h.status, None, status, show_progress="hidden", **ui)
-        app.load(h.documents, None, documents, show_progress="hidden", **ui)
+        app.load(h.documents, None, [documents, to_remove], show_progress="hidden", **ui)
         # One ingest at a time: they would only wait for each other on the index's lock.
-        upload.upload(h.add_documents, upload, [added, documents, status, upload], concurrency_limit=1,
+        upload.upload(h.add_documents, upload, [added, documents, to_remove, status, upload], concurrency_limit=1,
                       concurrency_id="ingest", **ui)
+        remove.click(h.remove_documents, to_remove, [added, documents, to_remove, status], concurrency_limit=1,
+                     concurrency_id="ingest", **ui)
         gr.Timer(STATUS_EVERY_S).tick(h.status, None, status, show_progress="hidden", concurrency_limit=None, **ui)
 
         # The scripted-user endpoint, shaped like gr.ChatInterface's: (message) -> answer text, history kept per client.

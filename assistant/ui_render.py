@@ -255,12 +255,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def document_label(source: str) -> str:
+    """A document's file name, with its folder when that is all there is."""
+    return PurePath(source).name or source
+
+
 def documents_html(documents: Sequence[IndexedDocument]) -> str:
     """The indexed documents, by file name (the path on hover), with their passages."""
     if not documents:
         return '<div class="ga-documents ga-empty">No documents are indexed yet.</div>'
     def item(d: IndexedDocument) -> str:
-        name = PurePath(d.source).name or d.source
+        name = document_label(d.source)
         title = f' <span class="ga-doc-title">{esc(d.title)}</span>' if d.title and d.title != name else ""
         return (f'<li><span class="ga-source" title="{esc(d.source)}">{esc(name)}</span>{title} '
                 f'<span class="ga-doc-passages">{_plural(d.passages, "passage")}</span></li>')
@@ -273,16 +278,18 @@ def documents_html(documents: Sequence[IndexedDocument]) -> str:
             f'{_plural(total, "passage")}</div><ul>{items}{more}</ul></div>')
 
 
-def ingest_html(report: IngestReport) -> str:
-    """What adding files did, file by file: added, replaced, already indexed, failed (with the reason)."""
+def ingest_html(report: IngestReport, failed: str = "added") -> str:
+    """What adding (or removing) files did, file by file: added, replaced, already indexed, removed, and what
+    ``failed`` ("added", "removed") with the reason."""
     def name(path: str) -> str:
-        return f'<span class="ga-source" title="{esc(path)}">{esc(PurePath(path).name or path)}</span>'
+        return f'<span class="ga-source" title="{esc(path)}">{esc(document_label(path))}</span>'
 
     rows = [f'<li class="ga-added">{name(p)} added</li>' for p in report.added]
     rows += [f'<li class="ga-added">{name(p)} replaced its earlier version</li>' for p in report.replaced]
     rows += [f'<li class="ga-unchanged">{name(p)} was already indexed</li>' for p in report.unchanged]
     rows += [f'<li class="ga-warning">{name(i.path)}: {esc(i.reason)}</li>' for i in report.notes]
-    rows += [f'<li class="ga-failed">{name(i.path)} was not added: {esc(i.reason)}</li>' for i in report.failed]
+    rows += [f'<li class="ga-added">{name(p)} removed from the index</li>' for p in report.pruned]
+    rows += [f'<li class="ga-failed">{name(i.path)} was not {failed}: {esc(i.reason)}</li>' for i in report.failed]
     return f'<div class="ga-ingest"><ul>{"".join(rows)}</ul></div>'
 
 

@@ -46,6 +46,28 @@ def test_exit_codes_and_messages(index_settings: Settings, settings_env: Env, se
     assert "1 unchanged" in bad.stderr and "2 failed" in bad.stderr
 
 
+def test_documents_lists_the_index_and_remove_drops_files_and_folders(index_settings: Settings, settings_env: Env,
+                                                                     seed_docs: Path) -> None:
+    def assistant(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=settings_env(index_settings),
+                              capture_output=True, text=True, timeout=600)
+
+    (seed_docs / "sub").mkdir()
+    (seed_docs / "sub" / "bread.md").write_text("# Bread\n\nSourdough needs a lively starter.\n")
+    assert run_cli(index_settings, settings_env, str(seed_docs)).returncode == 0
+    listed = assistant("documents")
+    assert listed.returncode == 0 and "2 documents, 7 passages" in listed.stdout
+    assert str(seed_docs / "sub" / "bread.md") in listed.stdout and "Bread" in listed.stdout
+
+    removed = assistant("remove", str(seed_docs / "sub"), str(seed_docs / "nope.txt"))
+    assert removed.returncode == 1, removed.stderr
+    assert f"removed {seed_docs / 'sub' / 'bread.md'}" in removed.stderr
+    assert "nope.txt: not in the index" in removed.stderr and "1 removed, 1 not in the index" in removed.stderr
+    assert (seed_docs / "sub" / "bread.md").exists()
+    assert "1 documents, 6 passages" in assistant("documents").stdout
+    assert Retriever.from_settings(index_settings).count() == 6
+
+
 def test_unreachable_chroma_exits_2_with_a_hint(index_settings: Settings, settings_env: Env, seed_docs: Path) -> None:
     c = index_settings.chroma
     broken = index_settings.model_copy(update={"chroma": c.model_copy(update={"mode": "http", "port": 9})})

@@ -9,7 +9,7 @@ import pytest
 from assistant.config import Settings
 from assistant.documents import extract_text
 from assistant.errors import EmptyIndexError, ModelNotFoundError, ServerUnavailableError, StoreUnavailableError
-from assistant.ingest import run_ingest
+from assistant.ingest import remove_documents, run_ingest
 from assistant.manifest import manifest_path, read_manifest
 from assistant.retrieval import Retriever
 from assistant.store import ChunkStore
@@ -130,6 +130,24 @@ def test_prune_removes_documents_whose_files_are_gone(index_settings: Settings, 
     assert retriever.count() == 6
     assert all(p.source != str(bread) for p in retriever.retrieve("sourdough starter", k=6))
     assert ChunkStore.open(index_settings).count() == 6
+
+
+def test_removed_documents_leave_the_index_but_their_files_and_twins_stay(index_settings: Settings,
+                                                                        seed_docs: Path) -> None:
+    bread = seed_docs / "bread.txt"
+    bread.write_text(BREAD)
+    twin = seed_docs / "bread copy.txt"
+    twin.write_text(BREAD)
+    ingest(index_settings, seed_docs)
+    retriever = Retriever.from_settings(index_settings)
+    seed = next(d.source for d in retriever.documents() if d.source.endswith(".txt") and "bread" not in d.source)
+    report = remove_documents([seed, str(bread), str(seed_docs / "never.txt")], index_settings)
+    assert report.pruned == (seed, str(bread)) and [i.path for i in report.failed] == [str(seed_docs / "never.txt")]
+    assert [d.source for d in retriever.documents()] == [str(twin)]
+    assert Path(seed).exists() and bread.exists()  # the files are left alone
+    assert retriever.count() == 1 and ChunkStore.open(index_settings).count() == 1
+    assert [p.source for p in retriever.retrieve("sourdough starter", k=4)] == [str(twin)]
+    assert sorted(ingest(index_settings, seed_docs).added) == sorted([seed, str(bread)])  # ingest brings them back
 
 
 def test_bad_files_fail_alone_and_leave_the_index_as_it_was(index_settings: Settings, seed_docs: Path) -> None:

@@ -242,7 +242,8 @@ def test_html_in_documents_is_shown_as_text_and_never_runs(
 
 def test_documents_added_in_the_browser_are_indexed_kept_and_answered_from(
         browser: Browser, settings: Settings, tmp_path: Path, page: Page) -> None:
-    """From an empty index: two files uploaded at once, one good and one broken; the good one is answered from."""
+    """From an empty index: two files uploaded at once, one good and one broken; the good one is answered from,
+    then removed."""
     notes = tmp_path / "picked" / "zephyr notes.txt"
     notes.parent.mkdir()
     notes.write_text("Zephyr Station field notes\n\nThe Zephyr research station in Antarctica opened in March 2019 "
@@ -270,6 +271,14 @@ def test_documents_added_in_the_browser_are_indexed_kept_and_answered_from(
         card.wait_for()
         assert "zephyr notes.txt" in card.inner_text()
         assert card.locator(".ga-source").first.get_attribute("title") == str(kept / "zephyr notes.txt")
+
+        page.click("#ga-remove input")
+        page.get_by_role("option", name="zephyr notes.txt").click()
+        page.click("#ga-remove-button")
+        page.wait_for_selector("#ga-documents .ga-empty", timeout=ANSWER_TIMEOUT_MS)
+        assert "zephyr notes.txt removed from the index" in page.locator("#ga-added").inner_text()
+        assert list(kept.iterdir()) == []
+        assert ask(page, "When did the Zephyr research station open?") == "ga-msg ga-error"  # the index is empty
 
 
 def test_server_loss_shows_a_readable_error_and_the_app_recovers(

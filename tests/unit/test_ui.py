@@ -67,6 +67,13 @@ class ScriptedAssistant:
             self.indexed[str(p)] = text
         return IngestReport(added=tuple(added), replaced=tuple(replaced), failed=tuple(failed))
 
+    def remove_documents(self, sources: Sequence[str]) -> IngestReport:
+        if self.index_error:
+            raise self.index_error
+        gone = [s for s in sources if self.indexed.pop(s, None) is not None]
+        return IngestReport(pruned=tuple(gone), failed=tuple(FileIssue(s, "not in the index") for s in sources
+                                                             if s not in gone))
+
 
 def run(handlers: ChatHandlers, question: str, history: list[dict[str, Any]] | None = None,
         answers: list[Answer] | None = None) -> list[tuple[Any, ...]]:
@@ -173,13 +180,14 @@ def _uploads(tmp_path: Path, **files: str) -> list[str]:
 
 def test_uploaded_files_are_kept_in_the_uploads_folder_indexed_and_listed(tmp_path: Path) -> None:
     fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
-    report, documents, status, cleared = ChatHandlers(fake, uploads).add_documents(
+    report, documents, choices, status, cleared = ChatHandlers(fake, uploads).add_documents(
         _uploads(tmp_path, notes_txt="Zephyr opened in 2019.", _hidden_md="# Hidden"))
     assert sorted(p.name for p in uploads.iterdir()) == ["hidden.md", "notes.txt"]  # a hidden name made visible
     assert (uploads / "notes.txt").read_text() == "Zephyr opened in 2019."
     assert set(fake.indexed) == {str(uploads / "notes.txt"), str(uploads / "hidden.md")}
     assert "notes.txt</span> added" in report and "hidden.md</span> added" in report
     assert "2 documents, 2 passages" in documents and "notes.txt" in documents
+    assert choices.choices == [("hidden.md", str(uploads / "hidden.md")), ("notes.txt", str(uploads / "notes.txt"))]
     assert "ga-status" in status and cleared is None
 
 
@@ -205,7 +213,7 @@ def test_when_the_index_cannot_be_used_nothing_is_added_and_nothing_is_lost(tmp_
     handlers = ChatHandlers(fake, uploads)
     handlers.add_documents(_uploads(tmp_path / "1", notes_txt="first version"))
     fake.index_error = ServerUnavailableError("Ollama is not reachable at http://127.0.0.1:11434")
-    report, documents, _, _ = handlers.add_documents(_uploads(tmp_path / "2", notes_txt="new", more_txt="more"))
+    report, documents, _, _, _ = handlers.add_documents(_uploads(tmp_path / "2", notes_txt="new", more_txt="more"))
     assert "Nothing was added. Ollama is not reachable" in report
     assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt"]
     assert (uploads / "notes.txt").read_text() == "first version"
@@ -214,5 +222,32 @@ def test_when_the_index_cannot_be_used_nothing_is_added_and_nothing_is_lost(tmp_
 
 def test_without_an_uploads_folder_adding_does_nothing(tmp_path: Path) -> None:
     fake = ScriptedAssistant()
-    report, documents, _, _ = ChatHandlers(fake).add_documents(_uploads(tmp_path, notes_txt="text"))
+    report, documents, _, _, _ = ChatHandlers(fake).add_documents(_uploads(tmp_path, notes_txt="text"))
     assert report == "" and not fake.indexed and "No documents" in documents
+
+
+def test_removing_drops_documents_from_the_index_and_the_kept_copies_of_uploads_only(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    handlers = ChatHandlers(fake, uploads)
+    handlers.add_documents(_uploads(tmp_path, notes_txt="notes", other_txt="other"))
+    elsewhere = tmp_path / "mine.txt"
+    elsewhere.write_text("a file of the user's, indexed where it is")
+    fake.indexed[str(elsewhere)] = elsewhere.read_text()
+    report, documents, choices, _ = handlers.remove_documents([str(uploads / "notes.txt"), str(elsewhere),
+                                                               str(tmp_path / "never-indexed.txt")])
+    assert "notes.txt</span> removed from the index" in report and "mine.txt</span> removed" in report
+    assert "never-indexed.txt</span> was not removed: not in the index" in report
+    assert sorted(p.name for p in uploads.iterdir()) == ["other.txt"]
+    assert elsewhere.exists()  # only copies kept for uploads are deleted
+    assert "1 document," in documents and [v for _, v in choices.choices] == [str(uploads / "other.txt")]
+    assert handlers.remove_documents([])[0] == ""
+
+
+def test_when_removing_fails_nothing_is_deleted(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    handlers = ChatHandlers(fake, uploads)
+    handlers.add_documents(_uploads(tmp_path, notes_txt="notes"))
+    fake.index_error = ServerUnavailableError("Chroma is not reachable")
+    report, *_ = handlers.remove_documents([str(uploads / "notes.txt")])
+    assert "Nothing was removed. Chroma is not reachable" in report
+    assert (uploads / "notes.txt").exists() and str(uploads / "notes.txt") in fake.indexed
