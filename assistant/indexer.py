@@ -210,13 +210,20 @@ class _Writer:
             self.pool.shutdown(wait=True)
             if self.store_future.exception() is None:  # without a store nothing was written, nothing to commit
                 self.commit()
-        if completed:
-            self.store.delete_except(e.generation for e in self.docs.values())
-            if self.settings.retrieval.mode == "hybrid":
-                from assistant.lexical import rebuild
+        try:
+            if completed:
+                self.store.delete_except(e.generation for e in self.docs.values())
+                if self.settings.retrieval.mode == "hybrid":
+                    from assistant.lexical import rebuild
 
-                rebuild(self.store, self.manifest.with_documents(self.docs), lexical_path(self.path))
-            self._write(self.docs, dirty=False)
+                    rebuild(self.store, self.manifest.with_documents(self.docs), lexical_path(self.path))
+                self._write(self.docs, dirty=False)
+        finally:
+            if self.store_future.exception() is None:
+                # Embedded Chroma shares one system per folder within a process, kept while any client is open: a
+                # client left open would keep a retriever of this process on this ingest's view, blind to later
+                # ingests by other processes.
+                self.store.close()
 
     def _write(self, docs: object, dirty: bool) -> None:
         self.manifest = self.manifest.with_documents(docs, fingerprint=self.fingerprint, dirty=dirty)  # type: ignore[arg-type]

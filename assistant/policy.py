@@ -366,8 +366,8 @@ class AnswerRun:
         return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
 
     def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
-        quote = ev.text.lstrip("-•* ").strip()
-        offset = len(ev.text) - len(ev.text.lstrip("-•* "))
+        offset = len(ev.text) - len(ev.text.lstrip("-•* \t\r\n"))  # a list's bullet, a heading's rule
+        quote = ev.text[offset:].rstrip()
         ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
         self.sentences.append(quote)
         yield self._emit(self._cite(quote, Support(quote, (ev,))))

@@ -158,3 +158,17 @@ def test_kill_9_mid_ingest_keeps_the_old_index_and_the_next_run_recovers(
     assert ChunkStore.open(settings).count() == manifest.total_chunks  # orphans cleaned up
     texts = [p.text for p in retriever.retrieve("What is the secret launch code?", k=8)]
     assert any("OMEGA-TWO" in t for t in texts) and not any("ALPHA-ONE" in t for t in texts)
+
+
+def test_a_process_that_ingested_itself_still_sees_later_ingests_by_others(
+    index_settings: Settings, settings_env: Env, seed_docs: Path
+) -> None:
+    """As `serve-api` or `ui` do on a fresh index: ingest the seed in-process, answer, then another process adds."""
+    from assistant.ingest import run_ingest
+
+    assert run_ingest([seed_docs], index_settings, prune=False, console=None).ok
+    retriever = Retriever.from_settings(index_settings)
+    assert retriever.retrieve("When will Kishida visit the U.S.?", k=1)
+    (seed_docs / "okapi.txt").write_text("The okapi lives in the rainforests of the Congo.")
+    assert run_cli(index_settings, settings_env, str(seed_docs)).returncode == 0
+    assert "okapi" in retriever.retrieve("Where does the okapi live?", k=1)[0].text

@@ -208,3 +208,15 @@ def test_complete_adds_what_of_the_best_quote_the_model_did_not_cite() -> None:
                                   quote=best[1].text))
     assert [d.text.strip() for d in run.complete()] == ["Pointers are larger in 64-bit builds [2]."]
     assert list(run.complete()) == []  # all of it cited now
+
+
+def test_a_quote_after_a_rule_or_bullet_cites_exactly_the_words_it_shows() -> None:
+    text = "Credentials stay cached.\n\n---\ngit credential-cache exit stops the daemon. Funding rises next year."
+    passages, ranked = _one_passage(text, (0.2, 0.9, 0.1))
+    assert ranked[0].span.text.startswith("---\n")  # the sentence starts at the rule
+    question = "How do I stop the credential cache daemon?"
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    quoted = "".join(d.text for d in run.extractive())
+    assert quoted.startswith("git credential-cache exit stops the daemon [1].")
+    assert run.citations and all(text[c.start:c.end] == c.quote for c in run.citations)
+    assert run.citations[0].quote == "git credential-cache exit stops the daemon."
