@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from assistant.serving import PINNED_OLLAMA_TAG, OllamaServer, ServerInfo, ensur
 
 def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bool = True,
             stop_at_exit: bool = True) -> tuple[ServerInfo, OllamaServer | None]:
-    """Server up, models created, seed indexed when the index is empty. Prints each step."""
+    """Server up, models created, the seed indexed unless the index holds only other documents. Prints each
+    step."""
     console = console or Console(stderr=True)
 
     def report(msg: str) -> None:
@@ -45,10 +47,23 @@ def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bo
         report(f"models ready: {settings.ollama.chat_model}, {settings.ollama.embed_model}"
                + (f" (created {', '.join(created)})" if created else ""))
     if ingest_seeds:
-        from assistant.ingest import run_ingest
-
-        run_ingest([settings.seeds_dir], settings, prune=False, console=console)
+        _ingest_seeds(settings, console, report)
     return info, server
+
+
+def _ingest_seeds(settings: Settings, console: Console, report: Callable[[str], None]) -> None:
+    """The seed goes into an empty index, and is kept current in one that holds it; an index of the user's own
+    documents (the seed removed, or never added) is left as it is."""
+    from assistant.ingest import discover, run_ingest
+    from assistant.manifest import manifest_path, read_manifest
+
+    indexed = read_manifest(manifest_path(settings)).documents
+    seeds, _, _ = discover([settings.seeds_dir])
+    if indexed and not any(str(s) in indexed for s in seeds):
+        report(f"index: {len(indexed)} documents of yours (the seed is not added to them; `assistant ingest "
+               f"{settings.seeds_dir}` would)")
+        return
+    run_ingest([settings.seeds_dir], settings, prune=False, console=console)
 
 
 def _building(settings: Settings) -> bool:

@@ -39,7 +39,11 @@ app = typer.Typer(help="Grounded answers from your documents, with verified cita
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    # Off a terminal (a log, a pipe) lines are not cut at 80 columns: paths and figures stay whole.
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 200
+    return console
 
 
 def _settings(model: str | None = None) -> Settings:
@@ -119,10 +123,14 @@ def ingest(
     from assistant.ingest import run_ingest
 
     settings = _settings()
+    console = _console(stderr=True)
     try:
-        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=_console(stderr=True))
+        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=console)
     except AssistantError as e:
         raise _fail(e) from e
+    except KeyboardInterrupt:
+        console.print("interrupted: the documents finished before stay indexed; the same command goes on from there")
+        raise typer.Exit(130) from None
     raise typer.Exit(1 if report.failed else 0)
 
 

@@ -88,6 +88,10 @@ _TYPE_PATTERNS = [
 _PLURAL_ASK = re.compile(r"^(?:which|what)\s+(\w+)\s+(\w+)(?:\s+(\w+))?")
 _AFTER_VERB = frozenset("the a an to it this that these those my your his her its our their me you him us them one "
                         "some any every another many much several".split())
+# What can follow the noun a which/what question asks about, never a verb: an auxiliary ("which files are …"), or
+# a subject ("which stocks I should buy": "it", "you" follow verbs too).
+_AFTER_NOUN = frozenset("is are was were be been do does did will would can could shall should may might must has have "
+                        "had i we they he she".split())
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
@@ -134,8 +138,15 @@ def answer_type(question: str) -> AnswerType:
     m = _PLURAL_ASK.search(q)
     if m:
         words = [w for w in m.groups() if w]
+        capitalized = {w.lower() for w in re.findall(r"\b[A-Z]\w*", question)}
         for i, w in enumerate(words[:2]):
             if i == 1 and is_function_word(words[0]):
+                break
+            # A second word is a plural noun after a number, a name ("which Python modules …") or before an
+            # auxiliary or a subject ("which tech companies are …"); else it is the verb of a singular noun
+            # ("which command removes untracked …").
+            if (i == 1 and words[0] not in NUMBER_WORDS and words[0] not in capitalized and len(words) > 2
+                    and words[2] not in _AFTER_NOUN):
                 break
             verb = i + 1 < len(words) and words[i + 1] in _AFTER_VERB
             if len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not is_function_word(w) and not verb:

@@ -9,6 +9,7 @@ reported with a reason, and leaves the index as it was.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from assistant.results import Passage
+
+SKIPPED_NAMED = 5  # unsupported files named in the summary; the rest are counted
 
 __all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "remove_documents",
            "run_ingest"]
@@ -73,15 +76,22 @@ class IngestReport:
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileIssue], list[FileIssue]]:
-    """(documents, failures, skipped) for the given files and folders; folders are walked, hidden entries ignored."""
+    """(documents, failures, skipped) for the given files and folders; folders are walked, hidden entries ignored.
+    Documents are named by their real paths (a link by the file it leads to)."""
     found: dict[Path, None] = {}
     failed: list[FileIssue] = []
     skipped: list[FileIssue] = []
     for p in paths:
         p = Path(os.path.abspath(p))
-        if p.is_dir():
-            before = len(found)
-            for root, dirs, files in os.walk(p):
+        try:
+            is_dir, exists = p.is_dir(), p.exists()
+        except OSError as e:  # a path inside a folder this user cannot open
+            failed.append(FileIssue(str(p), f"cannot read it: {e.strerror or e}"))
+            continue
+        if is_dir:
+            before, failures = len(found), len(failed)
+
+            for root, dirs, files in os.walk(p, onerror=functools.partial(_unreadable_folder, failed)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     f = Path(root) / name
@@ -90,18 +100,34 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileIssue], list[F
                     if kind_of(f) is None:
                         skipped.append(FileIssue(str(f), f"unsupported file type (supported: {SUPPORTED})"))
                     else:
-                        found[f.resolve()] = None
-            if len(found) == before:
+                        _add_document(f, found, failed)
+            if len(found) == before and len(failed) == failures:
                 failed.append(FileIssue(str(p), f"no documents ({SUPPORTED}) in this folder"))
-        elif not p.exists():
+        elif not exists and not p.is_symlink():
             failed.append(FileIssue(str(p), "no such file or folder"))
-        elif not p.is_file():
-            failed.append(FileIssue(str(p), "not a regular file"))
         elif kind_of(p) is None:
             failed.append(FileIssue(str(p), f"unsupported file type '{p.suffix or p.name}' (supported: {SUPPORTED})"))
         else:
-            found[p.resolve()] = None
+            _add_document(p, found, failed)
     return list(found), failed, skipped
+
+
+def _unreadable_folder(failed: list[FileIssue], e: OSError) -> None:
+    failed.append(FileIssue(str(e.filename), f"cannot read this folder: {e.strerror or e}"))
+
+
+def _add_document(path: Path, found: dict[Path, None], failed: list[FileIssue]) -> None:
+    try:
+        real = path.resolve(strict=True)
+        regular = real.is_file()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links
+        failed.append(FileIssue(str(path), "a link that leads to no file (its target is missing, or links lead "
+                                           "back to themselves)"))
+        return
+    if not regular:
+        failed.append(FileIssue(str(path), "not a regular file (a pipe, a device or a folder)"))
+    else:
+        found[real] = None
 
 
 def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, prune: bool) -> Plan:
@@ -115,8 +141,10 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
         try:
             size = path.stat().st_size
             if size > limit * 1024 * 1024:
+                mb = next((f for d in (1, 2, 3, 6) if float(f := f"{size / 1024 / 1024:.{d}f}") > limit),
+                          str(size / 1024 / 1024))  # as many decimals as it takes to differ from the limit
                 raise ValueError(
-                    f"file is {size / 1024 / 1024:.1f} MB, over the {limit:g} MB limit "
+                    f"file is {mb} MB, over the {limit:g} MB limit "
                     "(raise it with ASSISTANT_RETRIEVAL__MAX_FILE_MB)"
                 )
             if size == 0:
@@ -228,7 +256,10 @@ def print_report(report: IngestReport, console: Console) -> None:
     for issue in report.notes:
         console.print(f"[yellow]warning[/yellow] {escape(issue.path)}: {escape(issue.reason)}")
     if report.skipped:
-        console.print(f"[dim]skipped {len(report.skipped)} unsupported file(s) (supported: {SUPPORTED})[/dim]")
+        names = ", ".join(escape(Path(i.path).name) for i in report.skipped[:SKIPPED_NAMED])
+        more = f" and {len(report.skipped) - SKIPPED_NAMED} more" if len(report.skipped) > SKIPPED_NAMED else ""
+        console.print(f"[dim]skipped {len(report.skipped)} unsupported file(s): {names}{more} (supported: "
+                      f"{SUPPORTED})[/dim]")
     style = "green" if report.ok else "red"
     console.print(f"[{style}]Ingest:[/{style}] {report.summary()}")
 

@@ -23,8 +23,9 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al no nos fig figs vol p pp ed eds inc ltd co corp dept est "
     "approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m gen gov sen rep rev resp viz ca".split()
 )
-# Of those, the titles written before a name: the capital after their period starts the name, not a sentence.
-TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev".split())
+# Of those, the ones written before a name (titles, and "St." and "Mt." before a place): the capital after their
+# period starts the name, not a sentence ("Main St. The …" is the rarer reading).
+TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 

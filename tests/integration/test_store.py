@@ -222,3 +222,24 @@ def test_document_passages_are_exactly_what_ingest_stores(index_settings: Settin
     offline = document_passages(seed_docs / "000_9ff6f013cf416a85.txt", index_settings)
     stored = Retriever.from_settings(index_settings).retrieve("Kishida visit to the U.S.", k=6)
     assert {p.id: p.model_copy(update={"score": 0.0}) for p in stored} == {p.id: p for p in offline}
+
+
+def test_starting_adds_the_seed_to_an_empty_index_but_not_to_one_of_the_users_own(
+        index_settings: Settings, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from assistant.bootstrap import prepare
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "bread.txt").write_text(BREAD)
+    ingest(index_settings, mine)
+    prepare(index_settings, Console(stderr=True), ingest_seeds=True, stop_at_exit=False)
+    assert [Path(d.source).name for d in Retriever.from_settings(index_settings).documents()] == ["bread.txt"]
+
+    empty = index_settings.model_copy(update={"data_dir": tmp_path / "empty"})
+    if empty.chroma.mode == "http":  # one server: a collection of its own stands for an empty index
+        empty = empty.model_copy(update={"chroma": empty.chroma.model_copy(update={"collection": "empty"})})
+    prepare(empty, Console(stderr=True), ingest_seeds=True, stop_at_exit=False)
+    seeds = sorted(str(p.resolve()) for p in empty.seeds_dir.glob("*.txt"))
+    assert [d.source for d in Retriever.from_settings(empty).documents()] == seeds

@@ -60,6 +60,14 @@ def grounder() -> Grounder:
     ("What happens to a file once the block ends?", AnswerType.ANY),
     ("What makes the loop stop?", AnswerType.ANY),
     ("What keeps one user from deleting the files of another?", AnswerType.ANY),
+    # the second word after which/what is the verb of a singular noun, unless an auxiliary or a subject follows it,
+    # or the first is a number or a name
+    ("Which command removes untracked files from the tree?", AnswerType.NAME),
+    ("What option makes git clean remove ignored files?", AnswerType.ANY),
+    ("Which tech companies are expected to take part?", AnswerType.LIST),
+    ("Tell me which semiconductor stocks I should buy.", AnswerType.LIST),
+    ("Which two countries announce the collaboration?", AnswerType.LIST),
+    ("Which Python modules handle dates?", AnswerType.LIST),
     # a plural subject before a quantifier still asks for several things
     ("Which packages all depend on the library?", AnswerType.LIST),
     ("Which tools no longer ship?", AnswerType.LIST),

@@ -113,12 +113,16 @@ def test_bad_inputs_fail_one_by_one_with_reasons(settings: Settings, tmp_path: P
     no_docs = tmp_path / "nodocs"
     no_docs.mkdir()
     (no_docs / "image.png").write_bytes(b"\x89PNG")
-    paths = [good, empty, huge, odd, no_docs, tmp_path / "missing.txt"]
+    barely = tmp_path / "barely.txt"
+    with barely.open("wb") as f:
+        f.truncate(20 * 1024 * 1024 + 1000)
+    paths = [good, empty, huge, odd, no_docs, tmp_path / "missing.txt", barely]
     plan = plan_ingest(paths, Manifest(), settings, prune=False)
     assert [w.source for w in plan.work] == [str(good)]
     reasons = {Path(f.path).name: f.reason for f in plan.failed}
     assert "empty file" in reasons["empty.txt"]
     assert "50.0 MB, over the 20 MB limit" in reasons["huge.txt"] and "MAX_FILE_MB" in reasons["huge.txt"]
+    assert "20.001 MB, over the 20 MB limit" in reasons["barely.txt"]
     assert "unsupported file type '.xyz'" in reasons["data.xyz"]
     assert "no documents" in reasons["nodocs"]
     assert "no such file" in reasons["missing.txt"]
@@ -132,6 +136,35 @@ def test_unsupported_files_inside_a_folder_are_skipped_not_failed(settings: Sett
     plan = plan_ingest([tmp_path], Manifest(), settings, prune=False)
     assert [Path(w.source).name for w in plan.work] == ["a.txt"]
     assert plan.failed == [] and [Path(s.path).name for s in plan.skipped] == ["b.png"]
+
+
+def test_links_pipes_and_unreadable_folders_fail_alone_named_as_the_user_sees_them(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    (docs / "locked").mkdir(parents=True)
+    (docs / "locked" / "inside.txt").write_text("Unreachable.")
+    (docs / "good.txt").write_text("Fine.")
+    (docs / "a.txt").symlink_to(docs / "b.txt")
+    (docs / "b.txt").symlink_to(docs / "a.txt")  # a loop of links
+    (docs / "dangling.txt").symlink_to(tmp_path / "gone" / "file.txt")
+    (docs / "link.txt").symlink_to(docs / "good.txt")  # the same document under its real name
+    os.mkfifo(docs / "pipe.txt")
+    scandir = os.scandir
+
+    def locked_out(path: str) -> object:  # as for a folder this user may not open (root may open any)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", locked_out)
+    plan = plan_ingest([docs, docs / "dangling.txt"], Manifest(), settings, prune=False)
+    assert [w.source for w in plan.work] == [str(docs / "good.txt")]
+    reasons = {Path(f.path).name: f.reason for f in plan.failed}
+    assert "links lead back to themselves" in reasons["a.txt"] and "links lead back" in reasons["b.txt"]
+    assert "its target is missing" in reasons["dangling.txt"]
+    assert [f.path for f in plan.failed if Path(f.path).name == "dangling.txt"] == [str(docs / "dangling.txt")] * 2
+    assert "not a regular file" in reasons["pipe.txt"]
+    assert reasons["locked"] == "cannot read this folder: Permission denied"
 
 
 def test_prune_only_drops_documents_whose_files_are_gone(settings: Settings, tmp_path: Path) -> None:
@@ -199,3 +232,15 @@ def test_files_that_fail_to_extract_leave_no_index_behind(settings: Settings, tm
     assert sorted(Path(f.path).name for f in report.failed) == ["blob.txt", "broken.pdf"]
     assert report.added == () and report.exit_code == 1
     assert not manifest_path(settings).exists() and not (settings.chroma_path / "chroma.sqlite3").exists()
+
+
+def test_the_summary_names_the_unsupported_files_it_skipped() -> None:
+    from rich.console import Console
+
+    from assistant.ingest import FileIssue, IngestReport, print_report
+
+    console = Console(record=True, width=200)
+    skipped = tuple(FileIssue(f"/d/file{i}.gz", "unsupported file type") for i in range(7))
+    print_report(IngestReport(skipped=skipped), console)
+    out = console.export_text()
+    assert "skipped 7 unsupported file(s): file0.gz, file1.gz, file2.gz, file3.gz, file4.gz and 2 more" in out

@@ -125,6 +125,8 @@ def test_sentence_splitting_keeps_abbreviations_and_offsets() -> None:
 def test_a_title_before_a_name_never_ends_the_sentence_but_other_abbreviations_can() -> None:
     assert split_sentences("Its director is Dr. Mara Lind. She arrived with Prof. Ito.") == [
         "Its director is Dr. Mara Lind.", "She arrived with Prof. Ito."]
+    assert split_sentences("Production moved to St. Louis in 1994. It grew.") == [
+        "Production moved to St. Louis in 1994.", "It grew."]
     assert split_sentences("Mr. and Mrs. Lind came. Gen. Ito did not.") == [
         "Mr. and Mrs. Lind came.", "Gen. Ito did not."]
     assert split_sentences("It moved to the U.S. Congress then passed it.") == [
