@@ -333,6 +333,25 @@ def _default_questions() -> Path:
     return here if here.is_file() else package_data("questions") / "eval_questions.yaml"
 
 
+def _warn_if_seed_missing(settings: Settings, questions: Path) -> None:
+    """The packaged questions are about the seed article: scoring them on an index without it measures nothing."""
+    from assistant.config import package_data
+    from assistant.ingest import discover
+    from assistant.manifest import manifest_path, read_manifest
+
+    if questions.resolve() != (package_data("questions") / "eval_questions.yaml").resolve():
+        return
+    try:
+        indexed = read_manifest(manifest_path(settings)).documents
+    except AssistantError:
+        return  # the run itself reports it
+    seeds, _, _ = discover([settings.seeds_dir])
+    if not any(str(s) in indexed for s in seeds):
+        _console(stderr=True).print(
+            "[yellow]warning:[/] these are the questions about the seed article, which the index does not hold: "
+            f"`assistant ingest {settings.seeds_dir}` adds it, or give --questions about your documents")
+
+
 @app.command("eval")
 def evaluate(
     pipelines: Annotated[list[str] | None, typer.Argument(
@@ -353,6 +372,8 @@ def evaluate(
 ) -> None:
     """Run the question set and score grounding; exit 1 below the thresholds in settings."""
     files = questions or [_default_questions()]
+    if not questions and not corpora and not compare:
+        _warn_if_seed_missing(_settings(model), files[0])
     started = time.monotonic()
     try:
         if compare:
