@@ -106,10 +106,13 @@ class ChatHandlers:
     def remove_documents(self, sources: Sequence[str] | None) -> tuple[str, str, Any, str]:
         """Drop the chosen documents from the index, and the kept copies of uploaded ones; outputs (report,
         documents, choices, status)."""
-        if not sources:
-            return "", *self.documents(), self.status()
         try:
-            report = self.assistant.remove_documents(list(sources))
+            # Only documents the panel lists: a client may send any value, and a folder would take all under it.
+            listed = {d.source for d in self.assistant.documents()} if sources else set()
+            chosen = [s for s in sources or () if s in listed]
+            if not chosen:
+                return "", *self.documents(), self.status()
+            report = self.assistant.remove_documents(chosen)
         except AssistantError as e:
             return render.error_html(f"Nothing was removed. {e}"), *self.documents(), self.status()
         for source in report.pruned:

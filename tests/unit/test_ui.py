@@ -70,9 +70,13 @@ class ScriptedAssistant:
     def remove_documents(self, sources: Sequence[str]) -> IngestReport:
         if self.index_error:
             raise self.index_error
-        gone = [s for s in sources if self.indexed.pop(s, None) is not None]
+        # as the real one: a path is a document, or a folder whose documents all go
+        gone = [d for s in sources for d in list(self.indexed) if d == s or Path(d).is_relative_to(s)]
+        for d in gone:
+            del self.indexed[d]
         return IngestReport(pruned=tuple(gone), failed=tuple(FileIssue(s, "not in the index") for s in sources
-                                                             if s not in gone))
+                                                             if not any(d == s or Path(d).is_relative_to(s)
+                                                                        for d in gone)))
 
 
 def run(handlers: ChatHandlers, question: str, history: list[dict[str, Any]] | None = None,
@@ -236,7 +240,9 @@ def test_removing_drops_documents_from_the_index_and_the_kept_copies_of_uploads_
     report, documents, choices, _ = handlers.remove_documents([str(uploads / "notes.txt"), str(elsewhere),
                                                                str(tmp_path / "never-indexed.txt")])
     assert "notes.txt</span> removed from the index" in report and "mine.txt</span> removed" in report
-    assert "never-indexed.txt</span> was not removed: not in the index" in report
+    assert "never-indexed.txt" not in report  # only listed documents are asked for
+    assert handlers.remove_documents([str(uploads)])[0] == ""  # a folder is no listed document
+    assert str(uploads / "other.txt") in fake.indexed
     assert sorted(p.name for p in uploads.iterdir()) == ["other.txt"]
     assert elsewhere.exists()  # only copies kept for uploads are deleted
     assert "1 document," in documents and [v for _, v in choices.choices] == [str(uploads / "other.txt")]
