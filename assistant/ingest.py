@@ -214,11 +214,17 @@ def remove_documents(paths: Sequence[str | Path], settings: Settings) -> IngestR
     all go (``report.pruned``). Their files are left alone, and so is identical content indexed under another path.
     A path matching no indexed document is in ``report.failed``."""
     t0 = time.perf_counter()
-    wanted = list(dict.fromkeys(str(Path(os.path.abspath(p)).resolve()) for p in paths))
+    wanted = list(dict.fromkeys(os.path.abspath(p) for p in paths))
     mpath = manifest_path(settings)
     with ingest_lock(mpath):
         manifest = read_manifest(mpath)
-        found = {w: [s for s in manifest.documents if s == w or Path(s).is_relative_to(w)] for w in wanted}
+
+        def under(path: str) -> list[str]:
+            return [s for s in manifest.documents if s == path or Path(s).is_relative_to(path)]
+
+        # The path as given first (the index names documents by the real paths they had when indexed; a link
+        # made since must not redirect the removal), then the path it leads to now.
+        found = {w: under(w) or under(_real(w)) for w in wanted}
         gone = list(dict.fromkeys(s for sources in found.values() for s in sources))
         if gone:
             from assistant.indexer import write_plan
@@ -226,6 +232,13 @@ def remove_documents(paths: Sequence[str | Path], settings: Settings) -> IngestR
             write_plan(Plan(pruned=gone), manifest, mpath, settings, console=None)
     return IngestReport(pruned=tuple(gone), seconds=time.perf_counter() - t0,
                         failed=tuple(FileIssue(w, "not in the index") for w, s in found.items() if not s))
+
+
+def _real(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links
+        return path
 
 
 def document_passages(path: Path, settings: Settings) -> list[Passage]:

@@ -45,6 +45,9 @@ ALSO_QUOTE = 0.6
 # the seed dev file from 0.62 to 0.67 fact recall; 1.0 traded one more follow-up for another.
 FOLLOWS_ON = 0.5
 _ANSWER_GAP = 8  # characters of whitespace between a question ending one passage and the next passage's start
+# A list's bullet or a heading's rule before a quote, and the space after it: marks followed by a space only, so
+# "-5 °C" keeps its minus and "**bold**" its stars.
+_LEADING_MARKS = re.compile(r"(?:[-•*]+(?=\s)|\s)*")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
 
 
@@ -366,7 +369,8 @@ class AnswerRun:
         return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
 
     def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
-        offset = len(ev.text) - len(ev.text.lstrip("-•* \t\r\n"))  # a list's bullet, a heading's rule
+        marks = _LEADING_MARKS.match(ev.text)
+        offset = marks.end() if marks else 0
         quote = ev.text[offset:].rstrip()
         ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
         self.sentences.append(quote)

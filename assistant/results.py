@@ -74,11 +74,13 @@ class Answer(_Frozen):
 
 
 class IndexedDocument(_Frozen):
-    """A document in the index: its path (as citations name it), title and number of passages."""
+    """A document in the index: its path (as citations name it), title, number of passages and content hash (the
+    SHA-256 of the file's bytes when it was indexed)."""
 
     source: str
     title: str = ""
     passages: int = 0
+    hash: str = ""
 
 
 class TextDelta(_Frozen):

@@ -118,7 +118,7 @@ class Retriever:
     def documents(self) -> list[IndexedDocument]:
         """The indexed documents by path; identical content under several paths is listed under each."""
         manifest, _ = self._snapshot(open_store=False)
-        return [IndexedDocument(source=source, title=entry.title, passages=entry.chunks)
+        return [IndexedDocument(source=source, title=entry.title, passages=entry.chunks, hash=entry.hash)
                 for source, entry in sorted(manifest.documents.items())]
 
     def locations(self, source: str) -> list[str]:

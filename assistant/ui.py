@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import gradio as gr
 
 from assistant import ui_render as render
+from assistant.documents import hash_file
 from assistant.errors import AssistantError, ConfigError
 from assistant.results import Answer, IndexedDocument, TextDelta
 
@@ -114,43 +115,83 @@ class ChatHandlers:
                 return "", *self.documents(), self.status()
             report = self.assistant.remove_documents(chosen)
         except AssistantError as e:
-            return render.error_html(f"Nothing was removed. {e}"), *self.documents(), self.status()
+            return render.error_html(f"Nothing was removed. {e}", "Could not remove"), *self.documents(), self.status()
+        except Exception:
+            log.exception("removing %s failed", sources)
+            return (render.error_html("Something went wrong while removing; the details are in the server log.",
+                                      "Could not remove"), *self.documents(), self.status())
+        problems = []
         for source in report.pruned:
             path = Path(source)
             if self.uploads is not None and path.parent == self.uploads.resolve():
-                path.unlink(missing_ok=True)  # kept only for its citations
-        return render.ingest_html(report, failed="removed"), *self.documents(), self.status()
+                try:
+                    path.unlink(missing_ok=True)  # kept only for its citations
+                except OSError as e:
+                    problems.append(f"{path.name} left the index, but its kept copy stays: {e.strerror or e}")
+        html = render.ingest_html(report, failed="removed")
+        if problems:
+            html += render.error_html(" ".join(problems), "Could not delete")
+        return html, *self.documents(), self.status()
 
     def add_documents(self, files: Sequence[str] | None) -> tuple[str, str, Any, str, None]:
         """Keep the uploaded files in the uploads folder and index them; outputs (report, documents, choices,
-        status, the cleared upload box). A file that fails is removed again, and one it was to replace comes back."""
+        status, the cleared upload box). A file stays in the folder exactly when the index holds its content under
+        its path (also after an ingest that failed part way, which keeps what it committed); any other goes again,
+        and the version it was to replace comes back."""
         if not files or self.uploads is None:
             return "", *self.documents(), self.status(), None
         placed: list[_Placed] = []
+        twice: list[str] = []
+        report: IngestReport | None = None
+        error = ""
         try:
-            by_name = {_upload_name(f): Path(f) for f in files}  # the same name twice: the last one is kept
+            by_name: dict[str, Path] = {}
+            for f in files:
+                name = _upload_name(f)
+                if name in by_name:
+                    twice.append(name)
+                by_name[name] = Path(f)  # the same name twice: the last one is kept
             self.uploads.mkdir(parents=True, exist_ok=True)
             for name, source in by_name.items():
                 placed.append(_place(source, self.uploads / name))
             report = self.assistant.add_documents([p.path for p in placed])
-        except (AssistantError, OSError) as e:
-            for p in placed:
-                _restore(p)
-            message = str(e) if isinstance(e, AssistantError) else f"Could not keep the uploaded files: {e}"
-            return render.error_html(f"Nothing was added. {message}"), *self.documents(), self.status(), None
+        except AssistantError as e:
+            error = str(e)
+        except OSError as e:
+            error = f"Could not keep the uploaded files: {e}"
         except Exception:
-            for p in placed:
-                _restore(p)
             log.exception("adding %s failed", files)
-            return (render.error_html("Nothing was added: something went wrong; the details are in the server "
-                                      "log."), *self.documents(), self.status(), None)
-        failed = {Path(issue.path).resolve() for issue in report.failed}
+            error = "Something went wrong; the details are in the server log."
+        settled, problems = self._settle(placed)
+        if report is not None:
+            html = render.ingest_html(report)
+        else:
+            done = f"Not everything was added. {error} Added before that: {', '.join(p.path.name for p in settled)}."
+            html = render.error_html(done if settled else f"Nothing was added. {error}", "Could not add")
+        notes = [f"{name} was given more than once: the last one is kept." for name in dict.fromkeys(twice)]
+        if notes or problems:
+            html += render.error_html(" ".join(notes + problems), "Note")
+        return html, *self.documents(), self.status(), None
+
+    def _settle(self, placed: Sequence[_Placed]) -> tuple[list[_Placed], list[str]]:
+        """Keep each placed file whose content the index holds under its path, undo the others; (kept, problems)."""
+        try:
+            indexed = {d.source: d.hash for d in self.assistant.documents()}
+        except Exception:  # cannot tell: undo all, the index keeps whatever it committed
+            log.exception("reading the index after adding files failed")
+            indexed = {}
+        kept, problems = [], []
         for p in placed:
-            if p.path.resolve() in failed:
-                _restore(p)
-            elif p.previous is not None:
-                p.previous.unlink(missing_ok=True)
-        return render.ingest_html(report), *self.documents(), self.status(), None
+            try:
+                if indexed.get(str(p.path.resolve())) == hash_file(p.path):
+                    if p.previous is not None:
+                        p.previous.unlink(missing_ok=True)
+                    kept.append(p)
+                else:
+                    _restore(p)
+            except OSError as e:
+                problems.append(f"{p.path.name}: the uploads folder could not be tidied ({e.strerror or e}).")
+        return kept, problems
 
     @staticmethod
     def take_message(message: str, chat: list[Message]) -> tuple[Any, Any, str]:
@@ -234,14 +275,20 @@ def _upload_name(upload: str) -> str:
 
 
 def _place(source: Path, target: Path) -> _Placed:
-    previous = None
-    if target.exists():
-        previous = target.with_name(f".{target.name}.previous")
-        os.replace(target, previous)
+    """Copy an upload into the uploads folder under ``target``'s name, replacing the name (a link there too, never
+    what it points to) in one step; the file it replaces stays beside it, hidden, until the new one is settled."""
+    incoming = target.with_name(f".{target.name}.uploading")
+    previous = target.with_name(f".{target.name}.previous") if os.path.lexists(target) else None
     try:
-        shutil.copyfile(source, target)
+        shutil.copyfile(source, incoming)
+        if previous is not None:
+            previous.unlink(missing_ok=True)  # one a crash left behind
+            os.link(target, previous, follow_symlinks=False)
+        os.replace(incoming, target)
     except OSError:
-        _restore(_Placed(target, previous))
+        incoming.unlink(missing_ok=True)
+        if previous is not None and os.path.lexists(target):
+            previous.unlink(missing_ok=True)
         raise
     return _Placed(target, previous)
 

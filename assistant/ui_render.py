@@ -77,8 +77,8 @@ def streaming_html(text: str, turn: int) -> str:
             '<span class="ga-cursor">▍</span></div></div>')
 
 
-def error_html(message: str) -> str:
-    return ('<div class="ga-msg ga-error"><div class="ga-badge ga-badge-error">Could not answer</div>'
+def error_html(message: str, badge: str = "Could not answer") -> str:
+    return (f'<div class="ga-msg ga-error"><div class="ga-badge ga-badge-error">{esc(badge)}</div>'
             f'<div class="ga-text">{esc(message)}</div></div>')
 
 

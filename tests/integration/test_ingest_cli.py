@@ -64,7 +64,7 @@ def test_documents_lists_the_index_and_remove_drops_files_and_folders(index_sett
     assert f"removed {seed_docs / 'sub' / 'bread.md'}" in removed.stderr
     assert "nope.txt: not in the index" in removed.stderr and "1 removed, 1 not in the index" in removed.stderr
     assert (seed_docs / "sub" / "bread.md").exists()
-    assert "1 documents, 6 passages" in assistant("documents").stdout
+    assert "1 document, 6 passages" in assistant("documents").stdout
     assert Retriever.from_settings(index_settings).count() == 6
 
 

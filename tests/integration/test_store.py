@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,20 @@ def test_removed_documents_leave_the_index_but_their_files_and_twins_stay(index_
     assert retriever.count() == 1 and ChunkStore.open(index_settings).count() == 1
     assert [p.source for p in retriever.retrieve("sourdough starter", k=4)] == [str(twin)]
     assert sorted(ingest(index_settings, seed_docs).added) == sorted([seed, str(bread)])  # ingest brings them back
+
+    # a folder that has become a link since: its documents go by the names they were indexed under
+    moved = seed_docs.parent / "moved"
+    moved.mkdir()
+    (moved / "bread.txt").write_text(BREAD + " Moved.")
+    ingest(index_settings, moved)
+    shutil.rmtree(moved)
+    moved.symlink_to(seed_docs)
+    report = remove_documents([moved / "bread.txt"], index_settings)
+    assert report.pruned == (str(moved / "bread.txt"),)
+    assert str(bread) in [d.source for d in retriever.documents()]
+    loop = seed_docs.parent / "loop.txt"
+    loop.symlink_to(loop)
+    assert [i.path for i in remove_documents([loop], index_settings).failed] == [str(loop)]  # no traceback
 
 
 def test_bad_files_fail_alone_and_leave_the_index_as_it_was(index_settings: Settings, seed_docs: Path) -> None:

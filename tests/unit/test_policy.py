@@ -220,3 +220,13 @@ def test_a_quote_after_a_rule_or_bullet_cites_exactly_the_words_it_shows() -> No
     assert quoted.startswith("git credential-cache exit stops the daemon [1].")
     assert run.citations and all(text[c.start:c.end] == c.quote for c in run.citations)
     assert run.citations[0].quote == "git credential-cache exit stops the daemon."
+
+
+def test_a_quote_keeps_a_leading_minus_or_stars_that_are_not_a_bullet() -> None:
+    text = "Nights are cold.\n-5 °C is usual at night in winter. Funding rises next year."
+    passages, ranked = _one_passage(text, (0.2, 0.9, 0.1))
+    question = "How cold is it at night in winter?"
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    list(run.extractive())
+    assert run.citations[0].quote == "-5 °C is usual at night in winter."
+    assert text[run.citations[0].start:run.citations[0].end] == run.citations[0].quote

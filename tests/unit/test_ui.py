@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class ScriptedAssistant:
         self.server_ok = True
         self.indexed: dict[str, str] = {}  # a pretend index: path -> text; a text starting with "BAD" fails
         self.index_error: Exception | None = None  # raised by add_documents when set
+        self.commit_before_error = 0  # files add_documents indexes before raising index_error
 
     def enqueue(self, text: str) -> None:
         self.script.append(text)
@@ -52,10 +54,13 @@ class ScriptedAssistant:
                 "embed_model": "embed", "passages": 1, "problem": None if self.server_ok else "Ollama is down"}
 
     def documents(self) -> list[IndexedDocument]:
-        return [IndexedDocument(source=s, passages=1) for s in sorted(self.indexed)]
+        return [IndexedDocument(source=s, passages=1, hash=hashlib.sha256(t.encode()).hexdigest())
+                for s, t in sorted(self.indexed.items())]
 
     def add_documents(self, paths: Sequence[Path]) -> IngestReport:
         if self.index_error:
+            for p in paths[:self.commit_before_error]:  # as an ingest that fails part way keeps what it committed
+                self.indexed[str(p)] = p.read_text()
             raise self.index_error
         added, replaced, failed = [], [], []
         for p in paths:
@@ -257,3 +262,37 @@ def test_when_removing_fails_nothing_is_deleted(tmp_path: Path) -> None:
     report, *_ = handlers.remove_documents([str(uploads / "notes.txt")])
     assert "Nothing was removed. Chroma is not reachable" in report
     assert (uploads / "notes.txt").exists() and str(uploads / "notes.txt") in fake.indexed
+
+
+def test_after_an_ingest_that_failed_part_way_the_files_it_indexed_stay_and_the_others_go(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    handlers = ChatHandlers(fake, uploads)
+    handlers.add_documents(_uploads(tmp_path / "1", b_txt="b, first version"))
+    fake.index_error = ServerUnavailableError("Ollama went away")
+    fake.commit_before_error = 1
+    report, documents, *_ = handlers.add_documents(_uploads(tmp_path / "2", a_txt="a", b_txt="b, second version"))
+    assert "Not everything was added. Ollama went away Added before that: a.txt." in report
+    assert sorted(p.name for p in uploads.iterdir()) == ["a.txt", "b.txt"]  # no hidden leftovers either
+    assert (uploads / "b.txt").read_text() == "b, first version"  # what the index still holds for b.txt
+    assert "2 documents" in documents
+
+
+def test_an_upload_replaces_a_link_in_the_uploads_folder_never_what_it_points_to(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    uploads.mkdir()
+    outside = tmp_path / "outside.txt"
+    (uploads / "notes.txt").symlink_to(outside)  # dangling
+    (uploads / "other.txt").symlink_to(tmp_path / "kept.txt")
+    (tmp_path / "kept.txt").write_text("mine")
+    ChatHandlers(fake, uploads).add_documents(_uploads(tmp_path, notes_txt="new notes", other_txt="new other"))
+    assert not outside.exists() and (tmp_path / "kept.txt").read_text() == "mine"
+    assert (uploads / "notes.txt").read_text() == "new notes" and not (uploads / "notes.txt").is_symlink()
+    assert (uploads / "other.txt").read_text() == "new other"
+
+
+def test_the_same_name_twice_in_one_upload_is_said(tmp_path: Path) -> None:
+    fake, uploads = ScriptedAssistant(), tmp_path / "uploads"
+    files = _uploads(tmp_path / "1", notes_txt="first") + _uploads(tmp_path / "2", _notes_txt="second")
+    report, *_ = ChatHandlers(fake, uploads).add_documents(files)
+    assert "notes.txt was given more than once: the last one is kept." in report
+    assert (uploads / "notes.txt").read_text() == "second"
