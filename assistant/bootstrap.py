@@ -9,7 +9,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +54,23 @@ def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bo
 def _ingest_seeds(settings: Settings, console: Console, report: Callable[[str], None]) -> None:
     """The seed goes into an empty index, and is kept current in one that holds it; an index of the user's own
     documents (the seed removed, or never added) is left as it is."""
-    from assistant.ingest import discover, run_ingest
+    from assistant.ingest import run_ingest
     from assistant.manifest import manifest_path, read_manifest
 
     indexed = read_manifest(manifest_path(settings)).documents
-    seeds, _, _ = discover([settings.seeds_dir])
-    if indexed and not any(str(s) in indexed for s in seeds):
+    if indexed and not seed_indexed(settings, indexed):
         report(f"index: {len(indexed)} documents of yours (the seed is not added to them; `assistant ingest "
                f"{settings.seeds_dir}` would)")
         return
     run_ingest([settings.seeds_dir], settings, prune=False, console=console)
+
+
+def seed_indexed(settings: Settings, indexed: Collection[str]) -> bool:
+    """Whether any seed document is among the ``indexed`` paths."""
+    from assistant.ingest import discover
+
+    seeds, _, _ = discover([settings.seeds_dir])
+    return any(str(s) in indexed for s in seeds)
 
 
 def _building(settings: Settings) -> bool:

@@ -341,8 +341,8 @@ def _default_questions() -> Path:
 
 def _warn_if_seed_missing(settings: Settings, questions: Path) -> None:
     """The packaged questions are about the seed article: scoring them on an index without it measures nothing."""
+    from assistant.bootstrap import seed_indexed
     from assistant.config import package_data
-    from assistant.ingest import discover
     from assistant.manifest import manifest_path, read_manifest
 
     if questions.resolve() != (package_data("questions") / "eval_questions.yaml").resolve():
@@ -351,8 +351,7 @@ def _warn_if_seed_missing(settings: Settings, questions: Path) -> None:
         indexed = read_manifest(manifest_path(settings)).documents
     except AssistantError:
         return  # the run itself reports it
-    seeds, _, _ = discover([settings.seeds_dir])
-    if not any(str(s) in indexed for s in seeds):
+    if not seed_indexed(settings, indexed):
         _console(stderr=True).print(
             "[yellow]warning:[/] these are the questions about the seed article, which the index does not hold: "
             f"`assistant ingest {settings.seeds_dir}` adds it, or give --questions about your documents")

@@ -90,7 +90,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileIssue], list[F
             continue
         if is_dir:
             before, failures = len(found), len(failed)
-
             for root, dirs, files in os.walk(p, onerror=functools.partial(_unreadable_folder, failed)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):

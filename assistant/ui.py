@@ -14,12 +14,9 @@ The app only talks to :class:`assistant.Assistant`; the HTML it shows is built i
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import gradio as gr
 
 from assistant import ui_render as render
-from assistant.documents import hash_file
 from assistant.errors import AssistantError, ConfigError
 from assistant.results import Answer, IndexedDocument, TextDelta
+from assistant.uploads import Placed, place, settle, upload_name
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -72,15 +69,6 @@ class ChatAssistant(Protocol):
     def add_documents(self, paths: Sequence[Path]) -> IngestReport: ...
 
     def remove_documents(self, sources: Sequence[str]) -> IngestReport: ...
-
-
-@dataclass(frozen=True)
-class _Placed:
-    """An uploaded file copied into the uploads folder; ``previous`` holds the file it replaced until the new one
-    is indexed."""
-
-    path: Path
-    previous: Path | None
 
 
 class ChatHandlers:
@@ -140,20 +128,20 @@ class ChatHandlers:
         and the version it was to replace comes back."""
         if not files or self.uploads is None:
             return "", *self.documents(), self.status(), None
-        placed: list[_Placed] = []
+        placed: list[Placed] = []
         twice: list[str] = []
         report: IngestReport | None = None
         error = ""
         try:
             by_name: dict[str, Path] = {}
             for f in files:
-                name = _upload_name(f)
+                name = upload_name(f)
                 if name in by_name:
                     twice.append(name)
                 by_name[name] = Path(f)  # the same name twice: the last one is kept
             self.uploads.mkdir(parents=True, exist_ok=True)
             for name, source in by_name.items():
-                placed.append(_place(source, self.uploads / name))
+                placed.append(place(source, self.uploads / name))
             report = self.assistant.add_documents([p.path for p in placed])
         except AssistantError as e:
             error = str(e)
@@ -162,7 +150,12 @@ class ChatHandlers:
         except Exception:
             log.exception("adding %s failed", files)
             error = "Something went wrong; the details are in the server log."
-        settled, problems = self._settle(placed)
+        try:
+            indexed = {d.source: d.hash for d in self.assistant.documents()}
+        except Exception:  # cannot tell: undo all; the index keeps whatever it committed
+            log.exception("reading the index after adding files failed")
+            indexed = {}
+        settled, problems = settle(placed, indexed)
         if report is not None:
             html = render.ingest_html(report)
         else:
@@ -172,26 +165,6 @@ class ChatHandlers:
         if notes or problems:
             html += render.error_html(" ".join(notes + problems), "Note")
         return html, *self.documents(), self.status(), None
-
-    def _settle(self, placed: Sequence[_Placed]) -> tuple[list[_Placed], list[str]]:
-        """Keep each placed file whose content the index holds under its path, undo the others; (kept, problems)."""
-        try:
-            indexed = {d.source: d.hash for d in self.assistant.documents()}
-        except Exception:  # cannot tell: undo all, the index keeps whatever it committed
-            log.exception("reading the index after adding files failed")
-            indexed = {}
-        kept, problems = [], []
-        for p in placed:
-            try:
-                if indexed.get(str(p.path.resolve())) == hash_file(p.path):
-                    if p.previous is not None:
-                        p.previous.unlink(missing_ok=True)
-                    kept.append(p)
-                else:
-                    _restore(p)
-            except OSError as e:
-                problems.append(f"{p.path.name}: the uploads folder could not be tidied ({e.strerror or e}).")
-        return kept, problems
 
     @staticmethod
     def take_message(message: str, chat: list[Message]) -> tuple[Any, Any, str]:
@@ -267,37 +240,6 @@ def _has_documents(assistant: ChatAssistant) -> bool:
         return bool(assistant.documents())
     except AssistantError:
         return True  # the panel would only show the error; the status line says it already
-
-
-def _upload_name(upload: str) -> str:
-    """The browser's file name (Gradio keeps it, in a folder of its own), never hidden."""
-    return Path(upload).name.lstrip(".") or "upload"
-
-
-def _place(source: Path, target: Path) -> _Placed:
-    """Copy an upload into the uploads folder under ``target``'s name, replacing the name (a link there too, never
-    what it points to) in one step; the file it replaces stays beside it, hidden, until the new one is settled."""
-    incoming = target.with_name(f".{target.name}.uploading")
-    previous = target.with_name(f".{target.name}.previous") if os.path.lexists(target) else None
-    try:
-        shutil.copyfile(source, incoming)
-        if previous is not None:
-            previous.unlink(missing_ok=True)  # one a crash left behind
-            os.link(target, previous, follow_symlinks=False)
-        os.replace(incoming, target)
-    except OSError:
-        incoming.unlink(missing_ok=True)
-        if previous is not None and os.path.lexists(target):
-            previous.unlink(missing_ok=True)
-        raise
-    return _Placed(target, previous)
-
-
-def _restore(placed: _Placed) -> None:
-    if placed.previous is not None:
-        os.replace(placed.previous, placed.path)
-    else:
-        placed.path.unlink(missing_ok=True)
 
 
 def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Blocks:
