@@ -156,16 +156,13 @@ def remove(
     raise typer.Exit(1 if report.failed else 0)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 @app.command()
 def documents() -> None:
     """List the indexed documents: path, title and passages."""
     from rich.markup import escape
 
     from assistant.manifest import manifest_path, read_manifest
+    from assistant.text import plural
 
     try:
         manifest = read_manifest(manifest_path(_settings()))
@@ -174,9 +171,9 @@ def documents() -> None:
     console = _console()
     for source, entry in sorted(manifest.documents.items()):
         title = f"  {escape(entry.title)}" if entry.title and entry.title != Path(source).name else ""
-        console.print(f"{escape(source)}{title}  [dim]{_plural(entry.chunks, 'passage')}[/]", highlight=False,
+        console.print(f"{escape(source)}{title}  [dim]{plural(entry.chunks, 'passage')}[/]", highlight=False,
                       soft_wrap=True)
-    console.print(f"{_plural(len(manifest.documents), 'document')}, {_plural(manifest.total_chunks, 'passage')}",
+    console.print(f"{plural(len(manifest.documents), 'document')}, {plural(manifest.total_chunks, 'passage')}",
                   highlight=False)
 
 

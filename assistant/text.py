@@ -179,6 +179,11 @@ def stems_of(texts: Iterable[str]) -> set[str]:
     return {stem(w) for t in texts for w in words(t)}
 
 
+def plural(n: int, word: str) -> str:
+    """``n`` and the word, with an "s" unless ``n`` is 1: "1 passage", "3 passages"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def is_number(word: str) -> bool:
     return any(c.isdigit() for c in word)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.patterns import CITATION_MARKER
 from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings
+from assistant.text import plural
 
 if TYPE_CHECKING:
     from assistant.ingest import IngestReport
@@ -186,8 +187,13 @@ def excerpt(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> st
     return ("…" if text[:a].strip() else "") + body + ("…" if text[b:].strip() else "")
 
 
+def document_label(source: str) -> str:
+    """A document's file name, with its folder when that is all there is."""
+    return PurePath(source).name or source
+
+
 def source_label(passage: Passage | None, source: str, page: int | None = None) -> str:
-    name = PurePath(source).name or source
+    name = document_label(source)
     title = passage.title.strip() if passage else ""
     label = f"{title} ({name})" if title and title != name else name
     if page is not None:
@@ -251,45 +257,35 @@ def sources_html(answers: Sequence[Answer]) -> str:
 # -- documents panel -------------------------------------------------------------------------------------------
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def document_label(source: str) -> str:
-    """A document's file name, with its folder when that is all there is."""
-    return PurePath(source).name or source
-
-
 def documents_html(documents: Sequence[IndexedDocument]) -> str:
     """The indexed documents, by file name (the path on hover), with their passages."""
     if not documents:
         return '<div class="ga-documents ga-empty">No documents are indexed yet.</div>'
+
     def item(d: IndexedDocument) -> str:
-        name = document_label(d.source)
-        title = f' <span class="ga-doc-title">{esc(d.title)}</span>' if d.title and d.title != name else ""
-        return (f'<li><span class="ga-source" title="{esc(d.source)}">{esc(name)}</span>{title} '
-                f'<span class="ga-doc-passages">{_plural(d.passages, "passage")}</span></li>')
+        title = (f' <span class="ga-doc-title">{esc(d.title)}</span>'
+                 if d.title and d.title != document_label(d.source) else "")
+        return (f'<li>{source_label(None, d.source)}{title} '
+                f'<span class="ga-doc-passages">{plural(d.passages, "passage")}</span></li>')
 
     total = sum(d.passages for d in documents)
     items = "".join(item(d) for d in documents[:MAX_DOCUMENTS_LISTED])
     more = (f'<li class="ga-more">and {len(documents) - MAX_DOCUMENTS_LISTED} more</li>'
             if len(documents) > MAX_DOCUMENTS_LISTED else "")
-    return (f'<div class="ga-documents"><div class="ga-doc-count">{_plural(len(documents), "document")}, '
-            f'{_plural(total, "passage")}</div><ul>{items}{more}</ul></div>')
+    return (f'<div class="ga-documents"><div class="ga-doc-count">{plural(len(documents), "document")}, '
+            f'{plural(total, "passage")}</div><ul>{items}{more}</ul></div>')
 
 
 def ingest_html(report: IngestReport, failed: str = "added") -> str:
     """What adding (or removing) files did, file by file: added, replaced, already indexed, removed, and what
     ``failed`` ("added", "removed") with the reason."""
-    def name(path: str) -> str:
-        return f'<span class="ga-source" title="{esc(path)}">{esc(document_label(path))}</span>'
-
-    rows = [f'<li class="ga-added">{name(p)} added</li>' for p in report.added]
-    rows += [f'<li class="ga-added">{name(p)} replaced its earlier version</li>' for p in report.replaced]
-    rows += [f'<li class="ga-unchanged">{name(p)} was already indexed</li>' for p in report.unchanged]
-    rows += [f'<li class="ga-warning">{name(i.path)}: {esc(i.reason)}</li>' for i in report.notes]
-    rows += [f'<li class="ga-added">{name(p)} removed from the index</li>' for p in report.pruned]
-    rows += [f'<li class="ga-failed">{name(i.path)} was not {failed}: {esc(i.reason)}</li>' for i in report.failed]
+    rows = [f'<li class="ga-added">{source_label(None, p)} added</li>' for p in report.added]
+    rows += [f'<li class="ga-added">{source_label(None, p)} replaced its earlier version</li>' for p in report.replaced]
+    rows += [f'<li class="ga-unchanged">{source_label(None, p)} was already indexed</li>' for p in report.unchanged]
+    rows += [f'<li class="ga-warning">{source_label(None, i.path)}: {esc(i.reason)}</li>' for i in report.notes]
+    rows += [f'<li class="ga-added">{source_label(None, p)} removed from the index</li>' for p in report.pruned]
+    rows += [f'<li class="ga-failed">{source_label(None, i.path)} was not {failed}: {esc(i.reason)}</li>'
+             for i in report.failed]
     return f'<div class="ga-ingest"><ul>{"".join(rows)}</ul></div>'
 
 
