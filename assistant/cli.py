@@ -191,7 +191,7 @@ def ask(
     (started by the first `ask` that finds none, stopped after ask.idle_exit_s without a question): both have the
     models and the index loaded already. `--local`, or ASSISTANT_ASK__BACKGROUND_SERVER=false without a serve-api,
     answers in this process."""
-    from assistant.client import BACKGROUND, background_answer, server_answer, server_url
+    from assistant.client import BACKGROUND, background_answer, fingerprint, server_answer, server_url
 
     def say(why: str) -> None:
         _console(stderr=True).print(f"[dim]{why}[/]", soft_wrap=True)
@@ -200,10 +200,11 @@ def ask(
         settings = _settings(model)
         answer, by = None, ""
         if not local:
+            mine = fingerprint(settings)  # what either kind of server must match
             by = f"the assistant server at {server_url(settings)}"
-            answer = server_answer(settings, question, on_skip=say)
+            answer = server_answer(settings, question, on_skip=say, mine=mine)
             if answer is None and settings.ask.background_server:
-                answer, by = background_answer(settings, question, on_note=say), BACKGROUND
+                answer, by = background_answer(settings, question, on_note=say, mine=mine), BACKGROUND
         if answer is None:
             from assistant.assistant import Assistant
 

@@ -108,9 +108,10 @@ BACKGROUND = "the background answer server"
 
 
 def server_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
-                  on_skip: Callable[[str], None] | None = None) -> Answer | None:
+                  on_skip: Callable[[str], None] | None = None, mine: str | None = None) -> Answer | None:
     """The answer of the ``serve-api`` at ``settings.api`` when it runs on these settings and this code; None when
-    there is no such server (``on_skip`` hears why, when a server was found but not used).
+    there is no such server (``on_skip`` hears why, when a server was found but not used). ``mine``: the settings'
+    :func:`fingerprint`, when the caller has it already.
 
     Once the server has said it runs ours, its errors are this answer's: a question it rejects (empty, too long)
     raises :class:`InvalidQuestionError`, a model server it cannot reach :class:`ServerUnavailableError`, as answering
@@ -120,17 +121,17 @@ def server_answer(settings: Settings, question: str, history: Sequence[dict[str,
     def connect() -> http.client.HTTPConnection:
         return http.client.HTTPConnection(api.host, api.port, timeout=_PROBE_TIMEOUT_S)
 
-    return _answer_at(settings, connect, f"the assistant server at {server_url(settings)}", fingerprint(settings),
-                      question, history, on_skip)
+    return _answer_at(settings, connect, f"the assistant server at {server_url(settings)}",
+                      mine or fingerprint(settings), question, history, on_skip)
 
 
 def background_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
-                      on_note: Callable[[str], None] | None = None) -> Answer | None:
+                      on_note: Callable[[str], None] | None = None, mine: str | None = None) -> Answer | None:
     """The answer of the background answer server of these settings and this code, started (and waited for) when
     none runs; None when there is none and it could not be started, or it stopped before answering (``on_note``
     hears why, and when one starts). Its errors are this answer's, as in :func:`server_answer`."""
     note = on_note or (lambda _: None)
-    mine = fingerprint(settings)
+    mine = mine or fingerprint(settings)
     try:
         path = socket_path(mine)
 
