@@ -141,11 +141,11 @@ def remove(
     """Drop documents from the index; their files stay where they are (`assistant ingest` adds them again)."""
     from rich.markup import escape
 
-    from assistant.ingest import remove_documents
+    from assistant.ingest import WAITING, remove_documents
 
     console = _console(stderr=True)
     try:
-        report = remove_documents(paths, _settings())
+        report = remove_documents(paths, _settings(), waiting=lambda: console.print(WAITING, highlight=False))
     except AssistantError as e:
         raise _fail(e) from e
     for source in report.pruned:

@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from assistant.results import Passage
 
+WAITING = "Another ingest is writing to this index; waiting for it to finish…"
 SKIPPED_NAMED = 5  # unsupported files named in the summary; the rest are counted
 
 __all__ = ["FileIssue", "IngestReport", "document_passages", "extract_text", "main", "plan_ingest", "remove_documents",
@@ -186,7 +187,8 @@ def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Cons
     if plan.needs_index(manifest):
         from assistant.indexer import write_plan
 
-        with ingest_lock(mpath):
+        with ingest_lock(mpath, waiting=None if console is None else functools.partial(console.print, WAITING,
+                                                                                         highlight=False)):
             if signature(mpath) != seen:  # another ingest finished while we planned or waited
                 manifest = read_manifest(mpath)
                 plan = plan_ingest(paths, manifest, settings, prune)
@@ -208,14 +210,16 @@ def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Cons
     return report
 
 
-def remove_documents(paths: Sequence[str | Path], settings: Settings) -> IngestReport:
+def remove_documents(paths: Sequence[str | Path], settings: Settings,
+                     waiting: Callable[[], None] | None = None) -> IngestReport:
     """Drop documents from the index: each path is a document as the index names it, or a folder whose documents
     all go (``report.pruned``). Their files are left alone, and so is identical content indexed under another path.
-    A path matching no indexed document is in ``report.failed``."""
+    A path matching no indexed document is in ``report.failed``. ``waiting`` is called when another ingest holds
+    the index, before waiting for it."""
     t0 = time.perf_counter()
     wanted = list(dict.fromkeys(os.path.abspath(p) for p in paths))
     mpath = manifest_path(settings)
-    with ingest_lock(mpath):
+    with ingest_lock(mpath, waiting):
         manifest = read_manifest(mpath)
 
         def under(path: str) -> list[str]:

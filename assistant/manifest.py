@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -186,15 +186,21 @@ def _write(path: Path, manifest: Manifest) -> None:
 
 
 @contextlib.contextmanager
-def ingest_lock(path: Path) -> Iterator[None]:
-    """One ingest at a time per index: a second one waits (the lock dies with its process, even on kill -9)."""
+def ingest_lock(path: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """One ingest at a time per index: a second one calls ``waiting`` (to say so) and waits (the lock dies with its
+    process, even on kill -9)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         f = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 - closed below, after the lock is released
     except OSError as e:
         raise _unwritable(path, e) from e
     with f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from assistant.manifest import (
     Manifest,
     generation_tag,
     index_fingerprint,
+    ingest_lock,
     manifest_path,
     read_manifest,
     signature,
@@ -244,3 +245,26 @@ def test_the_summary_names_the_unsupported_files_it_skipped() -> None:
     print_report(IngestReport(skipped=skipped), console)
     out = console.export_text()
     assert "skipped 7 unsupported file(s): file0.gz, file1.gz, file2.gz, file3.gz, file4.gz and 2 more" in out
+
+
+def test_a_second_ingest_says_it_waits_for_the_one_holding_the_index_then_goes_on(tmp_path: Path) -> None:
+    import threading
+
+    mpath = tmp_path / "manifest.json"
+    said: list[str] = []
+    entered = threading.Event()
+
+    def second() -> None:
+        with ingest_lock(mpath, waiting=lambda: said.append("waiting")):
+            entered.set()
+
+    with ingest_lock(mpath):  # the first ingest holds the index
+        t = threading.Thread(target=second)
+        t.start()
+        assert not entered.wait(0.5) and said == ["waiting"]
+    t.join(10)
+    assert entered.is_set()
+    # Nobody holding it: no word, straight in.
+    with ingest_lock(mpath, waiting=lambda: said.append("again")):
+        pass
+    assert said == ["waiting"]
