@@ -119,7 +119,7 @@ def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the bundled seed).")] = None,
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
 ) -> None:
-    """Index documents (.txt .md .html .pdf) into Chroma; unchanged files are skipped."""
+    """Index documents (.txt .md .html .pdf .docx .epub) into Chroma; unchanged files are skipped."""
     from assistant.ingest import run_ingest
 
     settings = _settings()

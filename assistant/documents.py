@@ -1,4 +1,4 @@
-"""Documents → text: read .txt, .md, .html and .pdf files into the plain text every offset refers to.
+"""Documents → text: read .txt, .md, .html, .pdf, .docx and .epub files into the plain text every offset refers to.
 
 :func:`extract_text` is deterministic for a given file and library version: the citation layer calls it to recompute
 a source's text, and ``extract_text(path)[passage.start:passage.end] == passage.text`` always holds for an indexed,
@@ -8,6 +8,7 @@ PDFs are read with PDFium (pypdfium2) page by page; :func:`extract_document` als
 in the text, so every passage knows its page. Running heads and feet (lines repeated at the top or bottom of many
 pages, page numbers) and table-of-contents dot leaders ("Title . . . . 12") are left out. HTML navigation, headers,
 footers, sidebars and search boxes are left out by their markup, never by wording (:mod:`assistant.htmltext`).
+Word documents and EPUBs are read by :mod:`assistant.packages`.
 
 Text decoding: UTF-8 (a BOM is dropped), UTF-16 when the file starts with its BOM, and, as a documented fallback for
 legacy files, Windows-1252 when the bytes are not UTF-8 but decode cleanly as Windows-1252. Anything else — NUL
@@ -25,12 +26,13 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.htmltext import html_text
+from assistant.packages import docx_text, epub_text
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.patterns import normalize_newlines
 from assistant.pdf import pdf_text
 
 SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                ".pdf": "pdf"}
+                ".pdf": "pdf", ".docx": "docx", ".epub": "epub"}
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -56,7 +58,8 @@ class Extracted:
 
 
 def kind_of(path: Path) -> str | None:
-    """The document kind for a file name ("text", "markdown", "html", "pdf"), or None when unsupported."""
+    """The document kind for a file name ("text", "markdown", "html", "pdf", "docx", "epub"), or None when
+    unsupported."""
     return SUFFIX_KINDS.get(path.suffix.lower())
 
 
@@ -101,6 +104,10 @@ def extract_document(path: Path, data: bytes) -> Extracted:
         text, pages, title = pdf_text(data)
     elif kind == "html":
         text, title = html_text(data)
+    elif kind == "docx":
+        text, title = docx_text(data)
+    elif kind == "epub":
+        text, title = epub_text(data)
     else:
         text = decode_text(data)
     if not text.strip():
@@ -153,7 +160,8 @@ def decode_text(data: bytes) -> str:
 
 
 def document_title(path: Path, doc: Extracted) -> str:
-    """A display title: the HTML <title>, the PDF's title, the first Markdown heading, else the file name."""
+    """A display title: the HTML <title>, the PDF, Word or EPUB title, the first Markdown heading, else the file
+    name."""
     title = doc.title
     if kind_of(path) == "markdown":
         m = _MD_HEADING.search(doc.text)

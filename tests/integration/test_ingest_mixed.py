@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
 
 from assistant.config import Settings
 from assistant.manifest import manifest_path, read_manifest
 from assistant.store import ChunkStore
+from tests.packages import PACKAGE, chapter, epub
 from tests.pdfs import encrypt_pdf, make_pdf
 
 pytestmark = pytest.mark.integration
@@ -45,6 +47,14 @@ def mixed(tmp_path: Path) -> Path:
     (docs / "glued.pdf").write_bytes(make_pdf([GLUED, GLUED]))
     (docs / "locked.pdf").write_bytes(encrypt_pdf(make_pdf([[PROSE.strip()]])))
     (docs / "zero.txt").write_bytes(b"")
+    word = docx.Document()
+    word.add_heading("Ferry timetable", level=1)
+    word.add_paragraph(PROSE.strip())
+    word.save(str(docs / "timetable.docx"))
+    (docs / "renamed.docx").write_bytes(b"not a zip at all, only a name")
+    (docs / "ferry.epub").write_bytes(epub({"OEBPS/content.opf": PACKAGE.replace("text/chapter%201.xhtml", "a.xhtml"),
+                                            "OEBPS/a.xhtml": chapter("Starting", PROSE.strip()),
+                                            "OEBPS/text/two.xhtml": chapter("Winter", PROSE.strip())}))
     return docs
 
 
@@ -77,10 +87,13 @@ def test_every_readable_file_is_indexed_and_unreadable_ones_named(
     assert out.returncode == 1, out.stderr
     assert "locked.pdf: the PDF is password-protected" in out.stderr
     assert "zero.txt: empty file" in out.stderr
+    assert "renamed.docx: cannot read the Word document" in out.stderr
     assert "warning" in out.stderr and "glued.pdf: text looks glued" in out.stderr
-    assert "4 added, 0 unchanged, 0 replaced, 0 pruned, 2 failed, 1 with warnings" in out.stderr
+    assert "6 added, 0 unchanged, 0 replaced, 0 pruned, 3 failed, 1 with warnings" in out.stderr
     chunks = stored(index_settings)
-    assert set(chunks) == {"good.txt", "table.md", "japanese.txt", "glued.pdf"}
+    assert set(chunks) == {"good.txt", "table.md", "japanese.txt", "glued.pdf", "timetable.docx", "ferry.epub"}
+    assert chunks["timetable.docx"][0]["title"] == "Ferry timetable"
+    assert chunks["ferry.epub"][0]["title"] == "The Pump Book"
     assert len(chunks["japanese.txt"]) >= 9  # ~2,340 word pieces in passages of at most 256
     assert {m.get("page") for m in chunks["glued.pdf"]} == {1, 2}
     assert all("page" not in m for m in chunks["good.txt"])
@@ -96,9 +109,9 @@ def test_a_chunk_the_embedder_refuses_fails_only_its_file(
     assert "japanese.txt: passage 1 (characters 0-" in out.stderr and "refused by the embedding model" in out.stderr
     # (Ollama 0.24 embeds the table's first 512 tokens and drops the rest without a word: refused or truncated,
     # only the token bound makes sure the whole passage is embedded.)
-    assert "3 added, 0 unchanged, 0 replaced, 0 pruned, 3 failed" in out.stderr
+    assert "5 added, 0 unchanged, 0 replaced, 0 pruned, 4 failed" in out.stderr
     chunks = stored(index_settings)
-    assert set(chunks) == {"good.txt", "table.md", "glued.pdf"}
+    assert set(chunks) == {"good.txt", "table.md", "glued.pdf", "timetable.docx", "ferry.epub"}
     # With the bound back at its default the same folder indexes the Japanese file too.
     again = run(index_settings, settings_env, str(mixed))
     assert "japanese.txt" in stored(index_settings), again.stderr

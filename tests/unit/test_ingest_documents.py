@@ -52,8 +52,8 @@ def test_empty_and_blank_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_unsupported_extension_is_refused_naming_the_supported_ones(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match=r"unsupported file type '\.docx'.*\.pdf"):
-        extract_text(write(tmp_path, "a.docx", b"PK\x03\x04"))
+    with pytest.raises(IngestError, match=r"unsupported file type '\.odt'.*\.pdf"):
+        extract_text(write(tmp_path, "a.odt", b"PK\x03\x04"))
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
