@@ -100,8 +100,10 @@ def extract_document(path: Path, data: bytes) -> Extracted:
         raise IngestError("empty file, nothing to index")
     pages: tuple[int, ...] = ()
     title = ""
+    warnings: list[str] = []
     if kind == "pdf":
-        text, pages, title = pdf_text(data)
+        text, pages, title, textless = pdf_text(data)
+        warnings += [textless] if textless else []
     elif kind == "html":
         text, title = html_text(data)
     elif kind == "docx":
@@ -113,8 +115,8 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     if not text.strip():
         hint = " (a scanned PDF? run OCR on it first)" if kind == "pdf" else ""
         raise IngestError(f"no text to index{hint}")
-    warning = glued_warning(text)
-    return Extracted(text, pages, (warning,) if warning else (), title)
+    warnings += [w for w in [glued_warning(text)] if w]
+    return Extracted(text, pages, tuple(warnings), title)
 
 
 def glued_warning(text: str) -> str:

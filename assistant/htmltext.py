@@ -3,7 +3,8 @@
 The page is parsed into a light tree (elements, text) and its text written out in one walk: scripts, styles and
 the like are left out; so is the page frame — navigation, banners, sidebars, footers, search boxes, self-link
 symbols beside headings — recognised by markup (element, role, class or id), never by wording. Whitespace outside
-``<pre>`` is collapsed, block elements become paragraph breaks, list items lines starting "- ".
+``<pre>`` is collapsed, block elements become paragraph breaks, list items lines starting "- ", and a number or
+letter set as a superscript after a word or number an exponent ("2^64").
 
 The tree is built by Beautiful Soup's rules for the same parser (void elements, an end tag closes the most recent
 open element of its name and is ignored when none is open, character references resolved as it resolves them), and
@@ -35,11 +36,16 @@ _ANCHOR_SYMBOL = re.compile(r"^[\s¶§#🔗⚓]*$")
 # HTML structure that frames a page rather than says something: site navigation, banners, sidebars, search.
 _BOILER_TAGS = frozenset({"nav", "footer", "aside", "header"})
 _BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary"})
+# A name may be compound: "docnav", "topnav", "searchmenu", "navheader" (DocBook's Prev/Next bars).
 _BOILER_NAME = re.compile(
-    r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|sidebar|sphinxsidebar|related|footer|toc|breadcrumbs?|pager|"
-    r"pagination|search|searchbox|skip|skiplink)(?:$|[-_\s]|wrapper|button|box|bar|links?)",
+    r"(?:^|[-_\s])(?:doc|site|top|main|page|global)?"
+    r"(?:nav|navbar|navigation|menu|sidebar|sphinxsidebar|related|footer|toc|breadcrumbs?|pager|"
+    r"pagination|search|searchbox|skip|skiplink|banner|tagline)"
+    r"(?:$|[-_\s]|wrapper|button|box|bar|links?|menu|header|footer)",
     re.IGNORECASE,
 )
+# What a superscript written after a word or number is an exponent of: "2<sup>64</sup>" reads "2^64", not "264".
+_EXPONENT = re.compile(r"^(?:[-−+]?\d+(?:\.\d+)?|[A-Za-z])$")
 _FOOTNOTE = re.compile(r"foot-?note|endnote", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
@@ -233,6 +239,8 @@ def _text(root: _Element) -> str:
         if name == "br":
             out.append("\n")
             continue
+        if name == "sup" and out and out[-1][-1:].isalnum() and _EXPONENT.match("".join(_strings(node)).strip()):
+            out.append("^")
         inner_pre = in_pre or name == "pre"
         children = [(child, inner_pre, False) for child in reversed(node.children)]
         if name in _BLOCKS:

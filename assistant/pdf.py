@@ -27,9 +27,10 @@ _DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?
 _HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
 
 
-def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str]:
-    """(text, offset where each page starts, title): pages in order, separated by a blank line, furniture left out;
-    the title from the document information ("" when there is none)."""
+def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
+    """(text, offset where each page starts, title, warning): pages in order, separated by a blank line, furniture
+    left out; the title from the document information ("" when there is none); a warning when many pages hold no
+    text (:func:`textless_warning`, else "")."""
     import pypdfium2 as pdfium
 
     try:
@@ -63,12 +64,41 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str]:
         starts.append(pos)
         parts.append(body)
         pos += len(body)
-    return "\n\n".join(parts), tuple(starts), title
+    return "\n\n".join(parts), tuple(starts), title, textless_warning(parts)
+
+
+# A page of prose holds 1,500-3,000 characters and a slide a few hundred; below this on average, what the pages show
+# is mostly not text.
+MIN_CHARS_PER_PAGE = 100
+
+
+def textless_warning(pages: list[str]) -> str:
+    """A warning when a PDF's pages hold little text: a quarter of them none at all (and at least 3), or fewer than
+    ``MIN_CHARS_PER_PAGE`` characters a page on average over 4 pages or more. Scanned pages, and letters drawn as
+    shapes, look like text on screen but give nothing to search or quote."""
+    n = len(pages)
+    empty = sum(1 for p in pages if not p.strip())
+    chars = sum(len(p.strip()) for p in pages)
+    if empty >= 3 and empty >= n / 4:
+        found = f"{empty} of {n} pages hold no text"
+    elif n >= 4 and chars < MIN_CHARS_PER_PAGE * n:
+        found = f"its {n} pages hold {chars / n:.0f} characters of text a page on average"
+    else:
+        return ""
+    return (f"{found}: they are probably scanned images or letters drawn as shapes, which cannot be searched or "
+            "quoted — run OCR on the file (e.g. `ocrmypdf`) and index the result")
+
+
+_SOFT_HYPHEN = re.compile(r"\ufffe(?:\r?\n)?(\w)")
 
 
 def _pdf_lines(raw: str) -> list[str]:
     """A page's text as lines: PDFium's soft hyphen at a line end (U+FFFE) joins the word it broke."""
-    raw = re.sub(r"\ufffe\r?\n", "", raw).replace("\ufffe", "-").replace("\x00", "")
+    # PDFium marks the hyphen at a line end with U+FFFE, mostly without the line end itself ("con\ufffesidered"): the
+    # word is whole again, unless a capital follows, which a word broken for the line does not start with
+    # ("S\ufffePlus" is "S-Plus").
+    raw = _SOFT_HYPHEN.sub(lambda m: ("-" if m.group(1).isupper() else "") + m.group(1), raw).replace("\ufffe", "")
+    raw = raw.replace("\x00", "")
     raw = normalize_newlines(raw).replace("\x0c", "\n")
     return [line.rstrip() for line in raw.split("\n") if line.strip()]
 

@@ -130,3 +130,46 @@ def test_a_sidebar_wrapping_the_main_content_is_kept(tmp_path: Path) -> None:
     p = tmp_path / "wrapped.html"
     p.write_bytes(data)
     assert extract_document(p, data).text == "The content itself."
+
+
+def test_a_word_broken_at_a_line_end_is_whole_again_and_a_real_hyphen_before_a_capital_stays() -> None:
+    from assistant.pdf import _pdf_lines
+
+    # PDFium's U+FFFE marks the line-end hyphen, with or (mostly) without the line end after it.
+    raw = "the corre\ufffesponding value is con\ufffe\r\nsidered in S\ufffePlus as well as R\ufffe"
+    assert _pdf_lines(raw) == ["the corresponding value is considered in S-Plus as well as R"]
+
+
+def test_a_pdf_whose_pages_hold_little_text_is_reported() -> None:
+    from assistant.pdf import textless_warning
+
+    prose = "The pump starts when the tank is full. " * 40
+    assert textless_warning([prose] * 10) == ""
+    assert textless_warning([prose, "", ""]) == ""  # two empty pages: a cover, a blank page
+    assert textless_warning([prose] * 6 + ["", "", ""]).startswith("3 of 9 pages hold no text")
+    slides = ["Quarterly results", "Revenue up 4 %", "Questions?", "Thank you", "Agenda"]
+    assert "characters of text a page on average" in textless_warning(slides)
+    assert "run OCR" in textless_warning(slides)
+
+
+def test_a_number_set_as_a_superscript_reads_as_an_exponent(tmp_path: Path) -> None:
+    from assistant.htmltext import html_text
+
+    text, _ = html_text(b"<p>At most 2<sup>64</sup> rows, 10<sup>-3</sup> s, x<sup>n</sup>; the 1<sup>st</sup> "
+                        b"row; see vim<sup>[<a href='#f1'>1</a>]</sup>.</p>")
+    assert text == "At most 2^64 rows, 10^-3 s, x^n; the 1st row; see vim[1]."
+
+
+@pytest.mark.parametrize("frame", [
+    '<div class="searchmenu"><form>Search Changelog</form></div>',  # one word of two frame names
+    '<ul class="docnav top"><li>Prev</li><li>Next</li></ul>',
+    '<div class="navheader">Chapter 1. Tutorials Prev Next</div>',  # DocBook's bars
+    '<div class="navfooter">Preface Chapter 2</div>',
+    '<div id="banner">Download the ebook</div>',
+    '<div class="tagline">Small. Fast. Reliable.</div>',
+])
+def test_frames_named_by_compound_classes_are_left_out(frame: str) -> None:
+    from assistant.htmltext import html_text
+
+    text, _ = html_text(f"<body>{frame}<p>The body text.</p><div class='research'>Kept too.</div></body>".encode())
+    assert text == "The body text.\n\nKept too."
