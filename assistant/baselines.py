@@ -46,7 +46,10 @@ _DECLINE = re.compile(
 
 
 class Pipeline(Protocol):
-    """One row of a comparison: a name and a question → Answer function."""
+    """One row of a comparison: a name and a question → Answer function.
+
+    Optional: ``uses_history = False`` when ``ask`` ignores the conversation (the run then does not ask a
+    follow-up's earlier turns), and ``order(questions)``, the order to ask them in (indexes into the list)."""
 
     name: str
 
@@ -107,6 +110,8 @@ class BarePipeline:
 class CitationEnginePipeline:
     """LlamaIndex's CitationQueryEngine, as its documentation sets it up, over our collection and models."""
 
+    uses_history = False  # the engine is asked the question alone
+
     def __init__(self, llm: LLM, embedder: Embedder, store: ChunkStore, top_k: int, model: str,
                  name: str = "citation-engine") -> None:
         from llama_index.core import VectorStoreIndex
@@ -124,6 +129,16 @@ class CitationEnginePipeline:
         llm.callback_manager = CallbackManager([self._tokens])
         self.model = model
         self.name = name
+
+    def order(self, questions: Sequence[str]) -> list[int]:
+        """The questions grouped by the passages retrieved for them, in retrieval order. The prompt lists the
+        retrieved passages after fixed instructions and before the question, so a question asked after one that
+        retrieved the same first passages shares that much of its prompt, which Ollama keeps evaluated from the
+        request before: only the rest is evaluated again. The answers are the engine's either way."""
+        from llama_index.core import QueryBundle
+
+        keys = [tuple(n.node.node_id for n in self.engine.retrieve(QueryBundle(q))) for q in questions]
+        return sorted(range(len(questions)), key=lambda i: keys[i])
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer:
         self._tokens.reset_counts()
@@ -160,6 +175,8 @@ def source_passage(node: NodeWithScore) -> Passage:
 
 
 class ExtractivePipeline:
+    uses_history = False  # it quotes a sentence for the question alone
+
     def __init__(self, retriever: Retriever, embedder: Embedder, min_similarity: float = EXTRACTIVE_MIN_SIMILARITY,
                  name: str = "extractive") -> None:
         self.retriever = retriever

@@ -8,8 +8,11 @@ A pipeline is named ``KIND`` or ``KIND:CHAT_MODEL`` (kinds in :mod:`assistant.ba
 the extractive pipeline's minimum similarity instead. Every answer is scored by
 :func:`assistant.eval_metrics.score_answer` and every row by :func:`~assistant.eval_metrics.summarize`, plus
 "answers cited" (:func:`answer_cited`). A pipeline that raises is scored as a wrong, uncited answer and the error is
-recorded. Writes ``compare.json``, ``compare.md`` (one row per pipeline and question set, then the questions where
-the pipelines disagree) and ``compare.png`` (refusal against fact recall, one point per row).
+recorded. Each pipeline answers every question before the next starts, in the order it asks for (the
+CitationQueryEngine groups questions that retrieve the same first passages, so Ollama's prompt cache keeps their
+shared opening evaluated); the report keeps the file's order. Writes ``compare.json``, ``compare.md`` (one row per
+pipeline and question set, then the questions where the pipelines disagree) and ``compare.png`` (refusal against
+fact recall, one point per row).
 """
 
 from __future__ import annotations
@@ -166,7 +169,7 @@ def run_compare(settings: Settings, question_paths: Sequence[Path], out_dir: Pat
         for name, questions in sets.items():
             for pipeline in runs:
                 row_started = time.monotonic()
-                for q in questions:
+                for q in _in_order(pipeline, questions):
                     progress.update(task, description=f"{pipeline.name}: {q.id}")
                     result = _ask(pipeline, q, settings.ollama.chat_model)
                     by_question.setdefault((name, q.id), []).append(result)
@@ -201,12 +204,25 @@ def _report(sets: dict[str, list[EvalQuestion]], done: Sequence[tuple[str, str]]
                          wall_s=round(time.monotonic() - started, 1), complete=complete)
 
 
+def _in_order(pipeline: Pipeline, questions: Sequence[EvalQuestion]) -> list[EvalQuestion]:
+    """The questions in the order the pipeline asks for (``Pipeline.order``), else as given; the report keeps the
+    file's order either way."""
+    order = getattr(pipeline, "order", None)
+    if order is None:
+        return list(questions)
+    indexes = order([q.question for q in questions])
+    if sorted(indexes) != list(range(len(questions))):
+        raise ValueError(f"{pipeline.name}: order() must return each question's index once")
+    return [questions[i] for i in indexes]
+
+
 def _ask(pipeline: Pipeline, q: EvalQuestion, model: str) -> PipelineAnswer:
     started = time.perf_counter()
     error = None
     try:
         # the conversation before a follow-up, as this pipeline answered it
-        answer = pipeline.ask(q.question, conversation_before(pipeline, q.history))
+        history = conversation_before(pipeline, q.history) if getattr(pipeline, "uses_history", True) else []
+        answer = pipeline.ask(q.question, history)
     except Exception as e:  # a failing baseline is a result to report, not a reason to stop the comparison
         error = f"{type(e).__name__}: {e}"
         answer = error_answer(q.question, model, time.perf_counter() - started)

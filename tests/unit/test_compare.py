@@ -199,6 +199,26 @@ def test_a_citation_engine_source_node_becomes_a_passage_without_its_header() ->
     assert p.score == pytest.approx(0.6)
 
 
+def test_the_citation_engine_asks_questions_that_retrieved_the_same_first_passages_one_after_another() -> None:
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.baselines import CitationEnginePipeline
+
+    retrieved = {"q0": "bca", "q1": "abc", "q2": "bcd", "q3": "abd", "q4": "bca"}
+
+    class Engine:
+        def retrieve(self, query: Any) -> list[NodeWithScore]:
+            return [NodeWithScore(node=TextNode(id_=i, text=i)) for i in retrieved[query.query_str]]
+
+    ce = CitationEnginePipeline.__new__(CitationEnginePipeline)
+    ce.engine = Engine()  # type: ignore[assignment]
+    order = ce.order(list(retrieved))
+    assert [retrieved[f"q{i}"] for i in order] == ["abc", "abd", "bca", "bca", "bcd"]
+    assert order[2:4] == [0, 4]  # ties keep the file's order
+    # It answers the question alone, so a follow-up's earlier turns are not asked of it.
+    assert CitationEnginePipeline.uses_history is False
+
+
 class FakeRetriever:
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         return [P_OPEN, P_STAFF]
@@ -268,3 +288,50 @@ def test_a_stopped_run_leaves_the_rows_it_finished_marked_incomplete(tmp_path: P
 def test_a_finished_run_is_marked_complete(report: Any) -> None:
     rep, out, _ = report
     assert rep.complete and "incomplete" not in (out / "compare.md").read_text(encoding="utf-8")
+
+
+FOLLOW_UP = SET_A + """\
+  - id: director-follow-up
+    history: ["Who directs the museum?"]
+    question: "When does the museum open?"
+    expected_facts: [["Monday"]]
+"""
+
+
+class Reordering(Scripted):
+    """Asks its questions last to first, ignores the conversation."""
+
+    uses_history = False
+
+    def order(self, questions: Sequence[str]) -> list[int]:
+        return list(range(len(questions)))[::-1]
+
+
+def test_a_pipeline_asks_in_its_own_order_and_skips_earlier_turns_it_ignores(tmp_path: Path) -> None:
+    a = tmp_path / "set-a.yaml"
+    a.write_text(FOLLOW_UP, encoding="utf-8")
+    in_file, reordering = Scripted("right", "script"), Reordering("reordering", "script")
+    rep = run_compare(load_settings(data_dir=tmp_path / "data"), [a], tmp_path / "out",
+                      pipelines=[in_file, reordering], console=Console(file=io.StringIO()))
+    questions = ["When does the museum open?", "Who directs the museum?", "How much does parking cost?"]
+    # The follow-up's earlier turn is asked first by the pipeline that uses the conversation only.
+    assert in_file.asked == [*questions, "Who directs the museum?", "When does the museum open?"]
+    assert reordering.asked == ["When does the museum open?", *questions[::-1]]
+    # The report keeps the file's order, and each answer stays with its question.
+    assert [q.id for q in rep.questions] == ["opening-day", "director", "parking", "director-follow-up"]
+    assert all(ans.answer.question == q.question for q in rep.questions for ans in q.answers)
+    scored = [(r.summary.fact_recall, r.summary.refusal_rate, r.answers_cited) for r in rep.rows]
+    assert scored == [(1.0, 1.0, 1.0)] * 2
+
+
+class BadOrder(Scripted):
+    def order(self, questions: Sequence[str]) -> list[int]:
+        return [0, 0, 1]
+
+
+def test_an_order_that_drops_or_repeats_a_question_is_refused(tmp_path: Path) -> None:
+    a = tmp_path / "set-a.yaml"
+    a.write_text(SET_A, encoding="utf-8")
+    with pytest.raises(ValueError, match="each question's index once"):
+        run_compare(load_settings(data_dir=tmp_path / "data"), [a], tmp_path / "out",
+                    pipelines=[BadOrder("bad", "script")], console=Console(file=io.StringIO()))
