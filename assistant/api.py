@@ -94,6 +94,8 @@ class ChatRequest(BaseModel):
     model: str
     messages: list[_Message]
     stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    n: int | None = None
 
 
 class AnswerRequest(BaseModel):
@@ -188,6 +190,8 @@ def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | N
                            param="model", code="model_not_found")
         if not req.messages:
             raise APIError(400, "messages is empty: send at least one user message.", param="messages")
+        if req.n not in (None, 1):
+            raise APIError(400, "n must be 1: the assistant gives one verified answer per question.", param="n")
         question, history = _question_and_history(req)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         from starlette.concurrency import run_in_threadpool
@@ -199,7 +203,8 @@ def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | N
         # model server down) is an HTTP error with its status, not an error in the middle of a stream.
         events = assistant.stream(question, history)
         first = await run_in_threadpool(_first, events)
-        return StreamingResponse(_sse(first, events, question, req.model, completion_id),
+        usage = bool((req.stream_options or {}).get("include_usage"))
+        return StreamingResponse(_sse(first, events, question, req.model, completion_id, usage),
                                  media_type="text/event-stream")
 
     @app.get(FINGERPRINT_PATH)
@@ -264,17 +269,20 @@ def _completion(answer: Answer, model: str, completion_id: str) -> dict[str, Any
 
 
 def _sse(first: TextDelta | Answer, events: Iterator[TextDelta | Answer], question: str, model: str,
-         completion_id: str) -> Iterator[str]:
+         completion_id: str, include_usage: bool = False) -> Iterator[str]:
     """Server-sent events: a role chunk, verified text deltas, a final chunk with citations and refusal, [DONE].
+    With ``stream_options.include_usage``, as OpenAI sends it: ``"usage": null`` on every chunk, then one more
+    chunk with no choices and the token counts.
 
     A sync generator: Starlette runs it in a worker thread and stops it when the client goes away; closing
     ``events`` then closes the model's stream.
     """
     created = int(time.time())
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, usage: dict[str, int] | None = None) -> str:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]
         body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+                "choices": choices, **({"usage": usage} if include_usage else {})}
         return f"data: {json.dumps(body)}\n\n"
 
     def error(message: str, type_: str, code: str | None = None) -> str:
@@ -287,7 +295,9 @@ def _sse(first: TextDelta | Answer, events: Iterator[TextDelta | Answer], questi
                 yield chunk({"content": event.text})
             else:
                 final = {"citations": [citation_json(c) for c in event.citations], "refusal": _refusal(event)}
-                yield chunk(final, "stop", usage=_usage(event))
+                yield chunk(final, "stop")
+                if include_usage:
+                    yield chunk(None, usage=_usage(event))
     except AssistantError as e:
         err = _api_error(e)
         yield error(err.message, err.type, err.code)

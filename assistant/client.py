@@ -262,7 +262,9 @@ def _answer_at(settings: Settings, connect: Callable[[], http.client.HTTPConnect
     served = _served(settings, connect)
     if served is None or served[0] != 200 or _json(served[1]).get("fingerprint") != mine:
         if served is not None and served[0] in (200, 401):
-            why = "needs a token this command lacks" if served[0] == 401 else "runs other settings or other code"
+            token = "refuses this command's token (ASSISTANT_API__TOKEN)" if settings.api.token else \
+                "needs a token this command lacks (ASSISTANT_API__TOKEN)"
+            why = token if served[0] == 401 else "runs other settings or other code"
             skip(f"{where} {why}; not asking it")
         return None
     body = json.dumps({"question": question, "history": list(history or []), "fingerprint": mine})

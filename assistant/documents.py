@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,10 @@ def hash_file(path: Path, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def extract_text(path: Path) -> str:
-    """The text of the document at ``path`` that chunk offsets refer to. Raises IngestError when unreadable."""
+def extract_text(path: str | os.PathLike[str]) -> str:
+    """The text of the document at ``path`` (a citation's ``source`` will do) that chunk offsets refer to. Raises
+    IngestError when unreadable."""
+    path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -127,7 +130,8 @@ def glued_warning(text: str) -> str:
     """
     words = len(_WORD.findall(text))
     long = _LONG_WORD.findall(text)
-    if len(long) >= 3 and len(long) >= 0.01 * words:
+    # Many long words, or a few very long runs that make up much of the text ("xxxx…" thousands of letters long)
+    if (len(long) >= 3 and len(long) >= 0.01 * words) or sum(map(len, long)) >= max(200, len(text) // 4):
         sample = ", ".join(dict.fromkeys(w[:40] for w in long[:3]))
         return (f"text looks glued: {len(long)} of {words} words have 18+ letters (e.g. {sample}); words run "
                 "together cannot be found by search — try another export of the file, or OCR")

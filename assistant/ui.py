@@ -242,9 +242,21 @@ def _has_documents(assistant: ChatAssistant) -> bool:
         return True  # the panel would only show the error; the status line says it already
 
 
-def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Blocks:
+def _examples(settings: Settings, assistant: ChatAssistant) -> list[str]:
+    """The example questions, which are about the seed: none when the seed is not indexed."""
+    from assistant.bootstrap import seed_indexed
+
+    try:
+        return EXAMPLES if seed_indexed(settings, {d.source for d in assistant.documents()}) else []
+    except AssistantError:
+        return []
+
+
+def build_app(assistant: ChatAssistant, uploads: Path | None = None,
+              examples: Sequence[str] = tuple(EXAMPLES)) -> gr.Blocks:
     """The chat app around ``assistant``; serve it with :func:`launch`, which adds the CSS and JavaScript of
-    ``assistant/static``. Files added in the browser are kept in ``uploads`` (None: no adding)."""
+    ``assistant/static``. Files added in the browser are kept in ``uploads`` (None: no adding). ``examples``: the
+    questions offered in the empty chat."""
     from assistant.documents import SUFFIX_KINDS
 
     h = ChatHandlers(assistant, uploads)
@@ -261,7 +273,7 @@ def build_app(assistant: ChatAssistant, uploads: Path | None = None) -> gr.Block
                 chatbot = gr.Chatbot(
                     elem_id="ga-chat", show_label=False, height="70vh", render_markdown=False, sanitize_html=True,
                     latex_delimiters=[], buttons=[], feedback_options=None,
-                    examples=[{"text": q} for q in EXAMPLES],
+                    examples=[{"text": q} for q in examples] or None,
                     placeholder="Ask about your documents. Every sentence of an answer is checked against the "
                                 "passage it cites; click a **[n]** to see it.",
                 )
@@ -335,7 +347,7 @@ def launch(settings: Settings, assistant: ChatAssistant | None = None, *, block:
         from assistant.assistant import Assistant
 
         assistant = Assistant.from_settings(settings)
-    app = build_app(assistant, settings.data_dir / UPLOADS)
+    app = build_app(assistant, settings.data_dir / UPLOADS, examples=_examples(settings, assistant))
     # Serving until Ctrl-C or SIGTERM: the signal only sets an event, which the main thread waits for. Raised as
     # an exception, a signal landing while Gradio is still starting could be lost inside it, leaving the server up.
     stop = threading.Event()

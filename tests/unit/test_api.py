@@ -93,6 +93,29 @@ def test_streamed_text_equals_the_content_and_the_last_chunk_carries_citations()
     assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
 
 
+def test_streamed_usage_comes_as_openai_sends_it_when_asked_for() -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    fake.enqueue("In April [1].", citations=[CITED])
+    client = _client(fake)
+    messages: list[Any] = [{"role": "user", "content": "When?"}]
+    plain = list(client.chat.completions.create(model="grounded-assistant", messages=messages, stream=True))
+    assert all(c.usage is None and len(c.choices) == 1 for c in plain)
+    chunks = list(client.chat.completions.create(model="grounded-assistant", messages=messages, stream=True,
+                                                 stream_options={"include_usage": True}))
+    *answer, counted = chunks
+    assert counted.choices == [] and counted.usage is not None and counted.usage.total_tokens >= 0
+    assert all(c.usage is None and len(c.choices) == 1 for c in answer)
+    assert answer[-1].choices[0].finish_reason == "stop"
+
+
+def test_more_than_one_choice_is_a_400() -> None:
+    client = _client(ScriptedAssistant())
+    with pytest.raises(openai.BadRequestError, match="n must be 1"):
+        client.chat.completions.create(model="grounded-assistant", n=2,
+                                       messages=[{"role": "user", "content": "When?"}])
+
+
 def test_unknown_model_is_a_404_naming_the_listed_ids() -> None:
     with pytest.raises(openai.NotFoundError) as e:
         _client(ScriptedAssistant()).chat.completions.create(model="gpt-4o",

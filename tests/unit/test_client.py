@@ -185,3 +185,17 @@ def test_idle_time_counts_from_the_end_of_the_last_request_and_is_zero_during_on
 def test_a_home_folder_that_cannot_be_found_is_a_settings_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot expand ~"):
         load_settings(data_dir=Path("~no-such-user-here/idx"))
+
+
+@pytest.mark.parametrize(("token", "said"), [(None, "needs a token this command lacks"),
+                                             ("wrong", "refuses this command's token")])
+def test_a_server_that_turns_the_command_away_is_named_with_the_reason(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: str | None, said: str) -> None:
+    from assistant import client
+
+    monkeypatch.setattr(client, "_served", lambda *_: (401, b"{}"))
+    skipped: list[str] = []
+    settings = load_settings(data_dir=tmp_path, api={"token": token})
+    assert client._answer_at(settings, lambda: None, "the server at X", "mine", "When?", None,  # type: ignore
+                             skipped.append) is None
+    assert skipped == [f"the server at X {said} (ASSISTANT_API__TOKEN); not asking it"]

@@ -20,6 +20,7 @@ def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 def test_text_line_endings_are_normalised_and_bom_dropped(tmp_path: Path) -> None:
     p = write(tmp_path, "a.txt", b"\xef\xbb\xbfFirst line.\r\nSecond line.\rThird.")
     assert extract_text(p) == "First line.\nSecond line.\nThird."
+    assert extract_text(str(p)) == extract_text(p)  # a citation's source, as the JSON gives it
 
 
 def test_utf16_with_bom_is_decoded(tmp_path: Path) -> None:

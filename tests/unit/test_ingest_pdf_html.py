@@ -88,6 +88,9 @@ def test_glued_text_is_reported_and_normal_prose_is_not(tmp_path: Path) -> None:
     text, _ = pdf_doc(tmp_path, BODY, "fine.pdf")
     assert glued_warning(text) == ""
     assert glued_warning("Internationalization and characterization are long words. " * 3 + "Short words. " * 200) == ""
+    # One run of letters thousands long is as unsearchable as many glued words.
+    assert "glued" in glued_warning("Notes: " + "x" * 30_000)
+    assert glued_warning("A checksum: " + "abcdefghijklmnopqrstuvwxyzabcd" + " and then prose follows here." * 20) == ""
 
 
 def test_encrypted_pdf_is_a_clear_error(tmp_path: Path) -> None:

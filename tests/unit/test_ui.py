@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from assistant.errors import ConfigError, ServerUnavailableError
+from assistant.errors import ConfigError, ServerUnavailableError, StoreUnavailableError
 from assistant.ingest import FileIssue, IngestReport
 from assistant.results import Answer, Citation, IndexedDocument, Passage, TextDelta
 from assistant.ui import ChatHandlers, build_app, launch
@@ -296,3 +296,24 @@ def test_the_same_name_twice_in_one_upload_is_said(tmp_path: Path) -> None:
     report, *_ = ChatHandlers(fake, uploads).add_documents(files)
     assert "notes.txt was given more than once: the last one is kept." in report
     assert (uploads / "notes.txt").read_text() == "second"
+
+
+def test_the_seed_example_questions_are_offered_only_where_the_seed_is_indexed(tmp_path: Path) -> None:
+    from assistant.config import load_settings
+    from assistant.ui import EXAMPLES, _examples
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "article.txt").write_text("The seed article.")
+    settings = load_settings(data_dir=tmp_path / "data", seeds_dir=seeds)
+    fake = ScriptedAssistant()
+    fake.indexed = {str(tmp_path / "mine.txt"): "My own notes."}
+    assert _examples(settings, fake) == []
+    fake.indexed[str((seeds / "article.txt").resolve())] = "The seed article."
+    assert _examples(settings, fake) == EXAMPLES
+
+    class Broken(ScriptedAssistant):
+        def documents(self) -> list[IndexedDocument]:
+            raise StoreUnavailableError("Chroma is locked")
+
+    assert _examples(settings, Broken()) == []
