@@ -249,7 +249,7 @@ def _answer(assistant: StreamingAssistant, question: str, history: list[dict[str
 
 def _message(answer: Answer) -> dict[str, Any]:
     return {"role": "assistant", "content": answer.text, "refusal": _refusal(answer),
-            "citations": [citation_json(c) for c in answer.citations]}
+            "citations": [citation_json(c) for c in answer.citations], "changed_sources": answer.changed_sources}
 
 
 def _refusal(answer: Answer) -> str | None:
@@ -294,7 +294,8 @@ def _sse(first: TextDelta | Answer, events: Iterator[TextDelta | Answer], questi
             if isinstance(event, TextDelta):
                 yield chunk({"content": event.text})
             else:
-                final = {"citations": [citation_json(c) for c in event.citations], "refusal": _refusal(event)}
+                final = {"citations": [citation_json(c) for c in event.citations], "refusal": _refusal(event),
+                         "changed_sources": event.changed_sources}
                 yield chunk(final, "stop")
                 if include_usage:
                     yield chunk(None, usage=_usage(event))

@@ -29,7 +29,7 @@ from assistant.grounding import Embed, Examination, Grounder, rare_terms
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
-from assistant.results import Answer, IndexedDocument, Passage, StreamEvent, TextDelta, Timings
+from assistant.results import Answer, Citation, IndexedDocument, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import is_function_word, sentence_spans
 from assistant.verify import code_terms
 
@@ -46,6 +46,17 @@ class PassageRetriever(Protocol):
     def count(self) -> int: ...
 
     def documents(self) -> list[IndexedDocument]: ...
+
+
+def _changed(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[str]:
+    """The cited documents whose file changed since it was indexed (a passage without its document's hash: not
+    known, not listed)."""
+    from assistant.documents import changed_since_indexed
+
+    by_id = {p.id: p for p in passages}
+    cited = {by_id[c.passage_id].source: by_id[c.passage_id].doc_hash for c in citations
+             if c.passage_id in by_id and by_id[c.passage_id].doc_hash}
+    return changed_since_indexed(cited)
 
 
 def _telling(term: str) -> bool:
@@ -150,6 +161,7 @@ class Assistant:
         yield Answer(
             **base, text=run.text, refused=False, citations=run.citations, passages=passages, removed=run.removed,
             mode=run.mode, dropped_passages=dropped, grounding_score=exam.score,
+            changed_sources=_changed(run.citations, passages),
             timings=Timings(retrieve=t_retrieve, generate=generate, verify=run.verify_s, first_token=first_token,
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
                             completion_tokens=usage.completion_tokens),

@@ -36,6 +36,12 @@ def footnote(c: Citation) -> str:
     return f"[{c.marker}] {where}: “{c.quote}”"
 
 
+def changed_note(source: str) -> str:
+    """What to say of a cited file that changed since it was indexed."""
+    return (f"(!) {source} changed since it was indexed: its quotes are from the indexed text and its offsets may "
+            "be off; run `assistant ingest` on it again")
+
+
 class ChatSession:
     """One conversation: the history the assistant sees, and the last answer (for ``/sources``)."""
 
@@ -111,6 +117,8 @@ class ChatSession:
             self.write(f"  (not answered: {answer.refusal_reason})")
         for c in answer.citations:
             self.write("  " + footnote(c))
+        for source in answer.changed_sources:
+            self.write("  " + changed_note(source))
         self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
         self.last = answer
 

@@ -216,10 +216,12 @@ def ask(
         return
     console, err = _console(), _console(stderr=True)
     console.print(answer.text, style="yellow" if answer.refused else None, markup=False, highlight=False)
-    from assistant.chat import footnote
+    from assistant.chat import changed_note, footnote
 
     for c in answer.citations:
         console.print("  " + footnote(c), markup=False, highlight=False)
+    for source in answer.changed_sources:
+        err.print("  " + changed_note(source), style="yellow", markup=False, highlight=False, soft_wrap=True)
     t = answer.timings
     by = f"; answered by {by}" if by else ""
     err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)

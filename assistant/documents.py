@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import hashlib
 import os
 import re
@@ -76,6 +77,26 @@ def hash_file(path: Path, block: int = 1 << 20) -> str:
         while chunk := f.read(block):
             h.update(chunk)
     return h.hexdigest()
+
+
+def changed_since_indexed(indexed: dict[str, str]) -> list[str]:
+    """The sources of ``{source: content hash when indexed}`` whose file now has other content, or is gone."""
+    changed = []
+    for source, indexed_hash in indexed.items():
+        try:
+            st = os.stat(source)
+            now = _hash_as_of(source, st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            now = None
+        if now != indexed_hash:
+            changed.append(source)
+    return changed
+
+
+@functools.lru_cache(maxsize=256)
+def _hash_as_of(path: str, mtime_ns: int, size: int, inode: int) -> str:
+    """:func:`hash_file`, once per version of the file (a new mtime, size or inode is another key)."""
+    return hash_file(Path(path))
 
 
 def extract_text(path: str | os.PathLike[str]) -> str:

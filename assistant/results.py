@@ -71,6 +71,9 @@ class Answer(_Frozen):
         None, description="The gate's calibrated probability that the passages answer the question (refused below "
         "its fitted threshold).")
     dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
+    changed_sources: list[str] = Field(
+        [], description="Cited files that changed or went away since they were indexed: their quotes come from the "
+        "indexed text, and their offsets may no longer point at it in the file (`assistant ingest` again).")
 
 
 class IndexedDocument(_Frozen):

@@ -96,6 +96,10 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused and answer.refusal_reason:
         parts.append(f'<div class="ga-reason">Why: {esc(answer.refusal_reason)}</div>')
     parts.append(meta_html(answer, turn))
+    if answer.changed_sources:
+        names = ", ".join(source_label(None, s) for s in answer.changed_sources)
+        parts.append(f'<div class="ga-changed">Changed since it was indexed: {names}. Quotes from it are of the '
+                     "indexed text; index it again (`assistant ingest`, or add it here) to refresh it.</div>")
     if answer.removed:
         parts.append(removed_html(answer.removed))
     kind = "ga-refusal" if answer.refused else "ga-answer"

@@ -7,6 +7,7 @@ import hashlib
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -223,3 +224,25 @@ def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see
     assert answer.query == "Which prominent tech companies are involve?"
     assert answer.question == answer.query
     assert not answer.refused and "Nvidia" in answer.text
+
+
+def test_an_answer_names_a_cited_file_that_changed_since_it_was_indexed(
+        tmp_path: Path, llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.documents import content_hash
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    indexed = content_hash(DOC.encode())
+    passages = [p.model_copy(update={"source": str(doc), "doc_hash": indexed}) for p in _passages()]
+    monkeypatch.setattr(FixedRetriever, "retrieve", lambda self, query, k=None: passages)
+    a = _assistant(llm)
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "When will Biden host Kishida?")
+    assert answer.citations and answer.changed_sources == []
+    doc.write_text("A preface line.\n\n" + DOC, encoding="utf-8")  # the offsets no longer point at the quote
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "When will Biden host Kishida?")
+    assert answer.changed_sources == [str(doc)]
+    doc.unlink()
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    assert _run(a, "When will Biden host Kishida?")[1].changed_sources == [str(doc)]

@@ -186,6 +186,12 @@ def test_removed_and_flagged_sentences_are_collapsed_and_escaped() -> None:
     assert "<details" not in answer_html(answer(), turn=1)
 
 
+def test_a_cited_file_changed_since_indexing_is_named_under_the_answer() -> None:
+    html = answer_html(answer(changed_sources=["/docs/<notes>.md"]), turn=1)
+    assert '<div class="ga-changed">Changed since it was indexed: ' in html and "&lt;notes&gt;.md" in html
+    assert "ga-changed" not in answer_html(answer(), turn=1)
+
+
 def test_sources_show_every_passage_sent_and_only_the_latest_answer() -> None:
     other = passage(text="The U.S. restricted exports of AI chips to China.", pid="p2", start=5000)
     first = answer()
