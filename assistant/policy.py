@@ -51,6 +51,12 @@ _LEADING_MARKS = re.compile(r"(?:[-•*]+(?=\s)|\s)*")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
 
 
+def _same(sentence: str) -> str:
+    """A sentence as compared for repeats: case and whitespace aside (the same sentence from a PDF and from its HTML
+    version differ in line ends)."""
+    return " ".join(sentence.split()).lower()
+
+
 def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
     """A standalone search query: a follow-up borrows the content words of the previous question it lacks.
 
@@ -173,10 +179,10 @@ class AnswerRun:
             sentence, cited = strip_markers(raw)
             if not sentence:
                 return
-            if sentence.lower() in self._seen:
+            if _same(sentence) in self._seen:
                 self.failed_in_a_row += 1
                 return
-            self._seen.add(sentence.lower())
+            self._seen.add(_same(sentence))
             support = self.grounder.support_for(sentence, self.passages, cited)
             problem = support.reason or self._off_topic(sentence)
             restated = not problem and self._restates_lead(support)
@@ -230,7 +236,7 @@ class AnswerRun:
         in technical documents ("To deactivate a virtual environment, type:"), so neither is left out here."""
         text = c.span.text.strip()
         return (c.score >= ALSO_QUOTE and not _asks(c)
-                and all(text.lower() != x.span.text.strip().lower() for x in chosen)
+                and all(_same(text) != _same(x.span.text) for x in chosen)
                 and not self._says_nothing_new(text))
 
     def extractive(self) -> Iterator[TextDelta]:
@@ -374,7 +380,10 @@ class AnswerRun:
         quote = ev.text[offset:].rstrip()
         ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
         self.sentences.append(quote)
-        yield self._emit(self._cite(quote, Support(quote, (ev,))))
+        # A PDF's line ends inside a sentence are where the page wrapped it: the answer reads it as one line (the
+        # citation keeps the text as extracted). Other documents' line ends are their own (<br>, code, verse).
+        shown = " ".join(quote.split()) if self.passages[ev.passage].page is not None else quote
+        yield self._emit(self._cite(shown, Support(quote, (ev,))))
 
     def _cite(self, sentence: str, support: Support) -> str:
         markers = []
