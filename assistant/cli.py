@@ -162,6 +162,7 @@ def documents() -> None:
     from rich.markup import escape
 
     from assistant.manifest import manifest_path, read_manifest
+    from assistant.results import IndexedDocument, same_content
     from assistant.text import plural
 
     try:
@@ -169,10 +170,12 @@ def documents() -> None:
     except AssistantError as e:
         raise _fail(e) from e
     console = _console()
-    for source, entry in sorted(manifest.documents.items()):
+    listed = sorted(manifest.documents.items())
+    twins = same_content([IndexedDocument(source=s, hash=e.hash) for s, e in listed])
+    for source, entry in listed:
         title = f"  {escape(entry.title)}" if entry.title and entry.title != Path(source).name else ""
-        console.print(f"{escape(source)}{title}  [dim]{plural(entry.chunks, 'passage')}[/]", highlight=False,
-                      soft_wrap=True)
+        count = f"same content as {twins[source]}" if source in twins else plural(entry.chunks, "passage")
+        console.print(f"{escape(source)}{title}  [dim]{escape(count)}[/]", highlight=False, soft_wrap=True)
     console.print(f"{plural(len(manifest.documents), 'document')}, {plural(manifest.total_chunks, 'passage')}",
                   highlight=False)
 

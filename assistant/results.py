@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -84,6 +86,19 @@ class IndexedDocument(_Frozen):
     title: str = ""
     passages: int = 0
     hash: str = ""
+
+
+def same_content(documents: Sequence[IndexedDocument]) -> dict[str, str]:
+    """For each document whose content an earlier one in the list has (the same file under two paths, indexed
+    once): its source -> that earlier document's source."""
+    first: dict[str, str] = {}
+    twins = {}
+    for d in documents:
+        if d.hash and d.hash in first:
+            twins[d.source] = first[d.hash]
+        else:
+            first.setdefault(d.hash or d.source, d.source)
+    return twins
 
 
 class TextDelta(_Frozen):

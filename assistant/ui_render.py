@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from assistant.patterns import CITATION_MARKER
-from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings
+from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings, same_content
 from assistant.text import plural
 
 if TYPE_CHECKING:
@@ -266,13 +266,16 @@ def documents_html(documents: Sequence[IndexedDocument]) -> str:
     if not documents:
         return '<div class="ga-documents ga-empty">No documents are indexed yet.</div>'
 
+    twins = same_content(documents)
+
     def item(d: IndexedDocument) -> str:
         title = (f' <span class="ga-doc-title">{esc(d.title)}</span>'
                  if d.title and d.title != document_label(d.source) else "")
-        return (f'<li>{source_label(None, d.source)}{title} '
-                f'<span class="ga-doc-passages">{plural(d.passages, "passage")}</span></li>')
+        count = (f"same content as {esc(document_label(twins[d.source]))}" if d.source in twins
+                 else plural(d.passages, "passage"))
+        return f'<li>{source_label(None, d.source)}{title} <span class="ga-doc-passages">{count}</span></li>'
 
-    total = sum(d.passages for d in documents)
+    total = sum(d.passages for d in documents if d.source not in twins)  # passages of the same content: once
     items = "".join(item(d) for d in documents[:MAX_DOCUMENTS_LISTED])
     more = (f'<li class="ga-more">and {len(documents) - MAX_DOCUMENTS_LISTED} more</li>'
             if len(documents) > MAX_DOCUMENTS_LISTED else "")

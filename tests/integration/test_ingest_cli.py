@@ -54,15 +54,17 @@ def test_documents_lists_the_index_and_remove_drops_files_and_folders(index_sett
 
     (seed_docs / "sub").mkdir()
     (seed_docs / "sub" / "bread.md").write_text("# Bread\n\nSourdough needs a lively starter.\n")
+    (seed_docs / "sub" / "bread-copy.md").write_text("# Bread\n\nSourdough needs a lively starter.\n")
     assert run_cli(index_settings, settings_env, str(seed_docs)).returncode == 0
     listed = assistant("documents")
-    assert listed.returncode == 0 and "2 documents, 7 passages" in listed.stdout
+    assert listed.returncode == 0 and "3 documents, 7 passages" in listed.stdout  # the copy's passage counts once
     assert str(seed_docs / "sub" / "bread.md") in listed.stdout and "Bread" in listed.stdout
+    assert f"same content as {seed_docs / 'sub' / 'bread-copy.md'}" in listed.stdout
 
     removed = assistant("remove", str(seed_docs / "sub"), str(seed_docs / "nope.txt"))
     assert removed.returncode == 1, removed.stderr
     assert f"removed {seed_docs / 'sub' / 'bread.md'}" in removed.stderr
-    assert "nope.txt: not in the index" in removed.stderr and "1 removed, 1 not in the index" in removed.stderr
+    assert "nope.txt: not in the index" in removed.stderr and "2 removed, 1 not in the index" in removed.stderr
     assert (seed_docs / "sub" / "bread.md").exists()
     assert "1 document, 6 passages" in assistant("documents").stdout
     assert Retriever.from_settings(index_settings).count() == 6

@@ -268,3 +268,12 @@ def test_ingest_report_says_what_happened_to_each_file_escaped() -> None:
     assert "a.txt</span> added" in html and "b.pdf</span> replaced its earlier version" in html
     assert "c.md</span> was already indexed" in html and "decoded as Windows-1252" in html
     assert "&lt;d&gt;.pdf</span> was not added: PDF &lt;broken&gt;" in html and "<broken>" not in html
+
+
+def test_the_same_content_under_two_paths_is_listed_under_each_and_counted_once() -> None:
+    docs = [IndexedDocument(source="/docs/bad/copy-of-faq.html", passages=60, hash="aa"),
+            IndexedDocument(source="/docs/faq.html", passages=60, hash="aa"),
+            IndexedDocument(source="/docs/notes.md", passages=4, hash="bb")]
+    html = render.documents_html(docs)
+    assert "3 documents, 64 passages" in html
+    assert html.count("60 passages") == 1 and "same content as copy-of-faq.html" in html
