@@ -177,7 +177,6 @@ class _Writer:
         self.writing = None
         future.result()
         self.result.chunks += len(batch)
-        self.progress.chunks(len(batch))
         for p, _ in batch:
             p.remaining -= 1
             if p.remaining == 0 and not p.failed:
@@ -185,6 +184,9 @@ class _Writer:
                 self.ready.append(p)
                 self.ready.extend(p.followers)
                 self.progress.file_done()
+        last = batch[-1][0] if batch else None
+        self.progress.chunks(len(batch), doing=f"{Path(last.item.source).name} ({last.remaining} passages to go)"
+                             if last is not None and last.remaining else "")
         if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
             self.commit()
 
@@ -337,6 +339,7 @@ class _Bar:
         self.task: TaskID | None = None
         self.count = 0
         self.done = 0
+        self.doing = ""
         self.files = files
         self.console = console if console is not None and not console.is_terminal else None
         self.started = self.logged = time.monotonic()
@@ -345,9 +348,10 @@ class _Bar:
 
             self.progress = Progress(
                 TextColumn("Indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-                TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn(), console=console,
+                TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn(), TextColumn("{task.fields[doing]}"),
+                console=console,
             )
-            self.task = self.progress.add_task("ingest", total=files, chunks=0)
+            self.task = self.progress.add_task("ingest", total=files, chunks=0, doing="")
 
     def __enter__(self) -> _Bar:
         if self.progress is not None:
@@ -358,10 +362,12 @@ class _Bar:
         if self.progress is not None:
             self.progress.stop()
 
-    def chunks(self, n: int) -> None:
+    def chunks(self, n: int, doing: str = "") -> None:
+        """``n`` more passages stored; ``doing``: the file being embedded and how much of it is left, if any."""
         self.count += n
+        self.doing = doing
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, chunks=self.count)
+            self.progress.update(self.task, chunks=self.count, doing=doing)
         self._log()
 
     def file_done(self) -> None:
@@ -376,5 +382,7 @@ class _Bar:
             return
         self.logged = now
         elapsed = now - self.started
+        doing = f"; now {self.doing}" if self.doing else ""
         self.console.print(f"Indexing: {self.done}/{self.files} files, {self.count} chunks, "
-                           f"{self.count / elapsed:.1f} chunks/s, {elapsed:.0f} s", markup=False, highlight=False)
+                           f"{self.count / elapsed:.1f} chunks/s, {elapsed:.0f} s{doing}", markup=False,
+                           highlight=False, soft_wrap=True)

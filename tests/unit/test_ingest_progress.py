@@ -32,3 +32,15 @@ def test_on_a_terminal_there_are_no_log_lines() -> None:
         bar.logged -= LOG_EVERY_S
         bar.chunks(3)
     assert "Indexing: 0/1 files" not in out.getvalue()
+
+
+def test_the_progress_line_names_the_file_being_embedded_and_what_is_left_of_it() -> None:
+    out = io.StringIO()
+    with _Bar(Console(file=out, force_terminal=False, width=80), files=3) as bar:
+        bar.logged -= LOG_EVERY_S
+        bar.chunks(64, doing="hugeline.txt (812 passages to go)")
+        bar.logged -= LOG_EVERY_S
+        bar.chunks(12)  # a file finished: nothing in flight to name
+    first, second = out.getvalue().splitlines()
+    assert first.endswith("; now hugeline.txt (812 passages to go)")  # whole, not cut at 80 columns
+    assert "now" not in second
