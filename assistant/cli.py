@@ -257,8 +257,9 @@ def answer_server(
 
 @app.command()
 def ui(
-    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: ASSISTANT_UI__HOST, else "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: ASSISTANT_UI__PORT, else 7860).")] = None,
 ) -> None:
     """Open the chat in the browser: sets up the model server, models and seed index first. While it runs, it also
     answers `assistant ask` on these settings (as the background answer server)."""
@@ -308,8 +309,10 @@ def chat(
 
 @app.command("serve-api")
 def serve_api(
-    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 7861); base URL http://HOST:PORT/v1.")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: ASSISTANT_API__HOST, else "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: ASSISTANT_API__PORT, else 7861); base URL "
+                                                  "http://HOST:PORT/v1.")] = None,
 ) -> None:
     """Serve an OpenAI-compatible API (/v1/models, /v1/chat/completions) whose answers keep their citations."""
     from assistant.bootstrap import prepare

@@ -208,11 +208,25 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
+STALE_AFTER_S = 7 * 24 * 3600
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the logs (and lock files of earlier versions) of background servers of other settings or code, not
+    started for a week: each fingerprint leaves its own, and every change of code or settings is a new one."""
+    cutoff = time.time() - STALE_AFTER_S
+    for f in [*folder.glob("*.log"), *folder.glob("*.lock")]:
+        with contextlib.suppress(OSError):
+            if f.name != "start.lock" and not f.with_suffix(".sock").exists() and f.stat().st_mtime < cutoff:
+                f.unlink()
+
+
 def _start(settings: Settings, path: Path, mine: str, connect: Callable[[], http.client.HTTPConnection],
            note: Callable[[str], None]) -> bool:
     """Start the background server on ``path`` and wait until it answers; False (and why, to ``note``) when it
     exits first or does not answer in time."""
     log = path.with_suffix(".log")
+    _sweep(path.parent)
     # The command's own settings come from the same environment, working folder (.env) and this --model. -P: not the
     # working folder's own `assistant` package, if it has one; the server checks it runs the fingerprint it is given.
     env = os.environ | {"ASSISTANT_OLLAMA__CHAT_MODEL": settings.ollama.chat_model}

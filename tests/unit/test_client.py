@@ -199,3 +199,20 @@ def test_a_server_that_turns_the_command_away_is_named_with_the_reason(
     assert client._answer_at(settings, lambda: None, "the server at X", "mine", "When?", None,  # type: ignore
                              skipped.append) is None
     assert skipped == [f"the server at X {said} (ASSISTANT_API__TOKEN); not asking it"]
+
+
+def test_starting_a_background_server_sweeps_week_old_logs_of_others(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from assistant import client
+
+    old = time.time() - client.STALE_AFTER_S - 60
+    files = {name: tmp_path / name for name in ("aaa.log", "aaa.lock", "bbb.log", "ccc.log", "start.lock")}
+    for f in files.values():
+        f.write_text("")
+        os.utime(f, (old, old))
+    (tmp_path / "ccc.sock").write_text("")  # a server still listening there
+    os.utime(files["bbb.log"], None)  # started today
+    client._sweep(tmp_path)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["bbb.log", "ccc.log", "ccc.sock", "start.lock"]
