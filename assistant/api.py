@@ -86,6 +86,11 @@ class _Message(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     """The fields of a chat-completions request we use; sampling options and the like are accepted and ignored
     (answers are greedy and verified)."""
@@ -94,8 +99,10 @@ class ChatRequest(BaseModel):
     model: str
     messages: list[_Message]
     stream: bool = False
-    stream_options: dict[str, Any] | None = None
+    stream_options: StreamOptions | None = None
     n: int | None = None
+
+
 
 
 class AnswerRequest(BaseModel):
@@ -192,6 +199,8 @@ def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | N
             raise APIError(400, "messages is empty: send at least one user message.", param="messages")
         if req.n not in (None, 1):
             raise APIError(400, "n must be 1: the assistant gives one verified answer per question.", param="n")
+        if req.stream_options is not None and not req.stream:
+            raise APIError(400, "stream_options is only allowed when stream is true.", param="stream_options")
         question, history = _question_and_history(req)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         from starlette.concurrency import run_in_threadpool
@@ -203,7 +212,7 @@ def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | N
         # model server down) is an HTTP error with its status, not an error in the middle of a stream.
         events = assistant.stream(question, history)
         first = await run_in_threadpool(_first, events)
-        usage = bool((req.stream_options or {}).get("include_usage"))
+        usage = req.stream_options is not None and req.stream_options.include_usage
         return StreamingResponse(_sse(first, events, question, req.model, completion_id, usage),
                                  media_type="text/event-stream")
 

@@ -23,6 +23,7 @@ from assistant import spelling
 from assistant.calibration import Calibration
 from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
+from assistant.documents import FileHashes
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
@@ -48,17 +49,6 @@ class PassageRetriever(Protocol):
     def documents(self) -> list[IndexedDocument]: ...
 
 
-def _changed(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[str]:
-    """The cited documents whose file changed since it was indexed (a passage without its document's hash: not
-    known, not listed)."""
-    from assistant.documents import changed_since_indexed
-
-    by_id = {p.id: p for p in passages}
-    cited = {by_id[c.passage_id].source: by_id[c.passage_id].doc_hash for c in citations
-             if c.passage_id in by_id and by_id[c.passage_id].doc_hash}
-    return changed_since_indexed(cited)
-
-
 def _telling(term: str) -> bool:
     """A code string that tells what it names: an operator, or one with a word of its own (not "and/or", not "-m",
     whose parts BM25 does not index on their own)."""
@@ -77,6 +67,7 @@ class Assistant:
         self.settings = settings
         self.grounder = Grounder(calibration or Calibration.load(settings.answer.calibration), embed,
                                  settings.answer.min_coverage)
+        self.hashes = FileHashes()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:
@@ -161,11 +152,19 @@ class Assistant:
         yield Answer(
             **base, text=run.text, refused=False, citations=run.citations, passages=passages, removed=run.removed,
             mode=run.mode, dropped_passages=dropped, grounding_score=exam.score,
-            changed_sources=_changed(run.citations, passages),
+            changed_sources=self._changed(run.citations, passages),
             timings=Timings(retrieve=t_retrieve, generate=generate, verify=run.verify_s, first_token=first_token,
                             total=time.perf_counter() - started, prompt_tokens=usage.prompt_tokens,
                             completion_tokens=usage.completion_tokens),
         )
+
+    def _changed(self, citations: Sequence[Citation], passages: Sequence[Passage]) -> list[str]:
+        """The cited documents whose file here changed since it was indexed (a passage without its document's
+        hash: not known, not listed)."""
+        by_id = {p.id: p for p in passages}
+        cited = {by_id[c.passage_id].source: by_id[c.passage_id].doc_hash for c in citations
+                 if c.passage_id in by_id and by_id[c.passage_id].doc_hash}
+        return self.hashes.changed(cited)
 
     def search(self, question: str, query: str) -> tuple[str, str, list[Passage]]:
         """Passages for ``query``; when the question has typos the passages' words correct, the corrected question

@@ -32,7 +32,7 @@ from rich.table import Table
 
 from assistant.baselines import Pipeline, error_answer
 from assistant.config import Settings
-from assistant.errors import ConfigError
+from assistant.errors import AssistantError, ConfigError
 from assistant.eval_metrics import EvalQuestion, EvalSummary, QuestionScores, score_answer, summarize
 from assistant.evaluate import conversation_before, load_questions, output_dir
 from assistant.results import Answer
@@ -210,7 +210,10 @@ def _in_order(pipeline: Pipeline, questions: Sequence[EvalQuestion]) -> list[Eva
     order = getattr(pipeline, "order", None)
     if order is None:
         return list(questions)
-    indexes = order([q.question for q in questions])
+    try:
+        indexes = order([q.question for q in questions])
+    except AssistantError:
+        return list(questions)  # its questions then raise too, each scored and recorded as the run goes on
     if sorted(indexes) != list(range(len(questions))):
         raise ValueError(f"{pipeline.name}: order() must return each question's index once")
     return [questions[i] for i in indexes]

@@ -79,24 +79,30 @@ def hash_file(path: Path, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def changed_since_indexed(indexed: dict[str, str]) -> list[str]:
-    """The sources of ``{source: content hash when indexed}`` whose file now has other content, or is gone."""
-    changed = []
-    for source, indexed_hash in indexed.items():
-        try:
-            st = os.stat(source)
-            now = _hash_as_of(source, st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            now = None
-        if now != indexed_hash:
-            changed.append(source)
-    return changed
+class FileHashes:
+    """Content hashes of files, each computed once per version of the file (its mtime, ctime, size, inode and
+    device): what answers check their cited files against."""
 
+    def __init__(self, size: int = 256) -> None:
+        self._hash = functools.lru_cache(maxsize=size)(self._compute)
 
-@functools.lru_cache(maxsize=256)
-def _hash_as_of(path: str, mtime_ns: int, size: int, inode: int) -> str:
-    """:func:`hash_file`, once per version of the file (a new mtime, size or inode is another key)."""
-    return hash_file(Path(path))
+    def changed(self, indexed: dict[str, str]) -> list[str]:
+        """The sources of ``{source: content hash when indexed}`` whose file here now has other content. A source
+        not found here is left out: the index may have been built on another machine, or the file moved."""
+        changed = []
+        for source, indexed_hash in indexed.items():
+            try:
+                st = os.stat(source)
+                now = self._hash(source, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
+            except OSError:
+                continue
+            if now != indexed_hash:
+                changed.append(source)
+        return changed
+
+    @staticmethod
+    def _compute(path: str, *version: int) -> str:
+        return hash_file(Path(path))
 
 
 def extract_text(path: str | os.PathLike[str]) -> str:
@@ -133,7 +139,8 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     elif kind == "docx":
         text, title = docx_text(data)
     elif kind == "epub":
-        text, title = epub_text(data)
+        text, title, missing = epub_text(data)
+        warnings += [missing] if missing else []
     else:
         text = decode_text(data)
     if not text.strip():

@@ -40,12 +40,17 @@ _BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "com
 _BOILER_NAME = re.compile(
     r"(?:^|[-_\s])(?:doc|site|top|main|page|global)?"
     r"(?:nav|navbar|navigation|menu|sidebar|sphinxsidebar|related|footer|toc|breadcrumbs?|pager|"
-    r"pagination|search|searchbox|skip|skiplink|banner|tagline)"
+    r"pagination|search|searchbox|skip|skiplink|tagline)"
     r"(?:$|[-_\s]|wrapper|button|box|bar|links?|menu|header|footer)",
     re.IGNORECASE,
 )
-# What a superscript written after a word or number is an exponent of: "2<sup>64</sup>" reads "2^64", not "264".
-_EXPONENT = re.compile(r"^(?:[-−+]?\d+(?:\.\d+)?|[A-Za-z])$")
+# A superscript number after a number or a one-letter name is an exponent: "2<sup>64</sup>" reads "2^64", not
+# "264"; so is a letter after a one-letter name ("x<sup>n</sup>"). After a word it is a footnote ("Smith<sup>3</sup>"),
+# after a number a letter is an ordinal ("2<sup>e</sup>").
+_POWER = re.compile(r"[-−+]?\d+(?:\.\d+)?")
+_BASE_NUMBER = re.compile(r"(?:^|[^\w.])\d+(?:\.\d+)?\)?$")
+_BASE_LETTER = re.compile(r"(?:^|[^\w.])[A-Za-z]\)?$")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _FOOTNOTE = re.compile(r"foot-?note|endnote", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
@@ -202,8 +207,11 @@ def _frames(element: _Element) -> bool:
         return False
     role = attrs.get("role", "").lower()
     names = " ".join([*attrs.get("class", "").split(), attrs.get("id", "")])
-    if not (name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)):
+    if not (name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)
+            or "banner" in names.lower().split()):
         return False
+    if _in_heading(element):
+        return False  # a heading's own parts ("toc-backref" links) are its text
     if role in ("note", "doc-footnote", "doc-endnote") or _FOOTNOTE.search(names):
         return False  # footnotes are content, even in an <aside>
     if name == "header":
@@ -214,6 +222,37 @@ def _frames(element: _Element) -> bool:
             parent = parent.parent
     return not any(e.name in ("main", "article") or e.attrs.get("role") == "main"
                    for e in _elements(element, skip_dropped=True))  # not a wrapper of content
+
+
+def _exponent(sup: _Element, before: str) -> bool:
+    """Is the superscript an exponent of what precedes it (see ``_POWER``)? Never one that is, or is inside, a link
+    or note reference."""
+    if any(e.name == "a" for e in _elements(sup, skip_dropped=True)) or _in_link(sup):
+        return False
+    power = "".join(_strings(sup))
+    if power != power.strip():
+        return False  # written apart from what it follows: no exponent to mark
+    if _POWER.fullmatch(power):
+        return bool(_BASE_NUMBER.search(before) or _BASE_LETTER.search(before))
+    return len(power) == 1 and power.isalpha() and bool(_BASE_LETTER.search(before))
+
+
+def _in_heading(element: _Element) -> bool:
+    parent = element.parent
+    while parent is not None:
+        if parent.name in _HEADINGS:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _in_link(element: _Element) -> bool:
+    parent = element.parent
+    while parent is not None:
+        if parent.name == "a":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _self_link(element: _Element) -> bool:
@@ -239,7 +278,7 @@ def _text(root: _Element) -> str:
         if name == "br":
             out.append("\n")
             continue
-        if name == "sup" and out and out[-1][-1:].isalnum() and _EXPONENT.match("".join(_strings(node)).strip()):
+        if name == "sup" and out and _exponent(node, out[-1]):
             out.append("^")
         inner_pre = in_pre or name == "pre"
         children = [(child, inner_pre, False) for child in reversed(node.children)]

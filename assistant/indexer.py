@@ -348,8 +348,8 @@ class _Bar:
 
             self.progress = Progress(
                 TextColumn("Indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-                TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn(), TextColumn("{task.fields[doing]}"),
-                console=console,
+                TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn(),
+                TextColumn("{task.fields[doing]}", markup=False), console=console,
             )
             self.task = self.progress.add_task("ingest", total=files, chunks=0, doing="")
 

@@ -41,19 +41,19 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
         raise IngestError(f"cannot parse the PDF ({e})") from e
     try:
         title = _title(pdf)
-        pages: list[list[str]] = []
+        raws: list[str] = []
         for i in range(len(pdf)):
             page = pdf[i]
             textpage = page.get_textpage()
-            raw = textpage.get_text_range()
+            raws.append(textpage.get_text_range())
             textpage.close()
             page.close()
-            pages.append(_pdf_lines(raw))
     except pdfium.PdfiumError as e:
         raise IngestError(f"cannot parse the PDF ({e})") from e
     finally:
         pdf.close()
-    pages = _drop_furniture(pages)
+    words = _words(raws)
+    pages = _drop_furniture([_pdf_lines(raw, words) for raw in raws])
     starts: list[int] = []
     parts: list[str] = []
     pos = 0
@@ -79,26 +79,43 @@ def textless_warning(pages: list[str]) -> str:
     n = len(pages)
     empty = sum(1 for p in pages if not p.strip())
     chars = sum(len(p.strip()) for p in pages)
+    ocr = "run OCR on the file (e.g. `ocrmypdf`) and index the result"
     if empty >= 3 and empty >= n / 4:
-        found = f"{empty} of {n} pages hold no text"
-    elif n >= 4 and chars < MIN_CHARS_PER_PAGE * n:
-        found = f"its {n} pages hold {chars / n:.0f} characters of text a page on average"
-    else:
-        return ""
-    return (f"{found}: they are probably scanned images or letters drawn as shapes, which cannot be searched or "
-            "quoted — run OCR on the file (e.g. `ocrmypdf`) and index the result")
+        return (f"{empty} of {n} pages hold no text: they are probably scanned images or letters drawn as shapes, "
+                f"which cannot be searched or quoted — {ocr}")
+    if n >= 4 and chars < MIN_CHARS_PER_PAGE * n:
+        return (f"its {n} pages hold {chars / n:.0f} characters of text a page on average: if they show more, it is "
+                f"scanned or drawn as shapes, which cannot be searched or quoted — {ocr}")
+    return ""
 
 
-_SOFT_HYPHEN = re.compile(r"\ufffe(?:\r?\n)?(\w)")
+# PDFium marks the hyphen at a line end with U+FFFE, mostly without the line end itself ("con\ufffesidered").
+_SOFT_HYPHEN = re.compile(r"([^\W\d_]+)\ufffe[ \t]*(?:\r?\n)?[ \t]*([^\W\d_]+)")
+_BEFORE_DIGIT = re.compile(r"\ufffe[ \t]*(?:\r?\n)?[ \t]*(?=\d)")
+_WORD_RUN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def _pdf_lines(raw: str) -> list[str]:
-    """A page's text as lines: PDFium's soft hyphen at a line end (U+FFFE) joins the word it broke."""
-    # PDFium marks the hyphen at a line end with U+FFFE, mostly without the line end itself ("con\ufffesidered"): the
-    # word is whole again, unless a capital follows, which a word broken for the line does not start with
-    # ("S\ufffePlus" is "S-Plus").
-    raw = _SOFT_HYPHEN.sub(lambda m: ("-" if m.group(1).isupper() else "") + m.group(1), raw).replace("\ufffe", "")
-    raw = raw.replace("\x00", "")
+def _words(raws: list[str]) -> set[str]:
+    """The document's words, hyphenated compounds whole ("built-in"), lower case: what a broken word is checked
+    against."""
+    return {w.lower() for raw in raws for w in _WORD_RUN.findall(raw)}
+
+
+def _pdf_lines(raw: str, words: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """A page's text as lines, each word broken at a line end (U+FFFE) whole again: joined ("corre-sponding" ->
+    "corresponding"), or hyphenated where the document writes it so elsewhere and never joined ("built-in"), or
+    where a capital follows that does not go on a word in capitals ("S-Plus", but "INTERNATIONAL"); a hyphen before
+    a digit stays ("UTF-8")."""
+
+    def whole(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        joined, hyphenated = (head + tail).lower(), f"{head}-{tail}".lower()
+        capital = tail[0].isupper() and not (head.isupper() and tail.isupper() and len(head) > 1)
+        keep = (hyphenated in words and joined not in words) or capital
+        return f"{head}-{tail}" if keep else head + tail
+
+    raw = _SOFT_HYPHEN.sub(whole, raw)
+    raw = _BEFORE_DIGIT.sub("-", raw).replace("\ufffe", "").replace("\x00", "")  # no word is broken before a digit
     raw = normalize_newlines(raw).replace("\x0c", "\n")
     return [line.rstrip() for line in raw.split("\n") if line.strip()]
 

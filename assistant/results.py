@@ -74,8 +74,9 @@ class Answer(_Frozen):
         "its fitted threshold).")
     dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
     changed_sources: list[str] = Field(
-        [], description="Cited files that changed or went away since they were indexed: their quotes come from the "
-        "indexed text, and their offsets may no longer point at it in the file (`assistant ingest` again).")
+        [], description="Cited files that changed since they were indexed: their quotes come from the indexed text, "
+        "and their offsets may no longer point at it in the file (`assistant ingest` again). A file not found here "
+        "is not listed (an index built on another machine).")
 
 
 class IndexedDocument(_Frozen):

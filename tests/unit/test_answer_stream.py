@@ -243,6 +243,6 @@ def test_an_answer_names_a_cited_file_that_changed_since_it_was_indexed(
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     _, answer = _run(a, "When will Biden host Kishida?")
     assert answer.changed_sources == [str(doc)]
-    doc.unlink()
+    doc.unlink()  # gone, or an index built on another machine: nothing to compare with
     llm.enqueue("Biden will host Kishida on April 10 [1].")
-    assert _run(a, "When will Biden host Kishida?")[1].changed_sources == [str(doc)]
+    assert _run(a, "When will Biden host Kishida?")[1].changed_sources == []

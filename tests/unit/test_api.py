@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from assistant.api import build_api
 from assistant.config import Settings, load_settings
 from assistant.errors import ServerUnavailableError
-from assistant.results import Answer, Citation, TextDelta
+from assistant.results import Answer, Citation, TextDelta, Timings
 
 CITED = Citation(marker=1, passage_id="g:0", source="/docs/a.txt", start=10, end=42, quote="The visit is in April.")
 
@@ -27,7 +27,7 @@ class ScriptedAssistant:
     def enqueue(self, *parts: str, refused: str = "", citations: Sequence[Citation] = ()) -> None:
         text = "".join(parts)
         answer = Answer(question="q", text=text, refused=bool(refused), refusal_reason=refused, query="q",
-                        citations=list(citations))
+                        citations=list(citations), timings=Timings(prompt_tokens=120, completion_tokens=8))
         self.script.append([*(TextDelta(text=p) for p in parts), answer])
 
     def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
@@ -104,15 +104,19 @@ def test_streamed_usage_comes_as_openai_sends_it_when_asked_for() -> None:
     chunks = list(client.chat.completions.create(model="grounded-assistant", messages=messages, stream=True,
                                                  stream_options={"include_usage": True}))
     *answer, counted = chunks
-    assert counted.choices == [] and counted.usage is not None and counted.usage.total_tokens >= 0
+    assert counted.choices == [] and counted.usage is not None
+    assert (counted.usage.prompt_tokens, counted.usage.completion_tokens, counted.usage.total_tokens) == (120, 8, 128)
     assert all(c.usage is None and len(c.choices) == 1 for c in answer)
     assert answer[-1].choices[0].finish_reason == "stop"
 
 
-def test_more_than_one_choice_is_a_400() -> None:
+def test_more_than_one_choice_and_stream_options_without_a_stream_are_400s() -> None:
     client = _client(ScriptedAssistant())
     with pytest.raises(openai.BadRequestError, match="n must be 1"):
         client.chat.completions.create(model="grounded-assistant", n=2,
+                                       messages=[{"role": "user", "content": "When?"}])
+    with pytest.raises(openai.BadRequestError, match="only allowed when stream is true"):
+        client.chat.completions.create(model="grounded-assistant", stream_options={"include_usage": True},
                                        messages=[{"role": "user", "content": "When?"}])
 
 

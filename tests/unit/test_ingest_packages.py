@@ -3,6 +3,7 @@ files."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import docx
@@ -67,7 +68,8 @@ def test_an_epub_reads_its_spine_in_order_and_only_its_spine(tmp_path: Path) -> 
 @pytest.mark.parametrize(("files", "message"), [
     ({}, "does not hold"),  # the container names a package file that is not there
     ({"OEBPS/content.opf": "<package"}, "not well-formed XML"),
-    ({"OEBPS/content.opf": PACKAGE}, "it lists OEBPS/text/two.xhtml, which it does not hold"),
+    ({"OEBPS/content.opf": PACKAGE}, "it lists OEBPS/text/two.xhtml, OEBPS/text/chapter 1.xhtml, which it does "
+                                     "not hold"),
 ])
 def test_a_damaged_epub_is_a_clear_error(tmp_path: Path, files: dict[str, str], message: str) -> None:
     p = tmp_path / "book.epub"
@@ -76,9 +78,77 @@ def test_a_damaged_epub_is_a_clear_error(tmp_path: Path, files: dict[str, str], 
         extract_document(p, p.read_bytes())
 
 
-@pytest.mark.parametrize("name", ["book.epub", "letter.docx"])
-def test_a_file_that_is_no_zip_package_is_a_clear_error(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(("name", "message"), [("book.epub", "not an EPUB"), ("letter.docx", "cannot read the Word")])
+def test_a_file_that_is_no_zip_package_is_a_clear_error(tmp_path: Path, name: str, message: str) -> None:
     p = tmp_path / name
     p.write_bytes(b"%PDF-1.4 this is something else entirely")
-    with pytest.raises(IngestError, match=r"not an EPUB|cannot read the Word document"):
+    with pytest.raises(IngestError, match=message):
         extract_document(p, p.read_bytes())
+
+
+CHAPTERS = {"OEBPS/content.opf": PACKAGE, "OEBPS/text/chapter 1.xhtml": chapter("Starting", "The pump starts."),
+            "OEBPS/text/two.xhtml": chapter("Cleaning", "Rinse the filter.")}
+
+
+def test_a_chapter_the_book_lacks_is_named_and_the_others_indexed(tmp_path: Path) -> None:
+    p = tmp_path / "book.epub"
+    p.write_bytes(epub({k: v for k, v in CHAPTERS.items() if "two" not in k}))
+    doc = extract_document(p, p.read_bytes())
+    assert "The pump starts." in doc.text
+    assert doc.warnings == ("1 of the 2 chapters its spine lists are not in the book (OEBPS/text/two.xhtml); the "
+                            "others are indexed",)
+
+
+def test_a_drm_protected_epub_is_refused_and_obfuscated_fonts_are_not_drm(tmp_path: Path) -> None:
+    def encryption(uri: str, algorithm: str) -> str:
+        return (f'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+                f'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
+                f'Algorithm="{algorithm}"/><enc:CipherData><enc:CipherReference URI="{uri}"/></enc:CipherData>'
+                f"</enc:EncryptedData></encryption>")
+
+    p = tmp_path / "book.epub"
+    p.write_bytes(epub({**CHAPTERS, "META-INF/encryption.xml": encryption(
+        "OEBPS/text/two.xhtml", "http://www.w3.org/2001/04/xmlenc#aes128-cbc")}))
+    with pytest.raises(IngestError, match=r"DRM-protected \(1 of its 2 chapters"):
+        extract_document(p, p.read_bytes())
+    p.write_bytes(epub({**CHAPTERS, "META-INF/encryption.xml": encryption(
+        "OEBPS/fonts/a.otf", "http://www.idpf.org/2008/embedding")}))
+    assert "Rinse the filter." in extract_document(p, p.read_bytes()).text
+
+
+def test_a_package_that_unpacks_to_too_much_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import packages
+
+    monkeypatch.setattr(packages, "MAX_UNPACKED_BYTES", 10_000)
+    book, letter = tmp_path / "book.epub", word_file(tmp_path)
+    book.write_bytes(epub({**CHAPTERS, "OEBPS/filler.xhtml": "x" * 20_000}))
+    for p, kind in ((book, "EPUB"), (letter, "Word document")):
+        with pytest.raises(IngestError, match=rf"the {kind} unpacks to \d+ MB, more than"):
+            extract_document(p, p.read_bytes())
+    monkeypatch.setattr(packages, "MAX_MEMBER_BYTES", 100)
+    monkeypatch.setattr(packages, "MAX_UNPACKED_BYTES", 10**9)
+    with pytest.raises(IngestError, match="inside the EPUB unpacks to"):
+        extract_document(book, book.read_bytes())
+
+
+def test_word_text_in_content_controls_insertions_and_fields_is_read_and_deletions_are_not(tmp_path: Path) -> None:
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = (f'<w:document {w}><w:body>'
+            '<w:sdt><w:sdtContent><w:p><w:r><w:t>Cover page text.</w:t></w:r></w:p></w:sdtContent></w:sdt>'
+            '<w:p><w:r><w:t xml:space="preserve">Before </w:t></w:r><w:ins><w:r><w:t>inserted</w:t></w:r></w:ins>'
+            '<w:del><w:r><w:delText>deleted</w:delText></w:r></w:del><w:r><w:t xml:space="preserve"> after.</w:t>'
+            '</w:r></w:p>'
+            '<w:p><w:fldSimple w:instr="DATE"><w:r><w:t>1 May 2026</w:t></w:r></w:fldSimple></w:p>'
+            '<w:tbl><w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>Valve</w:t></w:r></w:p>'
+            '</w:tc><w:tc><w:p><w:r><w:t>12 euros</w:t></w:r></w:p></w:tc></w:tr>'
+            '<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc><w:p><w:r><w:t>14 euros</w:t></w:r></w:p>'
+            '</w:tc></w:tr></w:tbl><w:sectPr/></w:body></w:document>')
+    p = word_file(tmp_path)
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["word/document.xml"] = body.encode()
+    with zipfile.ZipFile(p, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert extract_document(p, p.read_bytes()).text == ("Cover page text.\n\nBefore inserted after.\n\n1 May 2026\n\n"
+                                                        "Valve | 12 euros\n\n14 euros")

@@ -136,11 +136,15 @@ def test_a_sidebar_wrapping_the_main_content_is_kept(tmp_path: Path) -> None:
 
 
 def test_a_word_broken_at_a_line_end_is_whole_again_and_a_real_hyphen_before_a_capital_stays() -> None:
-    from assistant.pdf import _pdf_lines
+    from assistant.pdf import _pdf_lines, _words
 
     # PDFium's U+FFFE marks the line-end hyphen, with or (mostly) without the line end after it.
     raw = "the corre\ufffesponding value is con\ufffe\r\nsidered in S\ufffePlus as well as R\ufffe"
     assert _pdf_lines(raw) == ["the corresponding value is considered in S-Plus as well as R"]
+    # A compound the document writes with its hyphen elsewhere keeps it; capitals and digits go as a word does.
+    words = _words(["a built-in function", "non-zero values", "a reconsidered plan"])
+    assert _pdf_lines("a built\ufffein tool, a non\ufffe \nzero one, INTERNA\ufffeTIONAL, UTF\ufffe8", words) == [
+        "a built-in tool, a non-zero one, INTERNATIONAL, UTF-8"]
 
 
 def test_a_pdf_whose_pages_hold_little_text_is_reported() -> None:
@@ -158,9 +162,12 @@ def test_a_pdf_whose_pages_hold_little_text_is_reported() -> None:
 def test_a_number_set_as_a_superscript_reads_as_an_exponent(tmp_path: Path) -> None:
     from assistant.htmltext import html_text
 
-    text, _ = html_text(b"<p>At most 2<sup>64</sup> rows, 10<sup>-3</sup> s, x<sup>n</sup>; the 1<sup>st</sup> "
-                        b"row; see vim<sup>[<a href='#f1'>1</a>]</sup>.</p>")
-    assert text == "At most 2^64 rows, 10^-3 s, x^n; the 1st row; see vim[1]."
+    text, _ = html_text(b"<p>At most 2<sup>64</sup> rows, 10<sup>-3</sup> s, x<sup>n</sup>, (a+b)<sup>2</sup>; the "
+                        b"1<sup>st</sup> and 2<sup>e</sup> rows; see vim<sup>[<a href='#f1'>1</a>]</sup>, "
+                        b"Smith<sup>3</sup>, Note<sup><a class='footnote-ref' href='#fn:1'>1</a></sup>, "
+                        b"3<a href='#fn:2'><sup>2</sup></a>.</p>")
+    assert text == ("At most 2^64 rows, 10^-3 s, x^n, (a+b)^2; the 1st and 2e rows; see vim[1], Smith3, Note1, "
+                    "32.")  # ordinals and note references are no exponents
 
 
 @pytest.mark.parametrize("frame", [
@@ -169,6 +176,7 @@ def test_a_number_set_as_a_superscript_reads_as_an_exponent(tmp_path: Path) -> N
     '<div class="navheader">Chapter 1. Tutorials Prev Next</div>',  # DocBook's bars
     '<div class="navfooter">Preface Chapter 2</div>',
     '<div id="banner">Download the ebook</div>',
+    '<div class="site banner">Download the ebook</div>',
     '<div class="tagline">Small. Fast. Reliable.</div>',
 ])
 def test_frames_named_by_compound_classes_are_left_out(frame: str) -> None:
@@ -176,3 +184,11 @@ def test_frames_named_by_compound_classes_are_left_out(frame: str) -> None:
 
     text, _ = html_text(f"<body>{frame}<p>The body text.</p><div class='research'>Kept too.</div></body>".encode())
     assert text == "The body text.\n\nKept too."
+
+
+def test_a_heading_keeps_its_text_whatever_its_link_is_called_and_a_hero_banner_is_content() -> None:
+    from assistant.htmltext import html_text
+
+    text, _ = html_text(b'<h2><a class="toc-backref" href="#id1">Installation</a></h2>'
+                        b'<div class="hero-banner">The lead paragraph.</div><p>Body.</p>')
+    assert text == "Installation\n\nThe lead paragraph.\n\nBody."

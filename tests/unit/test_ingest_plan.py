@@ -252,16 +252,16 @@ def test_a_second_ingest_says_it_waits_for_the_one_holding_the_index_then_goes_o
 
     mpath = tmp_path / "manifest.json"
     said: list[str] = []
-    entered = threading.Event()
+    entered, waiting = threading.Event(), threading.Event()
 
     def second() -> None:
-        with ingest_lock(mpath, waiting=lambda: said.append("waiting")):
+        with ingest_lock(mpath, waiting=lambda: (said.append("waiting"), waiting.set())):
             entered.set()
 
     with ingest_lock(mpath):  # the first ingest holds the index
         t = threading.Thread(target=second)
         t.start()
-        assert not entered.wait(0.5) and said == ["waiting"]
+        assert waiting.wait(10) and said == ["waiting"] and not entered.is_set()
     t.join(10)
     assert entered.is_set()
     # Nobody holding it: no word, straight in.

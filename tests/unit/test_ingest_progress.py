@@ -44,3 +44,11 @@ def test_the_progress_line_names_the_file_being_embedded_and_what_is_left_of_it(
     first, second = out.getvalue().splitlines()
     assert first.endswith("; now hugeline.txt (812 passages to go)")  # whole, not cut at 80 columns
     assert "now" not in second
+
+
+def test_a_file_name_with_brackets_shows_as_it_is_on_a_terminal() -> None:
+    out = io.StringIO()
+    with _Bar(Console(file=out, force_terminal=True, width=200), files=1) as bar:
+        bar.chunks(3, doing="weird[/].txt (2 passages to go)")
+        bar.chunks(1, doing="notes [draft].txt (1 passages to go)")
+    assert "notes [draft].txt" in out.getvalue()
