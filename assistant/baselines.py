@@ -122,7 +122,8 @@ class CitationEnginePipeline:
         index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=store.collection),
                                                    embed_model=embedder.model)
         # Citation chunks larger than our passages: one source per retrieved passage, so its offsets still hold.
-        self.engine = CitationQueryEngine.from_args(index, llm=llm, similarity_top_k=top_k, citation_chunk_size=2048)
+        self.engine = CitationQueryEngine.from_args(index, llm=llm, similarity_top_k=top_k, citation_chunk_size=2048,
+                                                    node_postprocessors=[_bookkeeping_hidden()])
         # After from_args, which hands the LLM the default callback manager. Counts come from Ollama's reply; the
         # whitespace tokenizer is only a fallback and downloads nothing.
         self._tokens = TokenCountingHandler(tokenizer=str.split)
@@ -153,6 +154,29 @@ class CitationEnginePipeline:
                       timings=Timings(generate=elapsed, total=elapsed,
                                       prompt_tokens=self._tokens.prompt_llm_token_count,
                                       completion_tokens=self._tokens.completion_llm_token_count))
+
+
+# What the engine's model sees of a passage besides its text, as a LlamaIndex reader gives it a file's name and title;
+# the rest of our metadata (offsets, hashes, generation) is the index's bookkeeping.
+SHOWN_METADATA = ("source", "title")
+
+
+def _bookkeeping_hidden() -> Any:
+    """A node postprocessor that hides our index's bookkeeping metadata from the engine's model and lists the rest in
+    one order. Left as Chroma returns it, the model read four passages' hashes and offsets (a third of the prompt), in
+    an order that changed from call to call, so no two prompts shared more than their instructions and Ollama's
+    prompt cache never served one."""
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
+
+    class BookkeepingHidden(BaseNodePostprocessor):
+        def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: Any = None) -> list[NodeWithScore]:
+            for n in nodes:
+                meta = n.node.metadata
+                n.node.metadata = {k: meta[k] for k in sorted(meta)}
+                n.node.excluded_llm_metadata_keys = sorted(set(meta) - set(SHOWN_METADATA))
+            return nodes
+
+    return BookkeepingHidden()
 
 
 def marker_citations(text: str, sources: Sequence[Passage]) -> list[Citation]:

@@ -335,3 +335,17 @@ def test_an_order_that_drops_or_repeats_a_question_is_refused(tmp_path: Path) ->
     with pytest.raises(ValueError, match="each question's index once"):
         run_compare(load_settings(data_dir=tmp_path / "data"), [a], tmp_path / "out",
                     pipelines=[BadOrder("bad", "script")], console=Console(file=io.StringIO()))
+
+
+def test_the_citation_engine_sees_a_passage_s_name_and_title_not_the_index_s_bookkeeping() -> None:
+    from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
+
+    from assistant.baselines import _bookkeeping_hidden
+
+    meta = {"start": 100, "generation": "84d2", "title": "Guide", "doc_hash": "c2cd", "source": "/d/guide.txt",
+            "end": 160, "chunk_index": 3}
+    shuffled = dict(reversed(list(meta.items())))
+    shown = [n.node.get_content(metadata_mode=MetadataMode.LLM)
+             for n in _bookkeeping_hidden().postprocess_nodes(
+                 [NodeWithScore(node=TextNode(text=STAFF, metadata=m)) for m in (meta, shuffled)])]
+    assert shown[0] == shown[1] == f"source: /d/guide.txt\ntitle: Guide\n\n{STAFF}"  # one order, whatever Chroma's
