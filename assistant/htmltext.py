@@ -3,8 +3,8 @@
 The page is parsed into a light tree (elements, text) and its text written out in one walk: scripts, styles and
 the like are left out; so is the page frame — navigation, banners, sidebars, footers, search boxes, self-link
 symbols beside headings — recognised by markup (element, role, class or id), never by wording. Whitespace outside
-``<pre>`` is collapsed, block elements become paragraph breaks, list items lines starting "- ", and a number or
-letter set as a superscript after a word or number an exponent ("2^64").
+``<pre>`` is collapsed, block elements become paragraph breaks, list items lines starting "- ", and a number set as
+a superscript after a number or a one-letter name an exponent ("2^64"; footnote references and ordinals stay).
 
 The tree is built by Beautiful Soup's rules for the same parser (void elements, an end tag closes the most recent
 open element of its name and is ignored when none is open, character references resolved as it resolves them), and

@@ -29,7 +29,7 @@ _HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet
 
 def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
     """(text, offset where each page starts, title, warning): pages in order, separated by a blank line, furniture
-    left out; the title from the document information ("" when there is none); a warning when many pages hold no
+    left out; the title from the document information ("" when there is none); a warning when its pages hold little
     text (:func:`textless_warning`, else "")."""
     import pypdfium2 as pdfium
 
