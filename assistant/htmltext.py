@@ -15,7 +15,7 @@ quarters of the time an ingest of an HTML book spent outside the embedding model
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from html.parser import HTMLParser
 
 from assistant.errors import IngestError
@@ -210,16 +210,12 @@ def _frames(element: _Element) -> bool:
     if not (name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)
             or "banner" in names.lower().split()):
         return False
-    if _in_heading(element):
+    if _inside(element, _HEADINGS):
         return False  # a heading's own parts ("toc-backref" links) are its text
     if role in ("note", "doc-footnote", "doc-endnote") or _FOOTNOTE.search(names):
         return False  # footnotes are content, even in an <aside>
-    if name == "header":
-        parent = element.parent
-        while parent is not None:
-            if parent.name in ("article", "main", "section"):
-                return False  # an article's own header holds its title
-            parent = parent.parent
+    if name == "header" and _inside(element, ("article", "main", "section")):
+        return False  # an article's own header holds its title
     return not any(e.name in ("main", "article") or e.attrs.get("role") == "main"
                    for e in _elements(element, skip_dropped=True))  # not a wrapper of content
 
@@ -227,7 +223,7 @@ def _frames(element: _Element) -> bool:
 def _exponent(sup: _Element, before: str) -> bool:
     """Is the superscript an exponent of what precedes it (see ``_POWER``)? Never one that is, or is inside, a link
     or note reference."""
-    if any(e.name == "a" for e in _elements(sup, skip_dropped=True)) or _in_link(sup):
+    if any(e.name == "a" for e in _elements(sup, skip_dropped=True)) or _inside(sup, ("a",)):
         return False
     power = "".join(_strings(sup))
     if power != power.strip():
@@ -237,19 +233,11 @@ def _exponent(sup: _Element, before: str) -> bool:
     return len(power) == 1 and power.isalpha() and bool(_BASE_LETTER.search(before))
 
 
-def _in_heading(element: _Element) -> bool:
+def _inside(element: _Element, names: Collection[str]) -> bool:
+    """Whether an element of one of ``names`` encloses ``element``."""
     parent = element.parent
     while parent is not None:
-        if parent.name in _HEADINGS:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _in_link(element: _Element) -> bool:
-    parent = element.parent
-    while parent is not None:
-        if parent.name == "a":
+        if parent.name in names:
             return True
         parent = parent.parent
     return False
