@@ -122,6 +122,12 @@ def _asks(c: Candidate) -> bool:
     return c.span.text.rstrip().endswith("?")
 
 
+# A section number before a heading's words ("4.5. ", "2.1.1 ", "A.3 ").
+_SECTION_NUMBER = re.compile(r"^\s*(?:\d+|[A-Z](?=\.\d))(?:\.\d+)*\.?\s+")
+# What ends a sentence, or a line that leads into one (a colon before a list or code).
+_CLOSES = tuple(".!?:;…)\"'”’")
+
+
 class AnswerRun:
     """The verification state of one answer while it streams."""
 
@@ -230,12 +236,21 @@ class AnswerRun:
         new_terms = key_terms(sentence) - self._query_terms - self._asked
         return bool(said and not said - self._asked and not new_terms)
 
+    def _heading(self, c: Candidate) -> bool:
+        """A title over the text that answers: one line, no sentence's closing mark, and nothing but the question's
+        words after its section number ("4.5. pass Statements", "The dpkg-divert command" for "What does the
+        dpkg-divert command do?"). Quoted, it repeats the question; the section it opens answers it."""
+        text = c.span.text.strip()
+        return (bool(text) and "\n" not in text and not text.endswith(_CLOSES)
+                and self._says_nothing_new(_SECTION_NUMBER.sub("", text)))
+
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
-        than the question's words, and no question. A lead-in ending in a colon or a line of code may be the answer
-        in technical documents ("To deactivate a virtual environment, type:"), so neither is left out here."""
+        than the question's words, and no question or heading. A lead-in ending in a colon or a line of code may be
+        the answer in technical documents ("To deactivate a virtual environment, type:"), so neither is left out
+        here."""
         text = c.span.text.strip()
-        return (c.score >= ALSO_QUOTE and not _asks(c)
+        return (c.score >= ALSO_QUOTE and not _asks(c) and not self._heading(c)
                 and all(_same(text) != _same(x.span.text) for x in chosen)
                 and not self._says_nothing_new(text))
 
@@ -327,7 +342,7 @@ class AnswerRun:
                 room += len(before)
             lead = chosen.index(top) + 1
             for c in ranked:
-                if not _next_to(top, c) or c in chosen or _asks(c):
+                if not _next_to(top, c) or c in chosen or _asks(c) or self._heading(c):
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well
@@ -348,14 +363,15 @@ class AnswerRun:
         return out, lead
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
-        """A question in the text stands where its answer starts: the sentence after it, when there is one (in the
-        next passage of the same document when the question ends its passage)."""
-        if not _asks(c):
+        """A question or a heading in the text stands where its answer starts: the sentence after it, when there is
+        one (in the next passage of the same document when it ends its passage)."""
+        if not _asks(c) and not self._heading(c):
             return c
         p = self.passages[c.passage]
         end = p.start + c.span.end
         # passages are stripped of the whitespace at their edges, so the next one may start a few characters on
         return next((n for n in ranked if self.passages[n.passage].source == p.source and not _asks(n)
+                     and not self._heading(n)
                      and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), c)
 
     def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:

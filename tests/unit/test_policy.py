@@ -65,6 +65,21 @@ def test_a_heading_of_the_question_s_words_is_not_quoted() -> None:
     assert quoted == ["Exports of advanced chips are restricted.", "Three universities lead the research."]
 
 
+def test_a_heading_ranked_first_gives_way_to_the_section_it_opens() -> None:
+    text = "4.5. chip rules\n\nExports of advanced chips are restricted. Funding rises next year."
+    question = "What do the chip rules say?"
+    assert _evidence(question, *_one_passage(text, (0.9, 0.5, 0.2))) == ["Exports of advanced chips are restricted."]
+    # a heading that names more than the question asks about is no mere title of the answer, nor is a sentence
+    assert _evidence(question, *_one_passage(text.replace("rules", "rules and funding"), (0.9, 0.5, 0.2)))[
+        0] == "4.5. chip rules and funding"
+    said = "The chip rules say this.\n\nExports of advanced chips are restricted. Funding rises next year."
+    assert _evidence(question, *_one_passage(said, (0.9, 0.5, 0.2)))[0] == "The chip rules say this."
+    # nor is it quoted as the sentence after the best one
+    after = "Exports of advanced chips are restricted.\n\n4.6. chip rules\n\nFunding rises next year."
+    assert _evidence(question, *_one_passage(after, (0.9, 0.85, 0.2))) == [
+        "Exports of advanced chips are restricted."]
+
+
 def test_the_same_sentence_in_two_passages_is_quoted_once() -> None:
     quoted = _quoted({"Exports of advanced chips are restricted.": 0.9, "The rules cover memory chips too.": HIGH})
     assert quoted == ["Exports of advanced chips are restricted.", "The rules cover memory chips too."]
