@@ -219,6 +219,8 @@ def ask(
         return
     console, err = _console(), _console(stderr=True)
     console.print(answer.text, style="yellow" if answer.refused else None, markup=False, highlight=False)
+    if answer.refused and answer.refusal_reason:
+        err.print(f"  (not answered: {answer.refusal_reason})", markup=False, highlight=False, soft_wrap=True)
     from assistant.chat import changed_note, footnote
 
     for c in answer.citations:

@@ -28,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 
 from assistant.calibration import Calibration
+from assistant.language import other_language
 from assistant.results import Passage
 from assistant.text import (
     META_WORDS,
@@ -55,6 +56,7 @@ from assistant.verify import (
 Embed = Callable[[Sequence[str]], list[list[float]]]
 _CACHED_SENTENCES = 50_000  # passage-sentence embeddings kept in memory (float32: ~75 MB at 384 dimensions)
 _SHOWN = 160  # characters of a passage sentence quoted in a refusal reason
+_LANGUAGE_SAMPLE = 2000  # characters of the passages' sentences that tell the documents' language
 
 
 class AnswerType(StrEnum):
@@ -359,6 +361,11 @@ class Grounder:
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
+        languages = other_language(question, " ".join(texts)[:_LANGUAGE_SAMPLE]) if reason else None
+        if languages:
+            # its words were counted as missing, and the embedding model may read one language only
+            reason = f"the question seems to be in {languages[0]}, the documents in {languages[1]}: ask in " \
+                     f"{languages[1]}, as words do not match across languages"
         swaps = swapped_terms(question, texts, set(absent_rare), held)
         if swaps:
             reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \

@@ -145,6 +145,11 @@ def test_ask_command_prints_answer_with_quoted_citations_and_json(settings: Sett
     as_json = _cli(settings, "ask", "--json", "What is the capital of France?")
     data = json.loads(as_json.stdout)
     assert data["refused"] is True and data["citations"] == []
+    # a refusal says why; a question in another language than the documents' is told so, not that its words are missing
+    refused = _cli(settings, "ask", "Quelles entreprises technologiques pourraient participer au cadre de recherche "
+                   "conjoint sur l'IA ?")
+    assert refused.returncode == 0, refused.stderr
+    assert "not answered: the question seems to be in French, the documents in English" in refused.stderr
 
 
 def test_ask_command_with_empty_question_exits_with_a_message(settings: Settings) -> None:
