@@ -101,8 +101,7 @@ class ChatRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int | None = None
-
-
+    tool_choice: str | dict[str, Any] | None = None
 
 
 class AnswerRequest(BaseModel):
@@ -201,6 +200,11 @@ def build_api(assistant: StreamingAssistant, settings: Settings, serves: str | N
             raise APIError(400, "n must be 1: the assistant gives one verified answer per question.", param="n")
         if req.stream_options is not None and not req.stream:
             raise APIError(400, "stream_options is only allowed when stream is true.", param="stream_options")
+        # Tools offered with "auto" or "none" leave the answer to the assistant, which calls none; a request that
+        # demands a call cannot be met.
+        if req.tool_choice not in (None, "auto", "none"):
+            raise APIError(400, "tool_choice must be \"auto\" or \"none\": the assistant answers from the documents "
+                           "and calls no tools.", param="tool_choice")
         question, history = _question_and_history(req)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         from starlette.concurrency import run_in_threadpool

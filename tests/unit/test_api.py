@@ -120,6 +120,20 @@ def test_more_than_one_choice_and_stream_options_without_a_stream_are_400s() -> 
                                        messages=[{"role": "user", "content": "When?"}])
 
 
+def test_tools_offered_are_left_uncalled_and_a_demanded_call_is_a_400() -> None:
+    fake = ScriptedAssistant()
+    fake.enqueue("In April [1].", citations=[CITED])
+    client = _client(fake)
+    tools: list[Any] = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+    messages: list[Any] = [{"role": "user", "content": "When?"}]
+    answered = client.chat.completions.create(model="grounded-assistant", messages=messages, tools=tools)
+    assert answered.choices[0].message.content and not answered.choices[0].message.tool_calls
+    for choice in ("required", {"type": "function", "function": {"name": "lookup"}}):
+        with pytest.raises(openai.BadRequestError, match="calls no tools"):
+            client.chat.completions.create(model="grounded-assistant", messages=messages, tools=tools,
+                                           tool_choice=choice)  # type: ignore[arg-type]
+
+
 def test_unknown_model_is_a_404_naming_the_listed_ids() -> None:
     with pytest.raises(openai.NotFoundError) as e:
         _client(ScriptedAssistant()).chat.completions.create(model="gpt-4o",
