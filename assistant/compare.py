@@ -264,6 +264,7 @@ COLUMNS: list[tuple[str, Any]] = [
     ("p50 (s)", lambda r: r.summary.latency_p50_s),
     ("p95 (s)", lambda r: r.summary.latency_p95_s),
     ("tokens/answer", lambda r: r.completion_tokens),
+    ("answers keeping a sentence of the model", lambda r: r.summary.model_sentence_rate),
     ("errors", lambda r: r.errors),
 ]
 

@@ -77,6 +77,11 @@ class EvalQuestion(_Frozen):
         return facts
 
 
+# Answer modes with no text the model wrote (passage sentences quoted, a refusal, a pipeline error); "generated",
+# "generated+extractive" and the baselines' model answers keep text the model wrote.
+_WITHOUT_MODEL_TEXT = frozenset({"extractive", "refused", "error"})
+
+
 class SentenceScore(_Frozen):
     text: str
     markers: list[int]
@@ -107,6 +112,9 @@ class QuestionScores(_Frozen):
     generate_s: float
     completion_tokens: int
     grounding_score: float | None = None
+    model_wrote: bool | None = Field(
+        None, description="The answer keeps a sentence the chat model wrote (not only passage sentences quoted); "
+        "None when declined.")
 
 
 class EvalSummary(_Frozen):
@@ -137,6 +145,9 @@ class EvalSummary(_Frozen):
         None, description="Accuracy of the support judge on the hand-labelled pairs (None when they are not found).")
     gate_auc: float | None = Field(
         None, description="ROC AUC of the gate's score for answerable against unanswerable questions.")
+    model_sentence_rate: float | None = Field(
+        None, description="Share of the answers given that keep a sentence the chat model wrote: how much the model "
+        "adds to the quotes (a small model's sentences rarely pass verification).")
 
 
 _PUNCT = str.maketrans("’‘“”–—", "''\"\"--")
@@ -289,6 +300,7 @@ def score_answer(question: EvalQuestion, answer: Answer, *,
         evidence_retrieved=hits(answer.passages), unsupported_terms=unsupported,
         latency_s=t.total, generate_s=t.generate, completion_tokens=t.completion_tokens,
         grounding_score=answer.grounding_score,
+        model_wrote=None if declined else answer.mode not in _WITHOUT_MODEL_TEXT,
     )
 
 
@@ -341,6 +353,7 @@ def summarize(scores: Sequence[QuestionScores], model: str = "",
         tokens_per_s=(sum(s.completion_tokens for s in timed) / sum(s.generate_s for s in timed)) if timed else None,
         support_judge_accuracy=support_judge_accuracy,
         gate_auc=roc_auc([(s.grounding_score, s.answerable) for s in scores if s.grounding_score is not None]),
+        model_sentence_rate=_mean(s.model_wrote for s in answered),
     )
 
 

@@ -233,6 +233,7 @@ METRICS: list[tuple[str, str]] = [
     ("tokens_per_s", "tokens/s"),
     ("support_judge_accuracy", "support judge accuracy (labelled pairs)"),
     ("gate_auc", "gate score ROC AUC (answerable vs not)"),
+    ("model_sentence_rate", "answers keeping a sentence of the model"),
 ]
 
 

@@ -199,6 +199,21 @@ def test_false_refusal_scores_zero_and_is_left_out_of_citation_averages() -> Non
     assert summarize([refused]).citation_recall is None
 
 
+def test_the_share_of_answers_keeping_a_sentence_of_the_model_counts_answers_given_only() -> None:
+    text, cited = "Kishida will visit the U.S. on April 10 [1].", [cite(1, P_HOST)]
+
+    def scored(mode: str, refused: bool = False) -> QuestionScores:
+        return score_answer(VISIT, answer(text, SHOWN, cited, refused=refused).model_copy(update={"mode": mode}))
+
+    kept = [scored(m) for m in ("generated", "generated+extractive", "bare", "citation-engine")]
+    quoted = [scored("extractive"), scored("error")]
+    assert [s.model_wrote for s in kept + quoted] == [True] * 4 + [False] * 2
+    refused = scored("refused", refused=True)
+    assert refused.model_wrote is None
+    assert summarize([*kept[:1], *quoted, refused]).model_sentence_rate == pytest.approx(1 / 3)
+    assert summarize([refused]).model_sentence_rate is None
+
+
 def test_refusal_text_mentioning_a_fact_does_not_earn_it() -> None:
     s = score_answer(VISIT, answer("Nothing says what happens on April 10.", SHOWN, [], refused=True))
     assert s.facts_found == 0
