@@ -38,6 +38,9 @@ SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".ht
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# A line underlined with a repeated mark (Markdown's setext and reStructuredText headings, plain-text manuals).
+_UNDERLINED = re.compile(r"^[ \t]*(\S[^\n]*?)[ \t]*\n[ \t]*(([=\-*#~^+])\3{2,})[ \t]*$", re.MULTILINE)
+_TITLE_WITHIN = 2000  # characters from a text file's start where its title may stand
 
 _LONG_WORD = re.compile(r"[A-Za-zÀ-ɏ]{18,}")
 _WORD = re.compile(r"[A-Za-zÀ-ɏ]{3,}")
@@ -194,10 +197,13 @@ def decode_text(data: bytes) -> str:
 
 
 def document_title(path: Path, doc: Extracted) -> str:
-    """A display title: the HTML <title>, the PDF, Word or EPUB title, the first Markdown heading, else the file
-    name."""
+    """A display title: the HTML <title>, the PDF, Word or EPUB title, the first Markdown heading, a text file's
+    first underlined line near its start, else the file name."""
     title = doc.title
     if kind_of(path) == "markdown":
         m = _MD_HEADING.search(doc.text)
         title = m.group(1) if m else ""
+    if kind_of(path) in ("markdown", "text") and not title:
+        title = next((m.group(1) for m in _UNDERLINED.finditer(doc.text[:_TITLE_WITHIN])
+                      if 2 * len(m.group(2)) >= len(m.group(1))), "")
     return " ".join(title.split())[:200] or path.name

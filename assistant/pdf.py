@@ -16,7 +16,7 @@ from assistant.errors import IngestError
 from assistant.patterns import normalize_newlines
 
 if TYPE_CHECKING:
-    from pypdfium2 import PdfDocument
+    from pypdfium2 import PdfDocument, PdfTextPage
 
 # PDF lines that are furniture: a page number alone ("12", "- 12 -", "Page 3 of 9", "xii") or a TOC entry's leader.
 _PAGE_NUMBER = re.compile(
@@ -46,6 +46,8 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
             page = pdf[i]
             textpage = page.get_textpage()
             raws.append(textpage.get_text_range())
+            if i == 0 and not title:
+                title = _largest_lines(textpage)
             textpage.close()
             page.close()
     except pdfium.PdfiumError as e:
@@ -179,6 +181,44 @@ def _edge_number(line: str) -> int | None:
     """The number a head or foot line starts or ends with (where page numbers are printed), if any."""
     m = re.search(r"(\d{1,4})\s*(?:/\s*\d{1,4})?\s*$", line) or re.match(r"\s*(\d{1,4})\b", line)
     return int(m.group(1)) if m else None
+
+
+# A title is set larger than the text around it: its lines' largest letters are at least this much larger than the
+# first page's median, and a title's later lines (a subtitle is smaller) at least this share of its first line's.
+_TITLE_OVER_BODY = 1.2
+_TITLE_LINE_SHARE = 0.8
+
+
+def _largest_lines(textpage: PdfTextPage) -> str:
+    """The first page's title by its type size, for a PDF whose document information has none: the first line holding
+    the page's largest letters, with the lines after it set nearly as large ("" when the page's letters are all of
+    one size, or too few)."""
+    import pypdfium2.raw as pdfium_c
+
+    lines: list[tuple[str, float]] = []  # (text, largest letter)
+    text: list[str] = []
+    largest = 0.0
+    for i in range(pdfium_c.FPDFText_CountChars(textpage.raw)):
+        char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
+        if char == "\n":
+            lines.append(("".join(text), largest))
+            text, largest = [], 0.0
+            continue
+        text.append(char)
+        if char.strip():
+            largest = max(largest, pdfium_c.FPDFText_GetFontSize(textpage.raw, i))
+    lines.append(("".join(text), largest))
+    sizes = sorted(size for _, size in lines if size)
+    if len(sizes) < 3 or sizes[-1] < _TITLE_OVER_BODY * sizes[len(sizes) // 2]:
+        return ""
+    first = next(i for i, (_, size) in enumerate(lines) if size == sizes[-1])
+    title = [lines[first][0]]
+    for line, size in lines[first + 1:]:
+        if size < _TITLE_LINE_SHARE * sizes[-1]:
+            break
+        title.append(line)
+    joined = " ".join(" ".join(title).split())
+    return joined if len(joined) <= 200 and sum(c.isalpha() for c in joined) >= 2 else ""
 
 
 def _title(pdf: PdfDocument) -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A minimal valid PDF whose pages show the given lines in Helvetica (Latin-1 text), top to bottom."""
+def make_pdf(pages: list[list[str]] | list[list[str | tuple[str, float]]]) -> bytes:
+    """A minimal valid PDF whose pages show the given lines in Helvetica (Latin-1 text), top to bottom: 12 point, or
+    the size given with a line as ``(text, size)``."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     font_id = 3
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []
     for lines in pages:
-        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
-        ops = ["BT /F1 12 Tf 72 720 Td 14 TL"] + [f"({line}) Tj T*" for line in escaped] + ["ET"]
+        sized = [(line, 12.0) if isinstance(line, str) else line for line in lines]
+        escaped = [(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"), size) for line, size in sized]
+        ops = ["BT 72 720 Td 14 TL"] + [f"/F1 {size:g} Tf ({line}) Tj T*" for line, size in escaped] + ["ET"]
         stream = "\n".join(ops).encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         content_id = len(objects)

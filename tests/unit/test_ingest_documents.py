@@ -109,11 +109,28 @@ def test_a_pdf_title_comes_from_its_document_information(tmp_path: Path) -> None
     assert document_title(untitled, extract_document(untitled, plain)) == "untitled.pdf"
 
 
+def test_a_pdf_without_a_title_in_its_information_is_titled_by_its_largest_lines(tmp_path: Path) -> None:
+    body = ["Some text on a page.", "More text after it.", "And a last line."]
+    cover = make_pdf([[("Reference", 20), ("Manual", 18), ("A subtitle set smaller", 14), *body], body])
+    titled = write(tmp_path, "ref.pdf", cover)
+    assert document_title(titled, extract_document(titled, cover)) == "Reference Manual"
+    # the information's title wins; one size throughout is no title
+    assert document_title(titled, extract_document(titled, titled_pdf(cover, "Given Title"))) == "Given Title"
+    flat = make_pdf([body])
+    assert document_title(titled, extract_document(titled, flat)) == "ref.pdf"
+
+
 def test_titles_come_from_markdown_heading_or_file_name(tmp_path: Path) -> None:
     md = write(tmp_path, "notes.md", "intro\n\n## The Real Title ##\n\ntext")
     assert document_title(md, extract_document(md, md.read_bytes())) == "The Real Title"
     txt = write(tmp_path, "plain.txt", "Some text.")
     assert document_title(txt, extract_document(txt, txt.read_bytes())) == "plain.txt"
+    # a line underlined near the start (setext, reStructuredText, plain-text manuals); a short rule after a
+    # sentence is no underline
+    manual = write(tmp_path, "policy.txt", "Debian Policy Manual\n********************\n\nThis manual describes.")
+    assert document_title(manual, extract_document(manual, manual.read_bytes())) == "Debian Policy Manual"
+    ruled = write(tmp_path, "ruled.txt", "A sentence that ends here.\n---\nMore text.")
+    assert document_title(ruled, extract_document(ruled, ruled.read_bytes())) == "ruled.txt"
 
 
 def test_file_hash_matches_content_hash_and_changes_with_content(tmp_path: Path) -> None:
