@@ -185,8 +185,10 @@ class _Writer:
                 self.ready.extend(p.followers)
                 self.progress.file_done()
         last = batch[-1][0] if batch else None
-        self.progress.chunks(len(batch), doing=f"{Path(last.item.source).name} ({last.remaining} passages to go)"
-                             if last is not None and last.remaining else "")
+        if last is not None and last.remaining:
+            self.progress.chunks(len(batch), Path(last.item.source).name, last.remaining)
+        else:
+            self.progress.chunks(len(batch))
         if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
             self.commit()
 
@@ -327,6 +329,13 @@ def write_plan(plan: Plan, manifest: Manifest, path: Path, settings: Settings, c
     return result
 
 
+def _about(seconds: float) -> str:
+    """A time left, as precise as a rate measured over the first part of the work can tell."""
+    if seconds < 60:
+        return f"~{max(5, round(seconds / 5) * 5)} s"
+    return f"~{round(seconds / 60)} min"
+
+
 class _Bar:
     """A rich progress bar over files, with a running chunk count; silent without a console.
 
@@ -348,7 +357,7 @@ class _Bar:
 
             self.progress = Progress(
                 TextColumn("Indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-                TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn(),
+                TextColumn("{task.fields[chunks]} passages"), TimeElapsedColumn(),
                 TextColumn("{task.fields[doing]}", markup=False), console=console,
             )
             self.task = self.progress.add_task("ingest", total=files, chunks=0, doing="")
@@ -356,15 +365,23 @@ class _Bar:
     def __enter__(self) -> _Bar:
         if self.progress is not None:
             self.progress.start()
+        elif self.console is not None:  # a log's first line, before the first file is read and embedded
+            self.console.print(f"Indexing {self.files} file{'s' if self.files != 1 else ''}", markup=False,
+                               highlight=False)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
 
-    def chunks(self, n: int, doing: str = "") -> None:
-        """``n`` more passages stored; ``doing``: the file being embedded and how much of it is left, if any."""
+    def chunks(self, n: int, doing: str = "", remaining: int = 0) -> None:
+        """``n`` more passages stored; ``doing``: the file being embedded, with ``remaining`` passages of it left and
+        the time they take at the rate so far."""
         self.count += n
+        elapsed = time.monotonic() - self.started
+        if doing and remaining:
+            left = remaining * elapsed / self.count if self.count else 0.0
+            doing = f"{doing} ({remaining} passage{'s' if remaining > 1 else ''} to go, {_about(left)} left)"
         self.doing = doing
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, chunks=self.count, doing=doing)
@@ -383,6 +400,6 @@ class _Bar:
         self.logged = now
         elapsed = now - self.started
         doing = f"; now {self.doing}" if self.doing else ""
-        self.console.print(f"Indexing: {self.done}/{self.files} files, {self.count} chunks, "
-                           f"{self.count / elapsed:.1f} chunks/s, {elapsed:.0f} s{doing}", markup=False,
+        self.console.print(f"Indexing: {self.done}/{self.files} files, {self.count} passages, "
+                           f"{self.count / elapsed:.1f} passages/s, {elapsed:.0f} s{doing}", markup=False,
                            highlight=False, soft_wrap=True)

@@ -71,7 +71,7 @@ class IngestReport:
         warned = f", {len(self.notes)} with warnings" if self.notes else ""
         return (
             f"{len(self.added)} added, {len(self.unchanged)} unchanged, {len(self.replaced)} replaced, "
-            f"{len(self.pruned)} pruned, {len(self.failed)} failed{warned} — {self.chunks} chunks in "
+            f"{len(self.pruned)} pruned, {len(self.failed)} failed{warned} — {self.chunks} passages in "
             f"{self.seconds:.2f} s"
         )
 

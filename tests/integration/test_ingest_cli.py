@@ -36,7 +36,7 @@ def run_cli(settings: Settings, env: Env, *args: str, timeout: float = 600) -> s
 def test_exit_codes_and_messages(index_settings: Settings, settings_env: Env, seed_docs: Path) -> None:
     first = run_cli(index_settings, settings_env, str(seed_docs))
     assert first.returncode == 0, first.stderr
-    assert "1 added, 0 unchanged, 0 replaced, 0 pruned, 0 failed — 6 chunks" in first.stderr
+    assert "1 added, 0 unchanged, 0 replaced, 0 pruned, 0 failed — 6 passages" in first.stderr
     again = run_cli(index_settings, settings_env, str(seed_docs))
     assert again.returncode == 0 and "0 added, 1 unchanged" in again.stderr
     (seed_docs / "empty.md").write_bytes(b"")
