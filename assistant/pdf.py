@@ -56,17 +56,42 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
         pdf.close()
     words = _words(raws)
     pages = _drop_furniture([_pdf_lines(raw, words) for raw in raws])
+    # a page foot dropped, a body line ending in a mark is its last
+    text, starts = _join_pages(["\n".join([*(x.replace("\ufffe", "") for x in lines[:-1]), *lines[-1:]])
+                                for lines in pages], words)
+    return text, starts, title, textless_warning([text[a:b] for a, b in zip(starts, (*starts[1:], len(text)),
+                                                                            strict=True)])
+
+
+def _join_pages(bodies: list[str], words: set[str]) -> tuple[str, tuple[int, ...]]:
+    """The pages' text and where each page starts in it. Pages are apart by a blank line, except where a sentence
+    runs on to the next page (no closing mark before the break, a lower-case letter after it): there the break is a
+    line end like any other in the sentence, and a word broken at it ("per-" / "forms") is whole again."""
+    text = ""
     starts: list[int] = []
-    parts: list[str] = []
-    pos = 0
-    for lines in pages:
-        body = "\n".join(lines)
-        if parts:
-            pos += 2  # the blank line between pages
-        starts.append(pos)
-        parts.append(body)
-        pos += len(body)
-    return "\n\n".join(parts), tuple(starts), title, textless_warning(parts)
+    for body in bodies:
+        if starts:
+            broken = _BROKEN_AT_END.search(text)
+            tail = _FIRST_WORD.match(body)
+            if _runs_on(text, body) and broken and tail:
+                # the hyphen is the page's line end (PDFium marks one inside a page, not at its end)
+                whole = _rejoin(broken.group(1), tail.group(0), words)
+                text = text[:broken.start()] + whole[:len(whole) - len(tail.group(0))]
+            else:
+                text = text.removesuffix("\ufffe")
+                text += "\n" if _runs_on(text, body) else "\n\n"
+        starts.append(len(text))
+        text += body
+    return text.removesuffix("\ufffe"), tuple(starts)
+
+
+_BROKEN_AT_END = re.compile(r"([^\W\d_]+)[\ufffe-]$")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_CLOSES = tuple(".!?:;)]}\"'”’")
+
+
+def _runs_on(before: str, after: str) -> bool:
+    return bool(before) and bool(after) and after[0].islower() and not before.rstrip().endswith(_CLOSES)
 
 
 # A page of prose holds 1,500-3,000 characters and a slide a few hundred; below this on average, what the pages show
@@ -109,17 +134,29 @@ def _pdf_lines(raw: str, words: set[str] | frozenset[str] = frozenset()) -> list
     where a capital follows that does not go on a word in capitals ("S-Plus", but "INTERNATIONAL"); a hyphen before
     a digit stays ("UTF-8")."""
 
-    def whole(m: re.Match[str]) -> str:
-        head, tail = m.group(1), m.group(2)
-        joined, hyphenated = (head + tail).lower(), f"{head}-{tail}".lower()
-        capital = tail[0].isupper() and not (head.isupper() and tail.isupper() and len(head) > 1)
-        keep = (hyphenated in words and joined not in words) or capital
-        return f"{head}-{tail}" if keep else head + tail
-
-    raw = _SOFT_HYPHEN.sub(whole, raw)
-    raw = _BEFORE_DIGIT.sub("-", raw).replace("\ufffe", "").replace("\x00", "")  # no word is broken before a digit
+    raw = _SOFT_HYPHEN.sub(lambda m: _rejoin(m.group(1), m.group(2), words), raw)
+    raw = _BEFORE_DIGIT.sub("-", raw).replace("\x00", "")  # no word is broken before a digit
+    # TeX sets the hyphen-minus of code and options as a minus sign (U+2212): "${parameter:−word}", "−16"; what a
+    # user types, searches for and copies is "-"
+    raw = raw.replace("\u2212", "-")
     raw = normalize_newlines(raw).replace("\x0c", "\n")
-    return [line.rstrip() for line in raw.split("\n") if line.strip()]
+    lines = [line.rstrip() for line in raw.split("\n") if line.strip()]
+    # a mark left at the end of the page's last line may break a word the next page finishes (see _join_pages)
+    return [line.replace("\ufffe", "") for line in lines[:-1]] + [_unmarked(line) for line in lines[-1:]]
+
+
+def _unmarked(line: str) -> str:
+    """The line without PDFium's hyphen marks, except one ending it."""
+    return line[:-1].replace("\ufffe", "") + line[-1]
+
+
+def _rejoin(head: str, tail: str, words: set[str] | frozenset[str]) -> str:
+    """A word broken at a line end, whole: joined, or hyphenated where the document writes it so elsewhere and never
+    joined, or where a capital follows that does not go on a word in capitals."""
+    joined, hyphenated = (head + tail).lower(), f"{head}-{tail}".lower()
+    capital = tail[0].isupper() and not (head.isupper() and tail.isupper() and len(head) > 1)
+    keep = (hyphenated in words and joined not in words) or capital
+    return f"{head}-{tail}" if keep else head + tail
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:

@@ -81,10 +81,20 @@ def sentence_spans(text: str) -> list[Span]:
             nxt = text[end:].lstrip()[:1]
             if (after in TITLES and nxt.isalpha()) or not nxt or not nxt.isupper():
                 continue
+        if m.group()[0] in "!?" and not _ends_sentence(text, m.start(), end):
+            continue
         _append(spans, text, start, end)
         start = end
     _append(spans, text, start, len(text))
     return spans
+
+
+def _ends_sentence(text: str, mark: int, end: int) -> bool:
+    """A "!" or "?" ends a sentence after a word (or its closing quote or bracket), and not before a lower-case word:
+    not as code ("$!", "$?"), quoted alone ("the reserved word ‘!’"), or where a line starts with it."""
+    before = text[mark - 1:mark]
+    after = text[end:].lstrip()[:1]
+    return bool(before) and (before.isalnum() or before in ")]\"'”’") and not after.islower()
 
 
 def _after_abbreviation(text: str, start: int, dot: int) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.chunking import Chunk, chunk_text
 from assistant.config import PROJECT_ROOT
+from assistant.text import split_sentences
 
 SEED = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
@@ -59,6 +60,21 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     text = ("Dr. Smith met J. Doe in the U.S. on Monday to talk about trade. " * 2).strip()
     chunks = chunk_text(text, 100)
     assert [c.text for c in chunks] == ["Dr. Smith met J. Doe in the U.S. on Monday to talk about trade."] * 2
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("Stop! Then go.", ["Stop!", "Then go."]),
+    ('He said "stop!" Then he left.', ['He said "stop!"', "Then he left."]),
+    ("What is x? It is y.", ["What is x?", "It is y."]),
+    # code, a quoted mark, a mark opening a line, a lower-case word after it: no sentence ends there
+    ("! ($!) Expands to the process ID. Next one.", ["! ($!) Expands to the process ID.", "Next one."]),
+    ("The status ($?) is zero. Done.", ["The status ($?) is zero.", "Done."]),
+    ("If the reserved word ‘!’\nprecedes the pipeline, its status is negated. Next.",
+     ["If the reserved word ‘!’\nprecedes the pipeline, its status is negated.", "Next."]),
+    ("Yahoo! is a company. Next.", ["Yahoo! is a company.", "Next."]),
+])
+def test_an_exclamation_or_question_mark_ends_a_sentence_only_after_a_word(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
 
 
 def test_sentence_longer_than_the_limit_is_kept_whole() -> None:

