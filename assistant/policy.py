@@ -354,6 +354,7 @@ class AnswerRun:
         for c in ranked[:MAX_SENTENCES]:
             if len(chosen) < room and self._worth_adding(c, chosen):
                 chosen.append(c)
+        chosen, lead = self._introduced(chosen, ranked, lead)
         chosen[lead:] = sorted(chosen[lead:], key=lambda c: (self.passages[c.passage].source,
                                                              self.passages[c.passage].start + c.span.start))
         out = []
@@ -361,6 +362,25 @@ class AnswerRun:
             p = self.passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
         return out, lead
+
+    def _introduced(self, chosen: list[Candidate], ranked: Sequence[Candidate], lead: int
+                    ) -> tuple[list[Candidate], int]:
+        """A lead-in ending in a colon ("The syntax for a coprocess is:") says nothing without what it introduces
+        (code, a list, a definition): what comes right after it in its passage is quoted with it, as part of the same
+        quote (in the lead when the lead-in is)."""
+        out: list[Candidate] = []
+        grown = lead
+        for i, c in enumerate(chosen):
+            out.append(c)
+            if not c.span.text.rstrip().endswith(":"):
+                continue
+            text = self.passages[c.passage].text
+            after = next((n for n in ranked if n.passage == c.passage and n.span.start >= c.span.end
+                          and not text[c.span.end:n.span.start].strip() and n not in chosen and n not in out), None)
+            if after is not None:
+                out.append(after)
+                grown += i < lead
+        return out, grown
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question or a heading in the text stands where its answer starts: the sentence after it, when there is

@@ -1,7 +1,8 @@
 """Typos in a question, corrected against the words of the passages retrieved for it.
 
 A question word the corpus does not know ("compnies", "matricies") is replaced by the passage word one edit away
-(two for long words), starting with the same letter, when exactly one such word is nearest. A code name
+(two for long words), starting with the same letter, when exactly one such word is nearest; a shorter word only to
+the one question word it has two letters swapped from ("waht" -> "what"). A code name
 ("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of the passages: one
 changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the corpus knows, short
 words and numbers are left alone: the dictionary is the user's own documents, never a word list.
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import hyphen_parts, is_function_word, stem, tokens
+from assistant.text import QUESTION_WORDS, hyphen_parts, is_function_word, stem, tokens
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
@@ -49,7 +50,15 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
         [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
     for t in words:
         w = t.low
-        if len(w) < MIN_LENGTH or w in out or (known is not None and known(w)):
+        if w in out or (known is not None and known(w)):
+            continue
+        if len(w) < MIN_LENGTH:
+            # a short word is corrected only to the one question word it has two letters swapped from ("waht"):
+            # the question word says what kind of answer is asked for, and a short word's other neighbours one
+            # edit away are too many ("lift" / "list"; "form" / "from")
+            swaps = [q for q in QUESTION_WORDS if _swapped(w, q)] if t.text.isalpha() and len(w) >= 3 else []
+            if len(swaps) == 1 and not is_function_word(w):
+                out[w] = swaps[0]
             continue
         if _CODE.fullmatch(t.text) and w not in code:
             swaps = [c for c in code if _swapped(w, c)]

@@ -80,6 +80,17 @@ def test_a_heading_ranked_first_gives_way_to_the_section_it_opens() -> None:
         "Exports of advanced chips are restricted."]
 
 
+def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None:
+    text = "The syntax for a coprocess is:\n\n    coproc NAME command redirections\n\nFunding rises next year."
+    question = "What is the syntax of a coprocess?"
+    assert _evidence(question, *_one_passage(text, (0.9, 0.2, 0.1))) == [
+        "The syntax for a coprocess is:", "coproc NAME command redirections"]
+    # further down the answer too, and in reading order
+    text = "A coprocess runs in a subshell. Its syntax is:\n\ncoproc NAME command\n\nFunding rises next year."
+    assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.1, 0.1))) == [
+        "A coprocess runs in a subshell.", "Its syntax is:", "coproc NAME command"]
+
+
 def test_the_same_sentence_in_two_passages_is_quoted_once() -> None:
     quoted = _quoted({"Exports of advanced chips are restricted.": 0.9, "The rules cover memory chips too.": HIGH})
     assert quoted == ["Exports of advanced chips are restricted.", "The rules cover memory chips too."]

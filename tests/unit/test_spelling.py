@@ -23,6 +23,12 @@ def test_known_short_and_distant_words_are_left_alone() -> None:
     assert corrections("What about the frameworx?", PASSAGES, known=lambda w: w == "frameworx") == {}
 
 
+def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swapped() -> None:
+    assert corrections("Waht does the framework do, and wehn?", PASSAGES) == {"waht": "what", "wehn": "when"}
+    # "hwo" is as near "how" as "who"; "form" is a word of its own, a swap away from "from"; "teh" asks nothing
+    assert corrections("hwo joins the form of teh framework?", PASSAGES) == {}
+
+
 def test_an_ambiguous_typo_is_left_alone() -> None:
     assert corrections("What is a bount?", ["a bound and a bounty"]) == {}
 
