@@ -55,12 +55,30 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
     finally:
         pdf.close()
     words = _words(raws)
-    pages = _drop_furniture([_pdf_lines(raw, words) for raw in raws])
+    pages = [_headings_apart(lines) for lines in _drop_furniture([_pdf_lines(raw, words) for raw in raws])]
     # a page foot dropped, a body line ending in a mark is its last
     text, starts = _join_pages(["\n".join([*(x.replace("\ufffe", "") for x in lines[:-1]), *lines[-1:]])
                                 for lines in pages], words)
     return text, starts, title, textless_warning([text[a:b] for a, b in zip(starts, (*starts[1:], len(text)),
                                                                             strict=True)])
+
+
+# A numbered heading on a line of its own: "3.2.6 Coprocesses", "7. Installing", "A.1 Overview" (no closing mark).
+_NUMBERED_HEADING = re.compile(r"(?:\d+(?:\.\d+)+\.?|\d+\.|[A-Z](?:\.\d+)+\.?)[ \t]+[^\W\d_][^\n]{0,80}")
+
+
+def _headings_apart(lines: list[str]) -> list[str]:
+    """A page's lines with a blank one after each numbered heading that a capitalised line follows: PDF text has no
+    paragraphs, so the heading would read as the start of the first sentence under it ("3.2.6 Coprocesses A
+    coprocess is …")."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        after = lines[i + 1].lstrip()[:1] if i + 1 < len(lines) else ""
+        if (after.isupper() and _NUMBERED_HEADING.fullmatch(line.strip())
+                and not line.rstrip().endswith((*_CLOSES, ","))):
+            out.append("")
+    return out
 
 
 def _join_pages(bodies: list[str], words: set[str]) -> tuple[str, tuple[int, ...]]:

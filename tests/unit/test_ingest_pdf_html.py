@@ -9,6 +9,7 @@ import pytest
 from assistant.chunking import chunk_text
 from assistant.documents import extract_document, glued_warning
 from assistant.errors import IngestError
+from assistant.text import split_sentences
 from tests.pdfs import encrypt_pdf, make_pdf
 
 BODY = [
@@ -163,6 +164,17 @@ def test_a_sentence_running_on_to_the_next_page_is_one_sentence_and_a_word_broke
                     "file. Pattern substitution performs the check on a built-in word, as a built-in does.\n"
                     "Last sentence.\n\nNew page, new paragraph.\n\nlower case after a closed sentence.")
     assert [text[s:s + 8] for s in starts] == ["The shel", "expanded", "forms th", "in word,", "New page", "lower ca"]
+
+
+def test_a_numbered_heading_line_is_not_read_as_the_start_of_the_sentence_under_it() -> None:
+    from assistant.pdf import pdf_text
+
+    text, _, _, _ = pdf_text(make_pdf([["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",
+                                        "7. Installing", "Run the installer.", "Version 2.1 of the tool",
+                                        "was the last. See 4.2 Options,", "Below."]]))
+    assert split_sentences(text) == ["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",
+                                     "7.", "Installing", "Run the installer.",
+                                     "Version 2.1 of the tool\nwas the last.", "See 4.2 Options,\nBelow."]
 
 
 def test_a_pdf_whose_pages_hold_little_text_is_reported() -> None:
