@@ -9,6 +9,7 @@ dir, so an unchanged corpus is not embedded again (ingest skips unchanged files 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -94,10 +95,18 @@ def corpus_settings(settings: Settings, corpus: Corpus) -> Settings:
 
 def index_corpus(corpus: Corpus, spec: Path, settings: Settings, console: Console | None = None) -> Settings:
     """Index the corpus (unchanged files are skipped) and return the settings that query it."""
-    from assistant.ingest import run_ingest
+    from assistant.ingest import remove_documents, run_ingest
+    from assistant.manifest import manifest_path, read_manifest
 
     s = corpus_settings(settings, corpus)
-    report = run_ingest(document_paths(corpus, spec, settings, console), s, prune=True, console=console)
+    paths = document_paths(corpus, spec, settings, console)
+    # The index holds the corpus and nothing else: a copy indexed from another checkout (a CI clone's seed) would
+    # be cited in its place.
+    wanted = {os.path.realpath(p) for p in paths}
+    strays = [d for d in read_manifest(manifest_path(s)).documents if os.path.realpath(d) not in wanted]
+    if strays:
+        remove_documents(strays, s)
+    report = run_ingest(paths, s, prune=True, console=console)
     if report.failed:
         names = ", ".join(str(f) for f in report.failed)
         raise ConfigError(f"The {corpus.name} corpus did not index completely: {names}")
