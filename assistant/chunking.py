@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from assistant.tokens import TokenCounter
 
-CHUNKER_VERSION = 6  # bump when these rules or text extraction change, so ingest re-reads every document
+CHUNKER_VERSION = 7  # bump when these rules or text extraction change, so ingest re-reads every document
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*+•▪‣◦–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+\S")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")

@@ -270,7 +270,11 @@ def _text(root: _Element) -> str:
             out.append("^")
         inner_pre = in_pre or name == "pre"
         children = [(child, inner_pre, False) for child in reversed(node.children)]
-        if name in _BLOCKS:
+        if name in ("dt", "dd"):
+            stack.append((_TERM_END if name == "dt" else "\n\n", False, True))
+            stack.extend(children)
+            out.append("\n\n" + (_TERM_START if name == "dt" else _DESCRIPTION))
+        elif name in _BLOCKS:
             stack.append(("\n\n", False, True))
             stack.extend(children)
             out.append("\n\n")
@@ -279,5 +283,18 @@ def _text(root: _Element) -> str:
             out.append("\n- ")
         else:
             stack.extend(children)
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in normalize_newlines("".join(out)).split("\n")]
+    text = normalize_newlines(_terms("".join(out)))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+# A definition list's term opens the line of its description ("-x: When recording the commit, …"), so a sentence
+# describing an option, a function or a glossary word names it: alone on a line, it was a paragraph of its own, and
+# the description never said what it describes. Marked while walking, joined after.
+_TERM_START, _TERM_END, _DESCRIPTION = "\x02", "\x03", "\x04"
+
+
+def _terms(text: str) -> str:
+    text = re.sub(rf":?\s*{_TERM_END}\s*{_TERM_START}", ", ", text)  # several terms for one description
+    text = re.sub(rf":?[ \t]*{_TERM_END}\s*{_DESCRIPTION}\s*(?=\S)", ": ", text)
+    return re.sub(f"[{_TERM_START}{_TERM_END}{_DESCRIPTION}]", "", text)

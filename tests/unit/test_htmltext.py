@@ -26,6 +26,13 @@ def test_markup_real_pages_hold_gives_the_visible_text(html: bytes, text: str) -
     assert html_text(html)[0] == text
 
 
+def test_a_definition_list_term_opens_the_line_of_its_description() -> None:
+    html = (b"<dl><dt>-x</dt><dd><p>When recording the commit, append a line.</p><p>More on it.</p></dd>"
+            b"<dt>-v</dt><dt>--verbose:</dt><dd>Be verbose.</dd><dt>lonely</dt></dl><p>After.</p>")
+    assert html_text(html)[0] == ("-x: When recording the commit, append a line.\n\nMore on it.\n\n"
+                                  "-v, --verbose: Be verbose.\n\nlonely\n\nAfter.")
+
+
 def test_title_is_the_title_element_else_the_first_heading() -> None:
     assert html_text(b"<title> A <!-- x --> Title </title><h1>Heading</h1>")[1] == "A Title"
     assert html_text(b"<h1>Heading <em>one</em></h1><h1>Two</h1>")[1] == "Heading one"
