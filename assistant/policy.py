@@ -124,6 +124,8 @@ def _asks(c: Candidate) -> bool:
 
 # A section number before a heading's words ("4.5. ", "2.1.1 ", "A.3 ").
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d+|[A-Z](?=\.\d))(?:\.\d+)*\.?\s+")
+# A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
+_DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
 # What ends a sentence, or a line that leads into one (a colon before a list or code).
 _CLOSES = tuple(".!?:;…)\"'”’")
 
@@ -246,11 +248,12 @@ class AnswerRun:
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
-        than the question's words, and no question or heading. A lead-in ending in a colon or a line of code may be
-        the answer in technical documents ("To deactivate a virtual environment, type:"), so neither is left out
-        here."""
+        than the question's words, no question or heading, and no item of a list that ends mid-sentence ("…
+        during a package upgrade, and"): without the line leading into the list it says nothing. A lead-in ending
+        in a colon or a line of code may be the answer in technical documents ("To deactivate a virtual
+        environment, type:"), so neither is left out here."""
         text = c.span.text.strip()
-        return (c.score >= ALSO_QUOTE and not _asks(c) and not self._heading(c)
+        return (c.score >= ALSO_QUOTE and not _asks(c) and not self._heading(c) and not _DANGLING.search(text)
                 and all(_same(text) != _same(x.span.text) for x in chosen)
                 and not self._says_nothing_new(text))
 
@@ -342,7 +345,8 @@ class AnswerRun:
                 room += len(before)
             lead = chosen.index(top) + 1
             for c in ranked:
-                if not _next_to(top, c) or c in chosen or _asks(c) or self._heading(c):
+                if (not _next_to(top, c) or c in chosen or _asks(c) or self._heading(c)
+                        or _DANGLING.search(c.span.text.strip())):
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well

@@ -91,6 +91,12 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
         "A coprocess runs in a subshell.", "Its syntax is:", "coproc NAME command"]
 
 
+def test_a_list_item_ending_mid_sentence_is_no_further_quote() -> None:
+    text = "Exports of advanced chips are restricted.\n\n- memory chips must be licensed, and\n\n- Funding rises."
+    assert _evidence("What is restricted?", *_one_passage(text, (0.9, HIGH + 0.1, HIGH))) == [
+        "Exports of advanced chips are restricted.", "- Funding rises."]
+
+
 def test_the_same_sentence_in_two_passages_is_quoted_once() -> None:
     quoted = _quoted({"Exports of advanced chips are restricted.": 0.9, "The rules cover memory chips too.": HIGH})
     assert quoted == ["Exports of advanced chips are restricted.", "The rules cover memory chips too."]
