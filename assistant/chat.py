@@ -126,11 +126,14 @@ class ChatSession:
         if self.last is None:
             self.write("(no answer yet)")
             return
+        # in the order retrieval ranked them (by their words and their meaning together); the similarity is the
+        # meaning's part alone, so it need not fall from one to the next
         self.write(f"searched: {self.last.query}")
         for i, p in enumerate(self.last.passages, 1):
             text = " ".join(p.text.split())
             preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
-            self.write(f"  {i}. {p.source}, chars {p.start}-{p.end}, score {p.score:.2f}\n     {preview}")
+            page = f", p. {p.page}" if p.page is not None else ""
+            self.write(f"  {i}. {p.source}{page}, chars {p.start}-{p.end}, similarity {p.score:.2f}\n     {preview}")
 
 
 def _readline(history_file: Path | None) -> Callable[[], None]:
@@ -156,9 +159,10 @@ def _readline(history_file: Path | None) -> Callable[[], None]:
 
 
 def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], str] = input,
-             history_file: Path | None = None) -> None:
+             history_file: Path | None = None, echo: bool = False) -> None:
     """The read-answer loop, until /quit or end of input. Ctrl-C at the prompt clears the line; once a line is in,
-    Ctrl-C stops what it started and the chat goes on."""
+    Ctrl-C stops what it started and the chat goes on. ``echo`` writes each line read after the prompt, for input
+    that is not typed (piped from a file), which the terminal does not show: the transcript then reads as one."""
     save_history = _readline(history_file)
     session = ChatSession(assistant, out)
     previous = None
@@ -180,6 +184,8 @@ def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], s
             except KeyboardInterrupt:
                 session.write()
                 continue
+            if echo:
+                session.write(line)
             # The whole turn, not only the answer's stream: the signal may land as soon as input() returns, before
             # the answer starts, or among the footnotes.
             try:

@@ -304,7 +304,8 @@ def chat(
         from assistant.assistant import Assistant
         from assistant.chat import run_chat
 
-        run_chat(Assistant.from_settings(settings), sys.stdout, history_file=settings.data_dir / "chat-history")
+        run_chat(Assistant.from_settings(settings), sys.stdout, history_file=settings.data_dir / "chat-history",
+                 echo=not sys.stdin.isatty())
     except AssistantError as e:
         raise _fail(e) from e
 

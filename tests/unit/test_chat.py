@@ -26,7 +26,9 @@ class ScriptedAssistant:
         answer = Answer(question="q", text=text, refused=bool(refused), refusal_reason=refused, query="searched q",
                         citations=list(citations),
                         passages=[Passage(id="g:0", text="It is in April. " * 30, source="/docs/report.txt",
-                                          start=0, end=480, score=0.71)])
+                                          start=0, end=480, score=0.71),
+                                  Passage(id="h:2", text="A state visit.", source="/docs/visit.pdf", start=90,
+                                          end=104, score=0.74, page=3)])
         self.script.append([*(TextDelta(text=p) if isinstance(p, str) else p for p in parts), answer])
 
     def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
@@ -64,7 +66,9 @@ def test_new_forgets_the_conversation_and_sources_lists_the_last_passages() -> N
     assert "(no answer yet)" in out.getvalue()
     session.handle("When?")
     session.handle("/sources")
-    assert "searched: searched q" in out.getvalue() and "1. /docs/report.txt, chars 0-480, score 0.71" in out.getvalue()
+    shown = out.getvalue()
+    assert "searched: searched q" in shown and "1. /docs/report.txt, chars 0-480, similarity 0.71" in shown
+    assert "2. /docs/visit.pdf, p. 3, chars 90-104, similarity 0.74" in shown  # the page, as citations give it
     session.handle("/new")
     session.handle("Something else?")
     assert fake.histories[1] == []
@@ -129,6 +133,19 @@ def test_loop_ends_on_quit_or_end_of_input_and_ignores_ctrl_c_at_the_prompt() ->
     run_chat(fake, out, read=read)
     assert lines == ["never read"] and "Yes [1]." in out.getvalue()
     run_chat(ScriptedAssistant(), out, read=lambda _: (_ for _ in ()).throw(EOFError()))  # Ctrl-D leaves quietly
+
+
+@pytest.mark.parametrize("echo", [True, False])
+def test_piped_input_is_echoed_so_the_transcript_shows_each_question(echo: bool) -> None:
+    fake, out, lines = ScriptedAssistant(), io.StringIO(), ["Is it?", "/quit"]
+    fake.enqueue("Yes [1].", citations=[CITED])
+
+    def read(prompt: str) -> str:  # as input() does: the prompt, then the line (shown only when typed)
+        out.write(prompt)
+        return lines.pop(0)
+
+    run_chat(fake, out, read=read, echo=echo)
+    assert ("you> Is it?\nYes [1]." in out.getvalue()) is echo
 
 
 def test_a_ctrl_c_whose_exception_was_swallowed_still_stops_the_answer() -> None:
