@@ -124,6 +124,20 @@ def _asks(c: Candidate) -> bool:
 
 # A section number before a heading's words ("4.5. ", "2.1.1 ", "A.3 ").
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d+|[A-Z](?=\.\d))(?:\.\d+)*\.?\s+")
+def _hard_wrapped(text: str, document: str, start: int) -> bool:
+    """Prose broken into lines at a fixed width: a sentence (``text``, at ``start`` in ``document``) whose lines go on
+    unindented, no list items, each line but its last filling most of a line: the first counted whole, as the
+    document has it, since the sentence may start late on it ("… README file. The\npurpose of …")."""
+    lines = text.split("\n")
+    first = document[document.rfind("\n", 0, start) + 1:start] + lines[0]
+    return (len(lines) > 1 and text.rstrip().endswith((".", "!", "?"))
+            and not any(line[:1].isspace() or _ITEM.match(line) for line in lines[1:])
+            and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
+
+
+_UNDERLINE = re.compile(r"([=\-*#~^+])\1{2,}")
+_ITEM = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
+_FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
 # What ends a sentence, or a line that leads into one (a colon before a list or code).
@@ -241,10 +255,13 @@ class AnswerRun:
     def _heading(self, c: Candidate) -> bool:
         """A title over the text that answers: one line, no sentence's closing mark, and nothing but the question's
         words after its section number ("4.5. pass Statements", "The dpkg-divert command" for "What does the
-        dpkg-divert command do?"). Quoted, it repeats the question; the section it opens answers it."""
+        dpkg-divert command do?"), or a line underlined with a repeated mark. Quoted, it repeats the question or
+        names a section; the section it opens answers it."""
         text = c.span.text.strip()
-        return (bool(text) and "\n" not in text and not text.endswith(_CLOSES)
-                and self._says_nothing_new(_SECTION_NUMBER.sub("", text)))
+        _, _, under = text.partition("\n")
+        if under:  # underlined (a plain-text or Markdown heading): a title, whatever it names
+            return bool(_UNDERLINE.fullmatch(under.strip()))
+        return bool(text) and not text.endswith(_CLOSES) and self._says_nothing_new(_SECTION_NUMBER.sub("", text))
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
@@ -420,9 +437,12 @@ class AnswerRun:
         quote = ev.text[offset:].rstrip()
         ev = Evidence(ev.passage, ev.start + offset, ev.start + offset + len(quote), quote, ev.score)
         self.sentences.append(quote)
-        # A PDF's line ends inside a sentence are where the page wrapped it: the answer reads it as one line (the
-        # citation keeps the text as extracted). Other documents' line ends are their own (<br>, code, verse).
-        shown = " ".join(quote.split()) if self.passages[ev.passage].page is not None else quote
+        # A PDF's line ends inside a sentence are where the page wrapped it, and so are those of a plain-text file
+        # wrapped at a fixed width: the answer reads it as one line (the citation keeps the text as extracted).
+        # Other line ends are the document's own (<br>, code, verse).
+        p = self.passages[ev.passage]
+        wrapped = p.page is not None or _hard_wrapped(quote, p.text, ev.start - p.start)
+        shown = " ".join(quote.split()) if wrapped else quote
         yield self._emit(self._cite(shown, Support(quote, (ev,))))
 
     def _cite(self, sentence: str, support: Support) -> str:

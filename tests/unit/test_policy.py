@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from assistant.calibration import Calibration
 from assistant.grounding import Candidate, Embed, Examination, Grounder
 from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
@@ -89,6 +91,28 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     text = "A coprocess runs in a subshell. Its syntax is:\n\ncoproc NAME command\n\nFunding rises next year."
     assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.1, 0.1))) == [
         "A coprocess runs in a subshell.", "Its syntax is:", "coproc NAME command"]
+
+
+def test_an_underlined_title_gives_way_to_the_text_under_it() -> None:
+    text = "Chip Export Manual\n******************\n\nExports of advanced chips are restricted. Funding rises."
+    assert _evidence("What is restricted?", *_one_passage(text, (0.9, 0.5, 0.2))) == [
+        "Exports of advanced chips are restricted."]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    # prose wrapped at a fixed width reads as one line in the answer, its first line counted whole
+    ("It goes in the README file of the package directory. The\npurpose of the following fields is to say what it\n"
+     "is.", "The purpose of the following fields is to say what it is [1]."),
+    # a line end of the document's own stays: short lines, code, list items
+    ("Roses are red,\nviolets are blue.", "Roses are red,\nviolets are blue [1]."),
+    ("It is built by the installer that the\n    make install\nstep runs for you.",
+     "It is built by the installer that the\n    make install\nstep runs for you [1]."),
+])
+def test_a_quote_of_hard_wrapped_prose_reads_as_one_line(text: str, shown: str) -> None:
+    passages, ranked = _one_passage(text, [0.1] * (len(sentence_spans(text)) - 1) + [0.9])
+    run = AnswerRun(Grounder(Calibration.load()), "q", "q", passages, Examination({}, 1.0, None, ranked[:1]))
+    list(run.lead())
+    assert run.text == shown
 
 
 def test_a_list_item_ending_mid_sentence_is_no_further_quote() -> None:
