@@ -102,8 +102,9 @@ def index_corpus(corpus: Corpus, spec: Path, settings: Settings, console: Consol
     paths = document_paths(corpus, spec, settings, console)
     # The index holds the corpus and nothing else: a copy indexed from another checkout (a CI clone's seed) would
     # be cited in its place.
-    wanted = {os.path.realpath(p) for p in paths}
-    strays = [d for d in read_manifest(manifest_path(s)).documents if os.path.realpath(d) not in wanted]
+    wanted = [Path(os.path.realpath(p)) for p in paths]
+    strays = [d for d in read_manifest(manifest_path(s)).documents
+              if not any(Path(os.path.realpath(d)).is_relative_to(w) for w in wanted)]
     if strays:
         remove_documents(strays, s)
     report = run_ingest(paths, s, prune=True, console=console)

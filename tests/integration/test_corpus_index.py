@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from rich.console import Console
 
 from assistant.config import Settings
 from assistant.corpora import index_corpus, load_corpora
@@ -28,3 +31,7 @@ def test_a_document_not_in_the_corpus_leaves_its_index(settings: Settings, tmp_p
     assert len(Retriever.from_settings(s).documents()) == 3
     s = index_corpus(corpus, spec, mine)
     assert [d.source for d in Retriever.from_settings(s).documents()] == [str((docs / "pumps.txt").resolve())]
+    # what the corpus holds stays indexed as it is: nothing removed, nothing embedded again
+    out = io.StringIO()
+    index_corpus(corpus, spec, mine, Console(file=out, width=200))
+    assert "0 added, 1 unchanged" in out.getvalue()
