@@ -11,7 +11,8 @@ Rules, in order:
 * Short neighbours (under a quarter of ``chunk_chars``, e.g. a heading and its paragraph) merge while they fit;
   a Markdown heading always starts a new passage.
 
-* Pages (PDF) are chunked one by one, so a passage never straddles two pages and knows the page it is on.
+* Pages (PDF) are chunked one by one, so a passage knows the page it is on; a sentence that runs on to the next
+  page (the page text joins them with a single line end) stays whole in the passage where it starts.
 * With a :class:`~assistant.tokens.TokenCounter`, no passage has more tokens than the embedding model takes
   (``counter.limit``): an over-long passage is chunked again with a proportionally smaller size, and what is still
   too long (a table, a URL, text without spaces) is cut where the tokenizer says the bound falls, at a space when
@@ -27,6 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from assistant.text import sentence_spans
 
 if TYPE_CHECKING:
     from assistant.tokens import TokenCounter
@@ -72,7 +75,8 @@ def chunk_text(text: str, chunk_chars: int, counter: TokenCounter | None = None,
 
     ``page_starts`` are the offsets where pages 1, 2, ... begin; ``counter`` bounds every chunk in tokens.
     """
-    bounds = list(page_starts) or [0]
+    bounds = [b if n == 0 else _after_run_on(text, b) for n, b in enumerate(page_starts)] or [0]
+    bounds = [min(b, bounds[n + 1]) if n + 1 < len(bounds) else b for n, b in enumerate(bounds)]
     spans: list[tuple[int, int, int | None]] = []
     for n, start in enumerate(bounds):
         end = bounds[n + 1] if n + 1 < len(bounds) else len(text)
@@ -82,6 +86,20 @@ def chunk_text(text: str, chunk_chars: int, counter: TokenCounter | None = None,
     if counter is not None:
         spans = _fit_tokens(text, spans, chunk_chars, counter)
     return [Chunk(text[s:e], s, e, i, page) for i, (s, e, page) in enumerate(spans)]
+
+
+_RUN_ON_CHARS = 600  # a page's first sentence that ends later than this is not one a page break cut in two
+
+
+def _after_run_on(text: str, start: int) -> int:
+    """Where a page's own text starts: after the end of the sentence the page before runs on with (the page text
+    joins such pages with one line end, or none inside a word), else at the page's start."""
+    if start < 2 or text[start - 2:start] == "\n\n":
+        return start
+    first = sentence_spans(text[start:start + _RUN_ON_CHARS])
+    if not first or first[0].end == len(text[start:start + _RUN_ON_CHARS]) or len(first) < 2:
+        return start
+    return start + first[1].start
 
 
 def _fit_tokens(text: str, spans: list[tuple[int, int, int | None]], chunk_chars: int,

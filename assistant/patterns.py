@@ -12,6 +12,9 @@ CITATION_MARKER = re.compile(r"\s*(?<![A-Za-z_\[])\[(\d+)\]")
 # C0 control characters and DEL that never belong in text: not tab, line feed, form feed or carriage return, which
 # plain-text files legitimately hold (and which ``\s`` normalises away where it matters).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The marks a sentence, a clause or a lead-in ends with (closing quotes and brackets after one included): a line not
+# ending in one goes on, or is a title.
+CLOSES = tuple(".!?:;…)]}\"'”’")
 
 # Punctuation that makes prose, not an operator: "--", "...", "—" standing alone are dashes and ellipses.
 _PROSE_MARKS = frozenset(".-–—…")

@@ -13,7 +13,10 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
+from assistant.patterns import CLOSES as _CLOSES
+from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.patterns import normalize_newlines
+from assistant.text import is_function_word
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfDocument, PdfTextPage
@@ -63,6 +66,7 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
                                                                             strict=True)])
 
 
+_HEADING_CHARS = 60  # a numbered line longer than this is an item of a list wrapped at the page's width
 # A numbered heading on a line of its own: "3.2.6 Coprocesses", "7. Installing", "A.1 Overview" (no closing mark).
 _NUMBERED_HEADING = re.compile(r"(?:\d+(?:\.\d+)+\.?|\d+\.|[A-Z](?:\.\d+)+\.?)[ \t]+[^\W\d_][^\n]{0,80}")
 
@@ -75,8 +79,9 @@ def _headings_apart(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         out.append(line)
         after = lines[i + 1].lstrip()[:1] if i + 1 < len(lines) else ""
-        if (after.isupper() and _NUMBERED_HEADING.fullmatch(line.strip())
-                and not line.rstrip().endswith((*_CLOSES, ","))):
+        words = line.split()
+        if (after.isupper() and len(line.strip()) <= _HEADING_CHARS and _NUMBERED_HEADING.fullmatch(line.strip())
+                and not line.rstrip().endswith((*_CLOSES, ",", "(")) and not is_function_word(words[-1])):
             out.append("")
     return out
 
@@ -87,8 +92,12 @@ def _join_pages(bodies: list[str], words: set[str]) -> tuple[str, tuple[int, ...
     line end like any other in the sentence, and a word broken at it ("per-" / "forms") is whole again."""
     text = ""
     starts: list[int] = []
+    empty = 0  # pages without text since the last with some: they start where the next one does
     for body in bodies:
-        if starts:
+        if not body:
+            empty += 1
+            continue
+        if text:
             broken = _BROKEN_AT_END.search(text)
             tail = _FIRST_WORD.match(body)
             if _runs_on(text, body) and broken and tail:
@@ -98,18 +107,26 @@ def _join_pages(bodies: list[str], words: set[str]) -> tuple[str, tuple[int, ...
             else:
                 text = text.removesuffix("\ufffe")
                 text += "\n" if _runs_on(text, body) else "\n\n"
-        starts.append(len(text))
+        starts.extend([len(text)] * (empty + 1))
+        empty = 0
         text += body
-    return text.removesuffix("\ufffe"), tuple(starts)
+    text = text.removesuffix("\ufffe")
+    return text, (*starts, *[len(text)] * empty)
 
 
 _BROKEN_AT_END = re.compile(r"([^\W\d_]+)[\ufffe-]$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
-_CLOSES = tuple(".!?:;)]}\"'”’")
 
 
 def _runs_on(before: str, after: str) -> bool:
-    return bool(before) and bool(after) and after[0].islower() and not before.rstrip().endswith(_CLOSES)
+    """The page after goes on with the sentence the page before ends with: no closing mark before the break, a
+    lower-case letter after it, and no footnote ("1 See also …") at the foot of the page before."""
+    last = before[before.rfind("\n") + 1:]
+    return (bool(before) and bool(after) and after[0].islower() and not before.rstrip().endswith(_CLOSES)
+            and not _FOOTNOTE.match(last))
+
+
+_FOOTNOTE = re.compile(r"\d{1,2}\s+[A-Z]")
 
 
 # A page of prose holds 1,500-3,000 characters and a slide a few hundred; below this on average, what the pages show
@@ -272,7 +289,8 @@ def _largest_lines(textpage: PdfTextPage) -> str:
         if size < _TITLE_LINE_SHARE * sizes[-1]:
             break
         title.append(line)
-    joined = " ".join(" ".join(title).split())
+    # PDFium gives a hyphen that breaks a word at a line end as a control code, and a minus sign for a hyphen
+    joined = " ".join(_CONTROL.sub("", " ".join(title)).replace("\u2212", "-").split())
     return joined if len(joined) <= 200 and sum(c.isalpha() for c in joined) >= 2 else ""
 
 

@@ -28,6 +28,7 @@ from assistant.grounding import (
     refers_back,
     states_consequence,
 )
+from assistant.patterns import CLOSES as _CLOSES
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
 from assistant.text import content_stems, stem, strip_markers, tokens
 from assistant.verify import key_terms
@@ -140,8 +141,6 @@ _ITEM = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
 _FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
-# What ends a sentence, or a line that leads into one (a colon before a list or code).
-_CLOSES = tuple(".!?:;…)\"'”’")
 
 
 class AnswerRun:

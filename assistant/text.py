@@ -27,6 +27,7 @@ ABBREVIATIONS = frozenset(
 # period starts the name, not a sentence ("Main St. The …" is the rarer reading).
 TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+_ENUMERATOR = re.compile(r"[ \t]*\d{1,3}(?:\.\d{1,3})*")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 
 STOPWORDS = frozenset("""
@@ -83,6 +84,8 @@ def sentence_spans(text: str) -> list[Span]:
                 continue
         if m.group()[0] in "!?" and not _ends_sentence(text, m.start(), end):
             continue
+        if m.group() == "." and _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+            continue  # "7. Installing", "2.1.1. Package configuration": a number opening its line
         _append(spans, text, start, end)
         start = end
     _append(spans, text, start, len(text))
@@ -90,11 +93,15 @@ def sentence_spans(text: str) -> list[Span]:
 
 
 def _ends_sentence(text: str, mark: int, end: int) -> bool:
-    """A "!" or "?" ends a sentence after a word (or its closing quote or bracket), and not before a lower-case word:
-    not as code ("$!", "$?"), quoted alone ("the reserved word ‘!’"), or where a line starts with it."""
+    """A "!" or "?" ends a sentence, except as code ("$!", "$?"), quoted alone ("the reserved word ‘!’", "`!`"), where
+    a line starts with it, or before a lower-case word."""
     before = text[mark - 1:mark]
     after = text[end:].lstrip()[:1]
-    return bool(before) and (before.isalnum() or before in ")]\"'”’") and not after.islower()
+    if not before or before == "\n" or before in "$‘“([{" or after.islower():
+        return False
+    if before in "`'\"":  # closing a word ("`make`?") or opening the mark alone ("`!`")
+        return not text[mark - 2:mark - 1].isspace() and mark >= 2
+    return True
 
 
 def _after_abbreviation(text: str, start: int, dot: int) -> str:

@@ -72,8 +72,18 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     ("If the reserved word ‘!’\nprecedes the pipeline, its status is negated. Next.",
      ["If the reserved word ‘!’\nprecedes the pipeline, its status is negated.", "Next."]),
     ("Yahoo! is a company. Next.", ["Yahoo! is a company.", "Next."]),
+    # after markup, a sign or a space (French spacing), a question still ends
+    ("How do I run `make`? Run it in the top directory.", ["How do I run `make`?", "Run it in the top directory."]),
+    ("Is it *fast*? Yes, it is.", ["Is it *fast*?", "Yes, it is."]),
+    ("Did it reach 100%? No.", ["Did it reach 100%?", "No."]),
+    ("Qu'est-ce que R ? C'est un langage.", ["Qu'est-ce que R ?", "C'est un langage."]),
+    ("The word `!` negates it. Next.", ["The word `!` negates it.", "Next."]),
+    # a number opening its line numbers a heading or an item; elsewhere its full stop may end a sentence
+    ("Intro.\n7. Installing\n\nRun it.", ["Intro.", "7. Installing", "Run it."]),
+    ("2.1.1. Package configuration\n\nHere it is.", ["2.1.1. Package configuration", "Here it is."]),
+    ("It was in 2023. The next year.", ["It was in 2023.", "The next year."]),
 ])
-def test_an_exclamation_or_question_mark_ends_a_sentence_only_after_a_word(text: str, sentences: list[str]) -> None:
+def test_where_a_sentence_ends_after_marks_and_numbers(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
 
 

@@ -46,6 +46,16 @@ def test_pdf_chunks_carry_their_page_and_never_straddle_pages(tmp_path: Path) ->
         assert starts[c.page - 1] <= c.start and (c.page == len(starts) or c.end <= starts[c.page])
 
 
+def test_a_sentence_running_on_to_the_next_page_stays_whole_in_the_passage_where_it_starts(tmp_path: Path) -> None:
+    pages = [["Pumps need care. The pump starts when the tank is"], ["half empty. Valves close at night."],
+             ["A page of its own."], [], ["After an empty page, the last one."]]
+    text, starts = pdf_doc(tmp_path, pages)
+    chunks = chunk_text(text, 700, page_starts=starts)
+    assert [(c.page, c.text) for c in chunks] == [
+        (1, "Pumps need care. The pump starts when the tank is\nhalf empty."), (2, "Valves close at night."),
+        (3, "A page of its own."), (5, "After an empty page, the last one.")]
+
+
 def test_running_heads_and_page_numbers_are_removed(tmp_path: Path) -> None:
     pages = [["Field Guide to Pumps", *lines, f"Page {n} of 4"] for n, lines in enumerate(BODY, 1)]
     text, starts = pdf_doc(tmp_path, pages)
@@ -173,7 +183,7 @@ def test_a_numbered_heading_line_is_not_read_as_the_start_of_the_sentence_under_
                                         "7. Installing", "Run the installer.", "Version 2.1 of the tool",
                                         "was the last. See 4.2 Options,", "Below."]]))
     assert split_sentences(text) == ["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",
-                                     "7.", "Installing", "Run the installer.",
+                                     "7. Installing", "Run the installer.",
                                      "Version 2.1 of the tool\nwas the last.", "See 4.2 Options,\nBelow."]
 
 
