@@ -30,11 +30,9 @@ from assistant.errors import IngestError
 from assistant.htmltext import html_text
 from assistant.packages import docx_text, epub_text
 from assistant.patterns import CONTROL_CHARS as _CONTROL
-from assistant.patterns import normalize_newlines
+from assistant.patterns import SUFFIX_KINDS, kind_of, normalize_newlines
 from assistant.pdf import pdf_text
 
-SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                ".pdf": "pdf", ".docx": "docx", ".epub": "epub"}
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -60,12 +58,6 @@ class Extracted:
         if not self.page_starts:
             return None
         return max(1, bisect.bisect_right(self.page_starts, offset))
-
-
-def kind_of(path: Path) -> str | None:
-    """The document kind for a file name ("text", "markdown", "html", "pdf", "docx", "epub"), or None when
-    unsupported."""
-    return SUFFIX_KINDS.get(path.suffix.lower())
 
 
 def content_hash(data: bytes) -> str:

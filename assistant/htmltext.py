@@ -258,6 +258,8 @@ def _text(root: _Element) -> str:
     while stack:
         node, in_pre, literal = stack.pop()
         if isinstance(node, str):
+            if not literal:  # the page's own control characters could read as the markers below
+                node = _MARKS.sub("", node)
             out.append(node if literal or in_pre else _SPACES.sub(" ", node))
             continue
         name = node.name
@@ -275,7 +277,7 @@ def _text(root: _Element) -> str:
             stack.extend(children)
             out.append("\n\n" + (_TERM_START if name == "dt" else _DESCRIPTION))
         elif name in _BLOCKS:
-            stack.append(("\n\n", False, True))
+            stack.append(("\n\n" + _LIST_END if name == "dl" else "\n\n", False, True))
             stack.extend(children)
             out.append("\n\n")
         elif name == "li":
@@ -291,10 +293,21 @@ def _text(root: _Element) -> str:
 # A definition list's term opens the line of its description ("-x: When recording the commit, …"), so a sentence
 # describing an option, a function or a glossary word names it: alone on a line, it was a paragraph of its own, and
 # the description never said what it describes. Marked while walking, joined after.
-_TERM_START, _TERM_END, _DESCRIPTION = "\x02", "\x03", "\x04"
+_TERM_START, _TERM_END, _DESCRIPTION, _LIST_END = "\x02", "\x03", "\x04", "\x05"
+_MARKS = re.compile("[\x02-\x05]")
+_TERMS = re.compile(r":?[ \t\n]*\x03[ \t\n]*\x02")  # the end of a term, the start of the next one
+_DESCRIBED = re.compile(r":?[ \t\n]*\x03[ \t\n]*\x04[ \t\n]*(?=[^\s\x02-\x05])")  # a term, then its description
 
 
 def _terms(text: str) -> str:
-    text = re.sub(rf":?\s*{_TERM_END}\s*{_TERM_START}", ", ", text)  # several terms for one description
-    text = re.sub(rf":?[ \t]*{_TERM_END}\s*{_DESCRIPTION}\s*(?=\S)", ": ", text)
-    return re.sub(f"[{_TERM_START}{_TERM_END}{_DESCRIPTION}]", "", text)
+    """The text with each definition list's terms joined ("-v, --verbose"), and a term joined to its description
+    ("-x: When recording …") unless the term is empty or a sentence of its own, the description is empty, or it
+    opens with a list."""
+    text = _TERMS.sub(", ", text)
+
+    def join(m: re.Match[str]) -> str:
+        before = m.string[m.start() - 1:m.start()]
+        opens_list = m.string.startswith("- ", m.end())
+        return "\n\n" if not before or before.isspace() or before in ".!?\x02" or opens_list else ": "
+
+    return _MARKS.sub("", _DESCRIBED.sub(join, text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 # A citation marker ``[n]`` with the whitespace before it: removing a match leaves no stray space before the
 # sentence's full stop; code that replaces markers keeps that whitespace itself.
@@ -40,3 +41,14 @@ def operator(word: str) -> str | None:
 def normalize_newlines(text: str) -> str:
     """Windows (``\\r\\n``) and old Mac (``\\r``) line ends as ``\\n``, the one line end every offset counts."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The document kinds ingest reads, by file name suffix.
+SUFFIX_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                ".pdf": "pdf", ".docx": "docx", ".epub": "epub"}
+
+
+def kind_of(path: str | PurePath) -> str | None:
+    """The document kind for a file name ("text", "markdown", "html", "pdf", "docx", "epub"), or None when
+    unsupported."""
+    return SUFFIX_KINDS.get(PurePath(path).suffix.lower())

@@ -29,6 +29,7 @@ from assistant.grounding import (
     states_consequence,
 )
 from assistant.patterns import CLOSES as _CLOSES
+from assistant.patterns import kind_of
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
 from assistant.text import content_stems, stem, strip_markers, tokens
 from assistant.verify import key_terms
@@ -136,6 +137,7 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
             and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
 
 
+_BLOCK_SPANS = 4  # sentences or lines of the block a lead-in introduces, quoted with it
 _UNDERLINE = re.compile(r"([=\-*#~^+])\1{2,}")
 _ITEM = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
 _FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
@@ -172,6 +174,7 @@ class AnswerRun:
         self._seen: set[str] = set()
         self._best: list[Evidence] | None = None  # best_evidence(), worked out once
         self._leading = 1  # how many of best_evidence() make the best quote: the best sentence and what it needs
+        self._follows: set[tuple[int, int]] = set()  # (passage, start in it) of what a lead-in introduces
 
     @property
     def done(self) -> bool:
@@ -386,8 +389,9 @@ class AnswerRun:
     def _introduced(self, chosen: list[Candidate], ranked: Sequence[Candidate], lead: int
                     ) -> tuple[list[Candidate], int]:
         """A lead-in ending in a colon ("The syntax for a coprocess is:") says nothing without what it introduces
-        (code, a list, a definition): what comes right after it in its passage is quoted with it, as part of the same
-        quote (in the lead when the lead-in is)."""
+        (code, a list, a definition): the block right after it in its passage (up to ``_BLOCK_SPANS`` sentences or
+        lines, to the next blank line) is quoted with it, as part of the same quote (in the lead when the lead-in
+        is), keeping its line ends."""
         out: list[Candidate] = []
         grown = lead
         for i, c in enumerate(chosen):
@@ -395,11 +399,17 @@ class AnswerRun:
             if not c.span.text.rstrip().endswith(":"):
                 continue
             text = self.passages[c.passage].text
-            after = next((n for n in ranked if n.passage == c.passage and n.span.start >= c.span.end
-                          and not text[c.span.end:n.span.start].strip() and n not in chosen and n not in out), None)
-            if after is not None:
-                out.append(after)
+            spans = sorted((n for n in ranked if n.passage == c.passage and n.span.start >= c.span.end),
+                           key=lambda n: n.span.start)
+            end, gap = c.span.end, ""
+            for n in spans[:_BLOCK_SPANS]:
+                between = text[end:n.span.start]
+                if between.strip() or (gap and "\n\n" in between) or n in chosen or n in out:
+                    break  # the block ends at a blank line (the first may follow one: "is:\n\n    code")
+                out.append(n)
+                self._follows.add((n.passage, n.span.start))
                 grown += i < lead
+                end, gap = n.span.end, between or " "
         return out, grown
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
@@ -431,6 +441,8 @@ class AnswerRun:
         return [c for c in ranked if _next_to(c, top) and not _asks(c)][:1]
 
     def _quote(self, ev: Evidence) -> Iterator[TextDelta]:
+        p = self.passages[ev.passage]
+        introduced = (ev.passage, ev.start - p.start) in self._follows
         marks = _LEADING_MARKS.match(ev.text)
         offset = marks.end() if marks else 0
         quote = ev.text[offset:].rstrip()
@@ -438,9 +450,10 @@ class AnswerRun:
         self.sentences.append(quote)
         # A PDF's line ends inside a sentence are where the page wrapped it, and so are those of a plain-text file
         # wrapped at a fixed width: the answer reads it as one line (the citation keeps the text as extracted).
-        # Other line ends are the document's own (<br>, code, verse).
-        p = self.passages[ev.passage]
-        wrapped = p.page is not None or _hard_wrapped(quote, p.text, ev.start - p.start)
+        # Other line ends are the document's own (<br>, <pre>, code, verse), and so are those of what a lead-in
+        # introduces.
+        wrapped = not introduced and (p.page is not None or (kind_of(p.source) in ("text", "markdown")
+                                      and _hard_wrapped(quote, p.text, ev.start - p.start)))
         shown = " ".join(quote.split()) if wrapped else quote
         yield self._emit(self._cite(shown, Support(quote, (ev,))))
 

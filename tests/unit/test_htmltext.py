@@ -33,6 +33,20 @@ def test_a_definition_list_term_opens_the_line_of_its_description() -> None:
                                   "-v, --verbose: Be verbose.\n\nlonely\n\nAfter.")
 
 
+@pytest.mark.parametrize(("html", "text"), [
+    (b"<dl><dt>a</dt><dd></dd><dt>b</dt><dd>Desc of b.</dd></dl>", "a\n\nb: Desc of b."),  # an empty description
+    (b"<dl><dt>a</dt></dl><dl><dt>b</dt><dd>Desc.</dd></dl>", "a\n\nb: Desc."),  # two lists
+    (b"<dl><dt>XZ: The .xz format.</dt><dd>The default.</dd></dl>", "XZ: The .xz format.\n\nThe default."),
+    (b"<dl><dt><p>block term</p></dt><dd>Desc.</dd></dl>", "block term: Desc."),
+    (b"<dl><dt>opts</dt><dd><ul><li>one</li><li>two</li></ul></dd></dl>", "opts\n\n- one\n- two"),
+    (b"<dl><dt></dt><dd>x</dd></dl>", "x"),
+    # the page's own control characters are no markers
+    (b'<meta charset="utf-8"><p>and \x03\x04 this</p><dl><dt>t</dt><dd>d</dd></dl>', "and this\n\nt: d"),
+])
+def test_a_term_joins_only_a_description_of_its_own(html: bytes, text: str) -> None:
+    assert html_text(html)[0] == text
+
+
 def test_title_is_the_title_element_else_the_first_heading() -> None:
     assert html_text(b"<title> A <!-- x --> Title </title><h1>Heading</h1>")[1] == "A Title"
     assert html_text(b"<h1>Heading <em>one</em></h1><h1>Two</h1>")[1] == "Heading one"

@@ -87,6 +87,14 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     question = "What is the syntax of a coprocess?"
     assert _evidence(question, *_one_passage(text, (0.9, 0.2, 0.1))) == [
         "The syntax for a coprocess is:", "coproc NAME command redirections"]
+    # the whole block it introduces, to the next blank line, with its line ends
+    text = "The syntax is:\n\ncoproc NAME command\n  redirections here. More of it.\n\nFunding rises next year."
+    passages, ranked = _one_passage(text, (0.9, 0.2, 0.1, 0.1))
+    assert _evidence(question, passages, ranked) == [
+        "The syntax is:", "coproc NAME command\n  redirections here.", "More of it."]
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    list(run.lead())
+    assert "coproc NAME command\n  redirections here" in run.text
     # further down the answer too, and in reading order
     text = "A coprocess runs in a subshell. Its syntax is:\n\ncoproc NAME command\n\nFunding rises next year."
     assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.1, 0.1))) == [
@@ -109,10 +117,16 @@ def test_an_underlined_title_gives_way_to_the_text_under_it() -> None:
      "It is built by the installer that the\n    make install\nstep runs for you [1]."),
 ])
 def test_a_quote_of_hard_wrapped_prose_reads_as_one_line(text: str, shown: str) -> None:
-    passages, ranked = _one_passage(text, [0.1] * (len(sentence_spans(text)) - 1) + [0.9])
-    run = AnswerRun(Grounder(Calibration.load()), "q", "q", passages, Examination({}, 1.0, None, ranked[:1]))
-    list(run.lead())
-    assert run.text == shown
+    def answer(source: str) -> str:
+        passages, ranked = _one_passage(text, [0.1] * (len(sentence_spans(text)) - 1) + [0.9])
+        passages = [p.model_copy(update={"source": source}) for p in passages]
+        run = AnswerRun(Grounder(Calibration.load()), "q", "q", passages, Examination({}, 1.0, None, ranked[:1]))
+        list(run.lead())
+        return run.text
+
+    assert answer("doc.txt") == shown
+    # in HTML a line end is the page's own (<br>, <pre>): kept whatever the lines' widths
+    assert "\n" in answer("page.html")
 
 
 def test_a_list_item_ending_mid_sentence_is_no_further_quote() -> None:
