@@ -30,14 +30,14 @@ from assistant.errors import IngestError
 from assistant.htmltext import html_text
 from assistant.packages import docx_text, epub_text
 from assistant.patterns import CONTROL_CHARS as _CONTROL
-from assistant.patterns import SUFFIX_KINDS, kind_of, normalize_newlines
+from assistant.patterns import SUFFIX_KINDS, kind_of, normalize_newlines, underlines
 from assistant.pdf import pdf_text
 
 SUPPORTED = ", ".join(sorted(SUFFIX_KINDS))
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-# A line underlined with a repeated mark (Markdown's setext and reStructuredText headings, plain-text manuals).
-_UNDERLINED = re.compile(r"^[ \t]*(\S[^\n]*?)[ \t]*\n[ \t]*(([=\-*#~^+])\3{2,})[ \t]*$", re.MULTILINE)
+# A line and the line under it (an underline, when :func:`~assistant.patterns.underlines` says so).
+_UNDERLINED = re.compile(r"^[ \t]*(\S[^\n]*?)[ \t]*\n[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 _TITLE_WITHIN = 2000  # characters from a text file's start where its title may stand
 
 _LONG_WORD = re.compile(r"[A-Za-zÀ-ɏ]{18,}")
@@ -197,5 +197,5 @@ def document_title(path: Path, doc: Extracted) -> str:
         title = m.group(1) if m else ""
     if kind_of(path) in ("markdown", "text") and not title:
         title = next((m.group(1) for m in _UNDERLINED.finditer(doc.text[:_TITLE_WITHIN])
-                      if 2 * len(m.group(2)) >= len(m.group(1))), "")
+                      if underlines(m.group(1), m.group(2))), "")
     return " ".join(title.split())[:200] or path.name

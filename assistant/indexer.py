@@ -337,7 +337,7 @@ def _about(seconds: float) -> str:
 
 
 class _Bar:
-    """A rich progress bar over files, with a running chunk count; silent without a console.
+    """A rich progress bar over files, with a running count of passages; silent without a console.
 
     Off a terminal (output redirected to a log) a bar would print nothing until the end: a plain line every
     ``LOG_EVERY_S`` seconds says how far the ingest is instead.
@@ -352,6 +352,7 @@ class _Bar:
         self.files = files
         self.console = console if console is not None and not console.is_terminal else None
         self.started = self.logged = time.monotonic()
+        self.first: tuple[float, int] | None = None  # (when, count) at the first passages stored
         if console is not None and console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -365,7 +366,7 @@ class _Bar:
     def __enter__(self) -> _Bar:
         if self.progress is not None:
             self.progress.start()
-        elif self.console is not None:  # a log's first line, before the first file is read and embedded
+        elif self.console is not None and self.files:  # a log's first line, before the first file is read
             self.console.print(f"Indexing {self.files} file{'s' if self.files != 1 else ''}", markup=False,
                                highlight=False)
         return self
@@ -377,11 +378,15 @@ class _Bar:
     def chunks(self, n: int, doing: str = "", remaining: int = 0) -> None:
         """``n`` more passages stored; ``doing``: the file being embedded, with ``remaining`` passages of it left and
         the time they take at the rate so far."""
+        now = time.monotonic()
         self.count += n
-        elapsed = time.monotonic() - self.started
+        if self.first is None:  # the rate is measured from the first passages stored: loading the model and
+            self.first = (now, self.count)  # reading the first file are not part of it
+        since, before = self.first
         if doing and remaining:
-            left = remaining * elapsed / self.count if self.count else 0.0
-            doing = f"{doing} ({remaining} passage{'s' if remaining > 1 else ''} to go, {_about(left)} left)"
+            rate = (self.count - before) / (now - since) if now > since else 0.0
+            left = f", {_about(remaining / rate)} left" if rate else ""  # no rate before a second batch
+            doing = f"{doing} ({remaining} passage{'s' if remaining > 1 else ''} to go{left})"
         self.doing = doing
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, chunks=self.count, doing=doing)

@@ -17,6 +17,17 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # ending in one goes on, or is a title.
 CLOSES = tuple(".!?:;…)]}\"'”’")
 
+
+def underlines(title: str, rule: str) -> bool:
+    """``rule`` underlines ``title`` (Markdown's setext and reStructuredText headings, plain-text manuals): one mark
+    repeated, at least half as long as the title, under a title that is no sentence or lead-in."""
+    rule, title = rule.strip(), title.strip()
+    return (bool(_RULE.fullmatch(rule)) and 2 * len(rule) >= len(title) and bool(title)
+            and not title.endswith(CLOSES))
+
+
+_RULE = re.compile(r"([=\-*#~^+])\1{2,}")
+
 # Punctuation that makes prose, not an operator: "--", "...", "—" standing alone are dashes and ellipses.
 _PROSE_MARKS = frozenset(".-–—…")
 _ENCLOSING = "\"'`()[]{}“”‘’«»"

@@ -29,7 +29,7 @@ from assistant.grounding import (
     states_consequence,
 )
 from assistant.patterns import CLOSES as _CLOSES
-from assistant.patterns import kind_of
+from assistant.patterns import kind_of, underlines
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
 from assistant.text import content_stems, stem, strip_markers, tokens
 from assistant.verify import key_terms
@@ -138,7 +138,6 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
 
 
 _BLOCK_SPANS = 4  # sentences or lines of the block a lead-in introduces, quoted with it
-_UNDERLINE = re.compile(r"([=\-*#~^+])\1{2,}")
 _ITEM = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
 _FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
@@ -260,9 +259,9 @@ class AnswerRun:
         dpkg-divert command do?"), or a line underlined with a repeated mark. Quoted, it repeats the question or
         names a section; the section it opens answers it."""
         text = c.span.text.strip()
-        _, _, under = text.partition("\n")
+        line, _, under = text.partition("\n")
         if under:  # underlined (a plain-text or Markdown heading): a title, whatever it names
-            return bool(_UNDERLINE.fullmatch(under.strip()))
+            return underlines(line, under)
         return bool(text) and not text.endswith(_CLOSES) and self._says_nothing_new(_SECTION_NUMBER.sub("", text))
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:

@@ -55,8 +55,10 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
         if len(w) < MIN_LENGTH:
             # a short word is corrected only to the one question word it has two letters swapped from ("waht"):
             # the question word says what kind of answer is asked for, and a short word's other neighbours one
-            # edit away are too many ("lift" / "list"; "form" / "from")
-            swaps = [q for q in QUESTION_WORDS if _swapped(w, q)] if t.text.isalpha() and len(w) >= 3 else []
+            # edit away are too many ("lift" / "list"; "form" / "from"). Not an acronym ("HWY"), nor a word of the
+            # passages
+            typed = t.text.isalpha() and len(w) >= 3 and not t.text.isupper() and w not in vocab.get(w[0], ())
+            swaps = [q for q in QUESTION_WORDS if _swapped(w, q)] if typed else []
             if len(swaps) == 1 and not is_function_word(w):
                 out[w] = swaps[0]
             continue

@@ -131,6 +131,10 @@ def test_titles_come_from_markdown_heading_or_file_name(tmp_path: Path) -> None:
     assert document_title(manual, extract_document(manual, manual.read_bytes())) == "Debian Policy Manual"
     ruled = write(tmp_path, "ruled.txt", "A sentence that ends here.\n---\nMore text.")
     assert document_title(ruled, extract_document(ruled, ruled.read_bytes())) == "ruled.txt"
+    # a sentence or a lead-in over a long rule is no title
+    for text in ("This is the opening paragraph that ends.\n" + "-" * 72 + "\n", "Results:\n-----\nA table."):
+        other = write(tmp_path, "other.txt", text)
+        assert document_title(other, extract_document(other, other.read_bytes())) == "other.txt"
 
 
 def test_file_hash_matches_content_hash_and_changes_with_content(tmp_path: Path) -> None:

@@ -39,13 +39,17 @@ def test_the_progress_line_names_the_file_being_embedded_what_is_left_of_it_and_
     out = io.StringIO()
     with _Bar(Console(file=out, force_terminal=False, width=80), files=3) as bar:
         bar.logged -= LOG_EVERY_S
-        bar.started -= 16  # 64 passages in 16 s: 812 more take ~203 s
+        bar.chunks(32, "hugeline.txt", remaining=876)  # no rate yet: loading and reading come before the first
+        assert bar.first is not None
+        bar.first = (bar.first[0] - 16, bar.first[1])  # 64 passages in the 16 s since: 812 more take ~203 s
+        bar.logged -= LOG_EVERY_S
         bar.chunks(64, "hugeline.txt", remaining=812)
         bar.logged -= LOG_EVERY_S
         bar.chunks(12)  # a file finished: nothing in flight to name
         bar.logged -= LOG_EVERY_S
         bar.chunks(4, "small.txt", remaining=10)
-    _, first, second, third = out.getvalue().splitlines()
+    _, zeroth, first, second, third = out.getvalue().splitlines()
+    assert zeroth.endswith("; now hugeline.txt (876 passages to go)")
     assert first.endswith("; now hugeline.txt (812 passages to go, ~3 min left)")  # whole, not cut at 80 columns
     assert "now" not in second
     assert third.endswith("; now small.txt (10 passages to go, ~5 s left)")

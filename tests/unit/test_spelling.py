@@ -27,6 +27,8 @@ def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swap
     assert corrections("Waht does the framework do, and wehn?", PASSAGES) == {"waht": "what", "wehn": "when"}
     # "hwo" is as near "how" as "who"; "form" is a word of its own, a swap away from "from"; "teh" asks nothing
     assert corrections("hwo joins the form of teh framework?", PASSAGES) == {}
+    # an acronym, or a word the passages hold, is no typo
+    assert corrections("What does HWY stand for, and woh is it?", ["woh is a word here"]) == {}
 
 
 def test_an_ambiguous_typo_is_left_alone() -> None:
