@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.patterns import LIST_ITEM
 from assistant.text import sentence_spans
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 CHUNKER_VERSION = 7  # bump when these rules or text extraction change, so ingest re-reads every document
 
-_LIST_ITEM = re.compile(r"\s*(?:[-*+•▪‣◦–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+\S")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
 _LINE_END = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])")
@@ -196,7 +196,7 @@ def _paragraphs(text: str) -> list[_Span]:
         line = text[start:end]
         if _MD_HEADING.match(line):
             kind = "heading"
-        elif _LIST_ITEM.match(line):
+        elif LIST_ITEM.match(line):
             kind = "item"
         else:
             kind = "text"

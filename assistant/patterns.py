@@ -18,6 +18,10 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 CLOSES = tuple(".!?:;…)]}\"'”’")
 
 
+# A line that opens an item of a list: "- ", "* ", "• ", "1. ", "a) ".
+LIST_ITEM = re.compile(r"\s*(?:[-*+•▪‣◦–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+\S")
+
+
 def underlines(title: str, rule: str) -> bool:
     """``rule`` underlines ``title`` (Markdown's setext and reStructuredText headings, plain-text manuals): one mark
     repeated, at least half as long as the title, under a title that is no sentence or lead-in."""

@@ -29,7 +29,7 @@ from assistant.grounding import (
     states_consequence,
 )
 from assistant.patterns import CLOSES as _CLOSES
-from assistant.patterns import kind_of, underlines
+from assistant.patterns import LIST_ITEM, kind_of, underlines
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
 from assistant.text import content_stems, stem, strip_markers, tokens
 from assistant.verify import key_terms
@@ -126,6 +126,10 @@ def _asks(c: Candidate) -> bool:
 
 # A section number before a heading's words ("4.5. ", "2.1.1 ", "A.3 ").
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d+|[A-Z](?=\.\d))(?:\.\d+)*\.?\s+")
+_BLOCK_SPANS = 4  # sentences or lines of the block a lead-in introduces, quoted with it
+_FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
+
+
 def _hard_wrapped(text: str, document: str, start: int) -> bool:
     """Prose broken into lines at a fixed width: a sentence (``text``, at ``start`` in ``document``) whose lines go on
     unindented, no list items, each line but its last filling most of a line: the first counted whole, as the
@@ -133,13 +137,10 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
     lines = text.split("\n")
     first = document[document.rfind("\n", 0, start) + 1:start] + lines[0]
     return (len(lines) > 1 and text.rstrip().endswith((".", "!", "?"))
-            and not any(line[:1].isspace() or _ITEM.match(line) for line in lines[1:])
+            and not any(line[:1].isspace() or LIST_ITEM.match(line) for line in lines[1:])
             and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
 
 
-_BLOCK_SPANS = 4  # sentences or lines of the block a lead-in introduces, quoted with it
-_ITEM = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
-_FULL_LINE = 40  # characters: text wrapped at 72-80 columns fills more than this of each line
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
 
