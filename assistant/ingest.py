@@ -130,6 +130,13 @@ def _add_document(path: Path, found: dict[Path, None], failed: list[FileIssue]) 
         found[real] = None
 
 
+def refreshing(n: int) -> str:
+    """What to say of ``n`` indexed documents an ingest reads again, besides the files it was given."""
+    return (f"{n} document{'s' if n > 1 else ''} already indexed {'are' if n > 1 else 'is'} read and embedded again "
+            "as well: the text extraction, chunking or embedding settings changed since "
+            f"{'they were' if n > 1 else 'it was'} indexed (once)")
+
+
 def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, prune: bool) -> Plan:
     """Classify every file: new or changed (work), unchanged, or failed (too big, empty, unreadable)."""
     files, failed, skipped = discover(paths)
@@ -168,6 +175,7 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
         elif entry.generation != generation_tag(entry.hash, fingerprint) and Path(source).is_file():
             # Chunking or embedding settings changed: stored chunks of this document no longer match them.
             plan.work.append(WorkItem(Path(source), source, replaces=True))
+            plan.refreshed += 1
     return plan
 
 
@@ -193,6 +201,8 @@ def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Cons
                 manifest = read_manifest(mpath)
                 plan = plan_ingest(paths, manifest, settings, prune)
             if plan.needs_index(manifest):
+                if plan.refreshed and console is not None:
+                    console.print(refreshing(plan.refreshed), highlight=False, markup=False)
                 result = write_plan(plan, manifest, mpath, settings, console)
     report = IngestReport(
         added=tuple(result.added if result else ()),

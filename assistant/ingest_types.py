@@ -34,6 +34,7 @@ class Plan:
     pruned: list[str] = field(default_factory=list)
     failed: list[FileIssue] = field(default_factory=list)
     skipped: list[FileIssue] = field(default_factory=list)
+    refreshed: int = 0  # documents not asked for, read again because the indexing settings or code changed
 
     def needs_index(self, manifest: Manifest) -> bool:
         return bool(self.work or self.pruned or manifest.dirty)

@@ -41,7 +41,9 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise IngestError("the PDF is password-protected; save an unencrypted copy to index it") from e
-        raise IngestError(f"cannot parse the PDF ({e})") from e
+        reason = re.search(r"PDFium: ([^)]*)", str(e))
+        raise IngestError("not a PDF that can be read: damaged, or not a PDF at all (PDFium: "
+                          f"{reason.group(1) if reason else e})") from e
     try:
         title = _title(pdf)
         raws: list[str] = []

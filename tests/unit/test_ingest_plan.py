@@ -14,7 +14,7 @@ from assistant.chunking import CHUNKER_VERSION
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.documents import hash_file
 from assistant.errors import StoreUnavailableError
-from assistant.ingest import plan_ingest, run_ingest
+from assistant.ingest import plan_ingest, refreshing, run_ingest
 from assistant.manifest import (
     DocEntry,
     Manifest,
@@ -188,6 +188,10 @@ def test_changed_chunk_settings_reindex_every_document(settings: Settings, tmp_p
     plan = plan_ingest([a], manifest, bigger, prune=False)
     assert sorted(w.source for w in plan.work) == [str(a), str(b)]
     assert all(w.replaces for w in plan.work)
+    # b was not asked for: the ingest says why it reads it again
+    assert plan.refreshed == 1
+    assert refreshing(1).startswith("1 document already indexed is read and embedded again as well")
+    assert refreshing(3).startswith("3 documents already indexed are read")
 
 
 def test_only_failures_leave_no_index_behind(settings: Settings, tmp_path: Path) -> None:
