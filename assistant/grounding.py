@@ -364,8 +364,8 @@ class Grounder:
         languages = other_language(question, " ".join(texts)[:_LANGUAGE_SAMPLE]) if reason else None
         if languages:
             # its words were counted as missing, and the embedding model may read one language only
-            reason = f"the question seems to be in {languages[0]}, the documents in {languages[1]}: ask in " \
-                     f"{languages[1]}, as words do not match across languages"
+            reason = f"the question seems to be in another language ({languages[0]}) than the documents " \
+                     f"({languages[1]}): ask in theirs, as words do not match across languages"
         swaps = swapped_terms(question, texts, set(absent_rare), held)
         if swaps:
             reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \

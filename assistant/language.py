@@ -21,14 +21,6 @@ MIN_PROBABILITY = 0.6
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _lock = threading.Lock()
 
-# ISO 639-1 codes of the languages most questions come in, as their English names; others are shown as the code.
-NAMES = {"ar": "Arabic", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
-         "es": "Spanish", "fi": "Finnish", "fr": "French", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
-         "id": "Indonesian", "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "no": "Norwegian",
-         "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sv": "Swedish", "th": "Thai",
-         "tr": "Turkish", "uk": "Ukrainian", "vi": "Vietnamese", "zh": "Chinese"}
-
-
 @functools.cache
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -47,14 +39,10 @@ def language(text: str) -> str | None:
     return str(code) if probability >= MIN_PROBABILITY else None
 
 
-def name(code: str) -> str:
-    return NAMES.get(code, code)
-
-
 def other_language(question: str, documents: str) -> tuple[str, str] | None:
-    """(the question's language, the documents') by name, when both can be told and they differ."""
+    """(the question's language, the documents') as ISO 639-1 codes, when both can be told and they differ."""
     asked = language(question)
     if asked is None:
         return None
     written = language(documents)
-    return (name(asked), name(written)) if written is not None and written != asked else None
+    return (asked, written) if written is not None and written != asked else None

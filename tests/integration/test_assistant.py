@@ -149,7 +149,7 @@ def test_ask_command_prints_answer_with_quoted_citations_and_json(settings: Sett
     refused = _cli(settings, "ask", "Quelles entreprises technologiques pourraient participer au cadre de recherche "
                    "conjoint sur l'IA ?")
     assert refused.returncode == 0, refused.stderr
-    assert "not answered: the question seems to be in French, the documents in English" in refused.stderr
+    assert "not answered: the question seems to be in another language (fr) than the documents (en)" in refused.stderr
 
 
 def test_ask_command_with_empty_question_exits_with_a_message(settings: Settings) -> None:

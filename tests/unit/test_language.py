@@ -27,6 +27,6 @@ def test_language_of_a_text(text: str, code: str | None) -> None:
 
 
 def test_other_language_names_both_only_when_they_differ() -> None:
-    assert other_language("¿Qué presidente de Estados Unidos recibirá a Kishida?", ENGLISH) == ("Spanish", "English")
+    assert other_language("¿Qué presidente de Estados Unidos recibirá a Kishida?", ENGLISH) == ("es", "en")
     assert other_language("Which script configures the package after it is installed?", ENGLISH) is None
     assert other_language("Was ist R?", ENGLISH) is None  # the question's language cannot be told
