@@ -96,10 +96,8 @@ def _after_run_on(text: str, start: int) -> int:
     joins such pages with one line end, or none inside a word), else at the page's start."""
     if start < 2 or text[start - 2:start] == "\n\n":
         return start
-    first = sentence_spans(text[start:start + _RUN_ON_CHARS])
-    if not first or first[0].end == len(text[start:start + _RUN_ON_CHARS]) or len(first) < 2:
-        return start
-    return start + first[1].start
+    spans = sentence_spans(text[start:start + _RUN_ON_CHARS])
+    return start + spans[1].start if len(spans) > 1 else start  # none ends in the window: no run-on to skip
 
 
 def _fit_tokens(text: str, spans: list[tuple[int, int, int | None]], chunk_chars: int,

@@ -21,6 +21,7 @@ MIN_PROBABILITY = 0.6
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _lock = threading.Lock()
 
+
 @functools.cache
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier

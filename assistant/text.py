@@ -100,7 +100,7 @@ def _ends_sentence(text: str, mark: int, end: int) -> bool:
     if not before or before == "\n" or before in "$‘“([{" or after.islower():
         return False
     if before in "`'\"":  # closing a word ("`make`?") or opening the mark alone ("`!`")
-        return not text[mark - 2:mark - 1].isspace() and mark >= 2
+        return mark >= 2 and not text[mark - 2].isspace()
     return True
 
 
