@@ -70,6 +70,14 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+def _model_server(settings: Settings) -> None:
+    """The model server for a command that embeds or answers: started (and stopped at exit) if none answers, with
+    the bundled models created; the seed is not added."""
+    from assistant.bootstrap import prepare
+
+    prepare(settings, _console(stderr=True), ingest_seeds=False)
+
+
 @app.command("serve-model")
 def serve_model(
     setup_only: Annotated[bool, typer.Option(help="Build/start, create the models, then exit.")] = False,
@@ -125,6 +133,7 @@ def ingest(
     settings = _settings()
     console = _console(stderr=True)
     try:
+        _model_server(settings)
         report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=console)
     except AssistantError as e:
         raise _fail(e) from e
@@ -390,6 +399,7 @@ def evaluate(
         _warn_if_seed_missing(_settings(model), files[0])
     started = time.monotonic()
     try:
+        _model_server(_settings(model))
         if compare:
             from assistant.compare import PIPELINES, run_compare
 

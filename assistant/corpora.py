@@ -181,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True)
     settings = load_settings()
     try:
+        if args.index:  # embedding needs the model server: started here (and stopped at exit) if none answers
+            from assistant.bootstrap import prepare
+
+            prepare(settings, console, ingest_seeds=False)
         for corpus in load_corpora(args.spec):
             paths = document_paths(corpus, args.spec.resolve(), settings, console)
             console.print(f"[cyan]•[/] {corpus.name}: {len(paths)} document path(s) ready")
