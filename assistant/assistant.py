@@ -215,6 +215,13 @@ class Assistant:
 
         return remove_documents(sources, self.settings)
 
+    def ingesting(self) -> bool:
+        """Whether documents are being added to or removed from the index now, here or by another process: a
+        question waits for their embedding in the model server."""
+        from assistant.manifest import ingest_running, manifest_path
+
+        return ingest_running(manifest_path(self.settings))
+
     def status(self) -> dict[str, Any]:
         """Server reachability, model names and index size, for status lines. Never raises."""
         from assistant.serving import probe

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from assistant.errors import AssistantError
+from assistant.manifest import INGEST_WAIT
 from assistant.results import Answer, Citation, TextDelta
 
 HELP = "Ask about your documents. /new starts over, /sources shows the last answer's passages, /quit leaves."
@@ -45,9 +46,11 @@ def changed_note(source: str) -> str:
 class ChatSession:
     """One conversation: the history the assistant sees, and the last answer (for ``/sources``)."""
 
-    def __init__(self, assistant: StreamingAssistant, out: TextIO) -> None:
+    def __init__(self, assistant: StreamingAssistant, out: TextIO, ingesting: Callable[[], bool] = lambda: False
+                 ) -> None:
         self.assistant = assistant
         self.out = out
+        self.ingesting = ingesting  # whether documents are being indexed now (answers wait for them)
         self.history: list[dict[str, str]] = []
         self.last: Answer | None = None
         # Set by Ctrl-C besides the KeyboardInterrupt it raises: a library may swallow the exception (one raised
@@ -86,6 +89,8 @@ class ChatSession:
     def answer(self, question: str) -> None:
         """Stream the verified answer, then its footnotes. Ctrl-C (KeyboardInterrupt) passes through (the chat loop
         catches it) and keeps nothing of the turn."""
+        if self.ingesting():
+            self.write(f"({INGEST_WAIT})")
         events = self.assistant.stream(question, self.history)
         answer: Answer | None = None
         streamed = False
@@ -159,12 +164,13 @@ def _readline(history_file: Path | None) -> Callable[[], None]:
 
 
 def run_chat(assistant: StreamingAssistant, out: TextIO, read: Callable[[str], str] = input,
-             history_file: Path | None = None, echo: bool = False) -> None:
+             history_file: Path | None = None, echo: bool = False, ingesting: Callable[[], bool] = lambda: False
+             ) -> None:
     """The read-answer loop, until /quit or end of input. Ctrl-C at the prompt clears the line; once a line is in,
     Ctrl-C stops what it started and the chat goes on. ``echo`` writes each line read after the prompt, for input
     that is not typed (piped from a file), which the terminal does not show: the transcript then reads as one."""
     save_history = _readline(history_file)
-    session = ChatSession(assistant, out)
+    session = ChatSession(assistant, out, ingesting)
     previous = None
     if threading.current_thread() is threading.main_thread():
         def on_sigint(signum: int, frame: object) -> None:

@@ -23,6 +23,7 @@ import typer
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import FrameType
 
     from rich.console import Console
@@ -210,6 +211,7 @@ def ask(
 
     try:
         settings = _settings(model)
+        _note_ingest(settings, say)
         answer, by = None, ""
         if not local:
             mine = fingerprint(settings)  # what either kind of server must match
@@ -239,6 +241,13 @@ def ask(
     t = answer.timings
     by = f"; answered by {by}" if by else ""
     err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)
+
+
+def _note_ingest(settings: Settings, say: Callable[[str], None]) -> None:
+    from assistant.manifest import INGEST_WAIT, ingest_running, manifest_path
+
+    if ingest_running(manifest_path(settings)):
+        say(INGEST_WAIT)
 
 
 @app.command("answer-server", hidden=True)
@@ -313,8 +322,9 @@ def chat(
         from assistant.assistant import Assistant
         from assistant.chat import run_chat
 
-        run_chat(Assistant.from_settings(settings), sys.stdout, history_file=settings.data_dir / "chat-history",
-                 echo=not sys.stdin.isatty())
+        assistant = Assistant.from_settings(settings)
+        run_chat(assistant, sys.stdout, history_file=settings.data_dir / "chat-history", echo=not sys.stdin.isatty(),
+                 ingesting=assistant.ingesting)
     except AssistantError as e:
         raise _fail(e) from e
 

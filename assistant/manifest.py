@@ -185,13 +185,37 @@ def _write(path: Path, manifest: Manifest) -> None:
         os.close(dir_fd)
 
 
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+# What a question asked while ``ingest_running`` is told.
+INGEST_WAIT = "Documents are being indexed now: the answer waits for the model server to embed them first."
+
+
+def ingest_running(path: Path) -> bool:
+    """Whether an ingest or removal (of this process or another) holds the lock of the index whose manifest is at
+    ``path`` now: a question asked meanwhile waits for its embedding batches in the model server."""
+    try:
+        f = _lock_path(path).open("rb")
+    except OSError:  # never locked, or unreadable: nothing to say
+        return False
+    with f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return False
+
+
 @contextlib.contextmanager
 def ingest_lock(path: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """One ingest at a time per index: a second one calls ``waiting`` (to say so) and waits (the lock dies with its
     process, even on kill -9)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 - closed below, after the lock is released
+        f = open(_lock_path(path), "a")  # noqa: SIM115 - closed below, after the lock is released
     except OSError as e:
         raise _unwritable(path, e) from e
     with f:

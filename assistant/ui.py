@@ -64,6 +64,8 @@ class ChatAssistant(Protocol):
 
     def status(self) -> dict[str, Any]: ...
 
+    def ingesting(self) -> bool: ...
+
     def documents(self) -> list[IndexedDocument]: ...
 
     def add_documents(self, paths: Sequence[Path]) -> IngestReport: ...
@@ -190,7 +192,7 @@ class ChatHandlers:
         def reply(html: str) -> list[Message]:  # a new list each time: gradio may still hold the previous one
             return [*chat, {"role": "assistant", "content": html}]
 
-        yield reply(render.pending_html()), keep, keep, keep, keep
+        yield reply(render.pending_html(self.assistant.ingesting())), keep, keep, keep, keep
         text, answer = "", None
         try:
             for event in self.assistant.stream(question, history):

@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from assistant.manifest import INGEST_WAIT
 from assistant.patterns import CITATION_MARKER
 from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings, same_content
 from assistant.text import plural
@@ -69,8 +70,10 @@ def user_html(message: str) -> str:
     return esc(message).replace("\n", "<br>")
 
 
-def pending_html() -> str:
-    return '<div class="ga-msg ga-pending">Searching the documents…</div>'
+def pending_html(ingesting: bool = False) -> str:
+    """The answer's place until it streams; when documents are being indexed, why it may take a while."""
+    wait = f'<div class="ga-wait">{esc(INGEST_WAIT)}</div>' if ingesting else ""
+    return f'<div class="ga-msg ga-pending">Searching the documents…{wait}</div>'
 
 
 def streaming_html(text: str, turn: int) -> str:

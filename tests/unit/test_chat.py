@@ -164,3 +164,13 @@ def test_a_ctrl_c_whose_exception_was_swallowed_still_stops_the_answer() -> None
         session.handle("When is the visit?")
     assert "In April [1]." in out.getvalue() and "A state visit" not in out.getvalue()
     assert session.history == []
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_a_question_asked_while_documents_are_indexed_says_why_it_waits(busy: bool) -> None:
+    fake, out, lines = ScriptedAssistant(), io.StringIO(), ["Is it?", "/quit"]
+    fake.enqueue("Yes [1].", citations=[CITED])
+    run_chat(fake, out, read=lambda _: lines.pop(0), ingesting=lambda: busy)
+    assert ("(Documents are being indexed now" in out.getvalue()) is busy
+    assert "Yes [1]." in out.getvalue()
+

@@ -21,6 +21,7 @@ from assistant.manifest import (
     generation_tag,
     index_fingerprint,
     ingest_lock,
+    ingest_running,
     manifest_path,
     read_manifest,
     signature,
@@ -272,3 +273,14 @@ def test_a_second_ingest_says_it_waits_for_the_one_holding_the_index_then_goes_o
     with ingest_lock(mpath, waiting=lambda: said.append("again")):
         pass
     assert said == ["waiting"]
+
+
+def test_a_question_can_tell_an_ingest_holds_the_index(tmp_path: Path) -> None:
+    mpath = tmp_path / "manifest.json"
+    assert not ingest_running(mpath)  # never locked: no lock file
+    with ingest_lock(mpath):
+        assert ingest_running(mpath)
+        assert ingest_running(mpath)  # asking does not take the lock from the ingest
+    assert not ingest_running(mpath)
+    with ingest_lock(mpath, waiting=lambda: pytest.fail("the check left the lock held")):
+        pass

@@ -29,6 +29,7 @@ class ScriptedAssistant:
         self.indexed: dict[str, str] = {}  # a pretend index: path -> text; a text starting with "BAD" fails
         self.index_error: Exception | None = None  # raised by add_documents when set
         self.commit_before_error = 0  # files add_documents indexes before raising index_error
+        self.busy = False  # what ingesting() says
 
     def enqueue(self, text: str) -> None:
         self.script.append(text)
@@ -52,6 +53,9 @@ class ScriptedAssistant:
     def status(self) -> dict[str, Any]:
         return {"server_ok": self.server_ok, "server": "http://127.0.0.1:11434", "chat_model": "chat",
                 "embed_model": "embed", "passages": 1, "problem": None if self.server_ok else "Ollama is down"}
+
+    def ingesting(self) -> bool:
+        return self.busy
 
     def documents(self) -> list[IndexedDocument]:
         return [IndexedDocument(source=s, passages=1, hash=hashlib.sha256(t.encode()).hexdigest())
@@ -95,13 +99,21 @@ def test_answer_streams_into_the_chat_then_fills_history_and_sources() -> None:
     fake.enqueue("Biden hosts Kishida on April 10 [1].")
     updates = run(ChatHandlers(fake), "When will Kishida visit?")
     chats = [u[0][-1]["content"] for u in updates]
-    assert "Searching the documents" in chats[0]
+    assert "Searching the documents" in chats[0] and "being indexed" not in chats[0]
     assert "ga-streaming" in chats[1] and "ga-streaming" in chats[2]
     assert 'class="ga-msg ga-answer"' in chats[-1] and 'href="#ga-c-1-1"' in chats[-1]
     _, history, answers, sources, _ = updates[-1]
     assert history == [{"role": "user", "content": "When will Kishida visit?"},
                        {"role": "assistant", "content": "Biden hosts Kishida on April 10 [1]."}]
     assert len(answers) == 1 and 'id="ga-c-1-1"' in sources
+
+
+def test_a_question_asked_while_documents_are_indexed_says_why_it_waits() -> None:
+    fake = ScriptedAssistant()
+    fake.busy = True
+    fake.enqueue("It is an official visit [1].")
+    first = run(ChatHandlers(fake), "What kind of visit?")[0][0][-1]["content"]
+    assert "Searching the documents" in first and "Documents are being indexed now" in first
 
 
 def test_follow_up_gets_the_session_history_and_the_next_turn_number() -> None:
