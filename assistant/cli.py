@@ -222,6 +222,7 @@ def ask(
         if answer is None:
             from assistant.assistant import Assistant
 
+            _model_server(settings)
             answer, by = Assistant.from_settings(settings).ask(question), ""
     except AssistantError as e:
         raise _fail(e) from e
@@ -268,6 +269,7 @@ def answer_server(
                                  f"command that started it ({expected[:16]}); not serving")
         from assistant.answer_server import serve_until_idle
 
+        _model_server(settings)  # kept as long as this server runs, if started here
         print(f"answer server {serves[:16]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
               "request", file=sys.stderr, flush=True)
         serve_until_idle(settings, socket_path, serves=serves)
