@@ -197,15 +197,14 @@ def ingest_running(path: Path) -> bool:
     """Whether an ingest or removal (of this process or another) holds the lock of the index whose manifest is at
     ``path`` now: a question asked meanwhile waits for its embedding batches in the model server."""
     try:
-        f = _lock_path(path).open("rb")
-    except OSError:  # never locked, or unreadable: nothing to say
-        return False
-    with f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        with _lock_path(path).open("rb") as f:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    except OSError:  # never locked, or cannot tell: nothing to say
+        pass
     return False
 
 
