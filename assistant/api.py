@@ -7,7 +7,7 @@ Any client of the chat-completions protocol (the ``openai`` package, Open WebUI,
     r = client.chat.completions.create(model="grounded-assistant",
                                        messages=[{"role": "user", "content": "When will Kishida visit the U.S.?"}])
     r.choices[0].message.content                  # the verified answer, with its [n] markers
-    r.choices[0].message.model_extra["citations"]  # marker, source, start, end, quote (and page when known)
+    r.choices[0].message.model_extra["citations"]  # marker, source, start, end, quote (and page, page_label when known)
     r.choices[0].message.refusal                  # why the documents cannot answer; None when they can
 
 ``GET /v1/models`` lists the ids it answers to; ``POST /v1/chat/completions`` answers the last user message, the
@@ -115,7 +115,7 @@ class AnswerRequest(BaseModel):
 
 def citation_json(c: Citation) -> dict[str, Any]:
     return {"marker": c.marker, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote,
-            "page": getattr(c, "page", None)}
+            "page": getattr(c, "page", None), "page_label": getattr(c, "page_label", None)}
 
 
 def _question_and_history(req: ChatRequest) -> tuple[str, list[dict[str, str]]]:

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TextIO
 
 from assistant.errors import AssistantError
 from assistant.manifest import INGEST_WAIT
-from assistant.results import Answer, Citation, TextDelta
+from assistant.results import Answer, Citation, TextDelta, page_name
 
 HELP = "Ask about your documents. /new starts over, /sources shows the last answer's passages, /quit leaves."
 PROMPT = "you> "
@@ -32,8 +32,8 @@ class StreamingAssistant(Protocol):
 
 def footnote(c: Citation) -> str:
     """``[1] /docs/report.pdf, p. 3, chars 120-188: “quote”`` — the page only when the citation has one."""
-    page = getattr(c, "page", None)
-    where = c.source + (f", p. {page}" if page else "") + f", chars {c.start}-{c.end}"
+    page = page_name(c.page, c.page_label)
+    where = c.source + (f", {page}" if page else "") + f", chars {c.start}-{c.end}"
     return f"[{c.marker}] {where}: “{c.quote}”"
 
 
@@ -137,7 +137,7 @@ class ChatSession:
         for i, p in enumerate(self.last.passages, 1):
             text = " ".join(p.text.split())
             preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
-            page = f", p. {p.page}" if p.page is not None else ""
+            page = f", {page_name(p.page, p.page_label)}" if p.page is not None else ""
             self.write(f"  {i}. {p.source}{page}, chars {p.start}-{p.end}, similarity {p.score:.2f}\n     {preview}")
 
 

@@ -35,7 +35,7 @@ from assistant.text import sentence_spans
 if TYPE_CHECKING:
     from assistant.tokens import TokenCounter
 
-CHUNKER_VERSION = 7  # bump when these rules or text extraction change, so ingest re-reads every document
+CHUNKER_VERSION = 8  # bump when these rules or text extraction change, so ingest re-reads every document
 
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
 _LINE_END = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
@@ -55,6 +55,7 @@ class Chunk:
     end: int
     index: int
     page: int | None = None  # 1-based page the passage is on, for documents with pages
+    page_label: str | None = None  # that page's printed number, when it has one other than ``page``
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,11 @@ class _Span:
 
 
 def chunk_text(text: str, chunk_chars: int, counter: TokenCounter | None = None,
-               page_starts: Sequence[int] = ()) -> list[Chunk]:
+               page_starts: Sequence[int] = (), page_labels: Sequence[str] = ()) -> list[Chunk]:
     """Split ``text`` into chunks of about ``chunk_chars`` characters following the rules in the module doc.
 
-    ``page_starts`` are the offsets where pages 1, 2, ... begin; ``counter`` bounds every chunk in tokens.
+    ``page_starts`` are the offsets where pages 1, 2, ... begin, ``page_labels`` their printed numbers ("" where
+    a page has none other than its own); ``counter`` bounds every chunk in tokens.
     """
     bounds = [b if n == 0 else _after_run_on(text, b) for n, b in enumerate(page_starts)] or [0]
     bounds = [min(b, bounds[n + 1]) if n + 1 < len(bounds) else b for n, b in enumerate(bounds)]
@@ -85,7 +87,11 @@ def chunk_text(text: str, chunk_chars: int, counter: TokenCounter | None = None,
             spans.append((start + s, start + e, page))
     if counter is not None:
         spans = _fit_tokens(text, spans, chunk_chars, counter)
-    return [Chunk(text[s:e], s, e, i, page) for i, (s, e, page) in enumerate(spans)]
+    return [Chunk(text[s:e], s, e, i, page, _label(page_labels, page)) for i, (s, e, page) in enumerate(spans)]
+
+
+def _label(labels: Sequence[str], page: int | None) -> str | None:
+    return (labels[page - 1] or None) if page is not None and page <= len(labels) else None
 
 
 _RUN_ON_CHARS = 600  # a page's first sentence that ends later than this is not one a page break cut in two

@@ -52,6 +52,7 @@ class Extracted:
     page_starts: tuple[int, ...] = ()  # offset in ``text`` of page 1, 2, ... (PDFs only)
     warnings: tuple[str, ...] = ()
     title: str = ""  # an HTML page's <title> (else its first <h1>) or a PDF's title, read with the text
+    page_labels: tuple[str, ...] = ()  # printed number of page 1, 2, ... where it differs from it, else ""
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, or None for documents without pages."""
@@ -124,10 +125,11 @@ def extract_document(path: Path, data: bytes) -> Extracted:
     if not data:
         raise IngestError("empty file, nothing to index")
     pages: tuple[int, ...] = ()
+    labels: tuple[str, ...] = ()
     title = ""
     warnings: list[str] = []
     if kind == "pdf":
-        text, pages, title, textless = pdf_text(data)
+        text, pages, title, textless, labels = pdf_text(data)
         warnings += [textless] if textless else []
     elif kind == "html":
         text, title = html_text(data)
@@ -142,7 +144,7 @@ def extract_document(path: Path, data: bytes) -> Extracted:
         hint = " (a scanned PDF? run OCR on it first)" if kind == "pdf" else ""
         raise IngestError(f"no text to index{hint}")
     warnings += [w for w in [glued_warning(text)] if w]
-    return Extracted(text, pages, tuple(warnings), title)
+    return Extracted(text, pages, tuple(warnings), title, labels)
 
 
 def glued_warning(text: str) -> str:

@@ -145,7 +145,7 @@ class _Writer:
             ChunkRecord(
                 id=f"{p.entry.generation}:{c.index}", text=c.text, embedding=v, source=p.item.source,
                 title=p.entry.title, start=c.start, end=c.end, chunk_index=c.index, doc_hash=p.entry.hash,
-                generation=p.entry.generation, page=c.page,
+                generation=p.entry.generation, page=c.page, page_label=c.page_label,
             )
             for p, c, v in kept
         ]
@@ -160,7 +160,7 @@ class _Writer:
             return self.embedder.embed_passages([chunk.text])[0]
         except InputRejectedError as e:
             pending.failed = True
-            where = f"page {chunk.page}, " if chunk.page is not None else ""
+            where = f"page {chunk.page_label or chunk.page}, " if chunk.page is not None else ""
             self.result.failed.append(FileIssue(
                 pending.item.source,
                 f"passage {chunk.index + 1} ({where}characters {chunk.start}-{chunk.end}) was refused by the "
@@ -255,7 +255,7 @@ def load(item: WorkItem, data: bytes, digest: str, settings: Settings, fingerpri
     except Exception as e:  # a parser's unexpected failure on one file must not stop the others
         raise IngestError(f"cannot extract its text ({type(e).__name__}: {e})") from e
     text = doc.text
-    chunks = chunk_text(text, settings.retrieval.chunk_chars, counter, doc.page_starts)
+    chunks = chunk_text(text, settings.retrieval.chunk_chars, counter, doc.page_starts, doc.page_labels)
     notes = list(doc.warnings)
     if kind_of(item.path) in ("text", "markdown") and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _is_utf8(data):
         notes.append("not valid UTF-8; decoded as Windows-1252")

@@ -269,7 +269,8 @@ def document_passages(path: Path, settings: Settings) -> list[Passage]:
                             token_counter(settings))
     return [
         Passage(id=f"{entry.generation}:{c.index}", text=c.text, source=source, title=entry.title, start=c.start,
-                end=c.end, chunk_index=c.index, doc_hash=entry.hash, page=c.page, score=0.0)
+                end=c.end, chunk_index=c.index, doc_hash=entry.hash, page=c.page,
+                page_label=c.page_label, score=0.0)
         for c in chunks
     ]
 

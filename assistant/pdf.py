@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant.errors import IngestError
 from assistant.patterns import CLOSES as _CLOSES
@@ -28,12 +28,19 @@ _PAGE_NUMBER = re.compile(
 )
 _DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?\s*$", re.IGNORECASE)
 _HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
+_LABEL_CHARS = 20  # a page label longer than this is not a page number shown to anyone
 
 
-def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
-    """(text, offset where each page starts, title, warning): pages in order, separated by a blank line, furniture
-    left out; the title from the document information ("" when there is none); a warning when its pages hold little
-    text (:func:`textless_warning`, else "")."""
+class PdfText(NamedTuple):
+    text: str  # the pages in order, separated by a blank line, furniture left out
+    starts: tuple[int, ...]  # offset where each page starts
+    title: str  # from the document information, else the first page's largest lines ("" when neither)
+    warning: str  # when its pages hold little text (:func:`textless_warning`), else ""
+    labels: tuple[str, ...]  # each page's printed number (page label) where it differs from its number, else ""
+
+
+def pdf_text(data: bytes) -> PdfText:
+    """A PDF's text, where each page starts, title, warning and page labels (see :class:`PdfText`)."""
     import pypdfium2 as pdfium
 
     try:
@@ -47,7 +54,9 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
     try:
         title = _title(pdf)
         raws: list[str] = []
+        labels: list[str] = []
         for i in range(len(pdf)):
+            labels.append(_page_label(pdf, i))
             page = pdf[i]
             textpage = page.get_textpage()
             raws.append(textpage.get_text_range())
@@ -64,8 +73,20 @@ def pdf_text(data: bytes) -> tuple[str, tuple[int, ...], str, str]:
     # a page foot dropped, a body line ending in a mark is its last
     text, starts = _join_pages(["\n".join([*(x.replace("\ufffe", "") for x in lines[:-1]), *lines[-1:]])
                                 for lines in pages], words)
-    return text, starts, title, textless_warning([text[a:b] for a, b in zip(starts, (*starts[1:], len(text)),
-                                                                            strict=True)])
+    warning = textless_warning([text[a:b] for a, b in zip(starts, (*starts[1:], len(text)), strict=True)])
+    return PdfText(text, starts, title, warning, tuple(labels))
+
+
+def _page_label(pdf: PdfDocument, index: int) -> str:
+    """The page's printed number from the PDF's page labels ("45" on the 51st page of a manual whose front matter
+    is numbered i, ii, ...), or "" when it has none or it is the page's own number."""
+    import pypdfium2 as pdfium
+
+    try:
+        label = pdf.get_page_label(index).strip()
+    except (pdfium.PdfiumError, UnicodeDecodeError, ValueError):
+        return ""
+    return "" if label == str(index + 1) else _CONTROL.sub("", label)[:_LABEL_CHARS]
 
 
 _HEADING_CHARS = 60  # a numbered line longer than this is an item of a list wrapped at the page's width

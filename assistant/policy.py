@@ -465,7 +465,8 @@ class AnswerRun:
                             None)
             if existing is None:
                 existing = Citation(marker=len(self.citations) + 1, passage_id=p.id, source=p.source,
-                                    start=ev.start, end=ev.end, quote=ev.text, page=p.page)
+                                    start=ev.start, end=ev.end, quote=ev.text, page=p.page,
+                                    page_label=p.page_label)
                 self.citations.append(existing)
             markers.append(existing.marker)
         tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))

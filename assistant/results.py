@@ -23,6 +23,8 @@ class Passage(_Frozen):
     chunk_index: int = 0
     doc_hash: str = ""
     page: int | None = Field(None, description="1-based page the passage is on (PDFs); None for other documents.")
+    page_label: str | None = Field(None, description="The page's number as printed on it (its PDF page label: "
+                                   "'45', 'iv'), when it has one other than ``page``.")
     score: float = Field(0.0, description="Cosine similarity to the query, in [-1, 1]; higher is closer.")
 
 
@@ -39,6 +41,8 @@ class Citation(_Frozen):
     end: int
     quote: str
     page: int | None = Field(None, description="1-based page of the quote (PDFs); None for other documents.")
+    page_label: str | None = Field(None, description="The page's number as printed on it, when it has one other "
+                                   "than ``page``.")
 
 
 class RemovedSentence(_Frozen):
@@ -109,3 +113,12 @@ class TextDelta(_Frozen):
 
 
 StreamEvent = TextDelta | Answer
+
+
+def page_name(page: int | None, label: str | None = None) -> str | None:
+    """How a page is named to the reader ("p. 45 (PDF p. 51)", "p. 3"): the number printed on it (its PDF page label)
+    when it has one other than its number in the file, and then that one too; None without a page."""
+    if page is None:
+        return None
+    return f"p. {label} (PDF p. {page})" if label else f"p. {page}"
+

@@ -336,5 +336,6 @@ def _make_passage(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
         chunk_index=int(meta.get("chunk_index", 0)),
         doc_hash=str(meta.get("doc_hash", "")),
         page=int(meta["page"]) if meta.get("page") is not None else None,
+        page_label=str(meta["page_label"]) if meta.get("page_label") else None,
         score=score,
     )

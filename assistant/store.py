@@ -44,11 +44,14 @@ class ChunkRecord:
     doc_hash: str
     generation: str
     page: int | None = None
+    page_label: str | None = None
 
     def metadata(self) -> dict[str, str | int]:
         meta: dict[str, str | int] = {k: getattr(self, k) for k in METADATA_KEYS}
         if self.page is not None:  # Chroma metadata holds no nulls; documents without pages leave the key out
             meta["page"] = self.page
+        if self.page_label:
+            meta["page_label"] = self.page_label
         return meta
 
 

@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.manifest import INGEST_WAIT
 from assistant.patterns import CITATION_MARKER
-from assistant.results import Answer, Citation, IndexedDocument, Passage, RemovedSentence, Timings, same_content
+from assistant.results import (
+    Answer,
+    Citation,
+    IndexedDocument,
+    Passage,
+    RemovedSentence,
+    Timings,
+    page_name,
+    same_content,
+)
 from assistant.text import plural
 
 if TYPE_CHECKING:
@@ -199,12 +208,13 @@ def document_label(source: str) -> str:
     return PurePath(source).name or source
 
 
-def source_label(passage: Passage | None, source: str, page: int | None = None) -> str:
+def source_label(passage: Passage | None, source: str, page: int | None = None, page_label: str | None = None
+                 ) -> str:
     name = document_label(source)
     title = passage.title.strip() if passage else ""
     label = f"{title} ({name})" if title and title != name else name
     if page is not None:
-        label += f" p. {page}"
+        label += f" {page_name(page, page_label)}"
     return f'<span class="ga-source" title="{esc(source)}">{esc(label)}</span>'
 
 
@@ -213,7 +223,8 @@ def citation_card(citation: Citation, passages: Mapping[str, Passage], turn: int
     span = span_in_passage(p, citation) if p else None
     body = excerpt(p.text, *span) if p and span else f"<mark>{esc(citation.quote)}</mark>"
     return (f'<div class="ga-citation" id="{citation_id(turn, citation.marker)}"><div class="ga-card-head">'
-            f'<span class="ga-marker">[{citation.marker}]</span> {source_label(p, citation.source, citation.page)} '
+            f'<span class="ga-marker">[{citation.marker}]</span> '
+            f'{source_label(p, citation.source, citation.page, citation.page_label)} '
             f'<span class="ga-pos">characters {citation.start}–{citation.end}</span></div>'
             f'<div class="ga-context">{body}</div></div>')
 
@@ -225,7 +236,7 @@ def passage_item(rank: int, passage: Passage, citations: Sequence[Citation], tur
     cls = "ga-passage ga-cited-passage" if own else "ga-passage"
     cited = f' <span class="ga-cited-by">cited {cited_by}</span>' if own else ""
     return (f'<div class="{cls}"><div class="ga-card-head"><span class="ga-rank">#{rank}</span> '
-            f'{source_label(passage, passage.source, passage.page)} '
+            f'{source_label(passage, passage.source, passage.page, passage.page_label)} '
             f'<span class="ga-pos">characters {passage.start}–{passage.end}</span> '
             f'<span class="ga-score">score {passage.score:.2f}</span>{cited}</div>'
             f'<div class="ga-passage-text">{marked(passage.text, spans)}</div></div>')

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 
 
-def make_pdf(pages: list[list[str]] | list[list[str | tuple[str, float]]]) -> bytes:
+def make_pdf(pages: list[list[str]] | list[list[str | tuple[str, float]]], roman_front: int = 0) -> bytes:
     """A minimal valid PDF whose pages show the given lines in Helvetica (Latin-1 text), top to bottom: 12 point, or
-    the size given with a line as ``(text, size)``."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    the size given with a line as ``(text, size)``. ``roman_front``: page labels number that many pages i, ii, ...
+    and the rest 1, 2, ... (as a book's front matter)."""
+    labels = b" /PageLabels << /Nums [0 << /S /r >> %d << /S /D >>] >>" % roman_front if roman_front else b""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R%s >>" % labels, b""]
     font_id = 3
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.manifest import manifest_path, read_manifest
+from assistant.retrieval import Retriever
 from assistant.store import ChunkStore
 from tests.packages import PACKAGE, chapter, epub
 from tests.pdfs import encrypt_pdf, make_pdf
@@ -44,7 +45,7 @@ def mixed(tmp_path: Path) -> Path:
     (docs / "good.txt").write_text(PROSE * 3)
     (docs / "table.md").write_text("# Register values\n\n" + long_table())
     (docs / "japanese.txt").write_text(JAPANESE)
-    (docs / "glued.pdf").write_bytes(make_pdf([GLUED, GLUED]))
+    (docs / "glued.pdf").write_bytes(make_pdf([GLUED, GLUED], roman_front=1))  # pages printed "i" and "1"
     (docs / "locked.pdf").write_bytes(encrypt_pdf(make_pdf([[PROSE.strip()]])))
     (docs / "zero.txt").write_bytes(b"")
     word = docx.Document()
@@ -95,7 +96,9 @@ def test_every_readable_file_is_indexed_and_unreadable_ones_named(
     assert chunks["timetable.docx"][0]["title"] == "Ferry timetable"
     assert chunks["ferry.epub"][0]["title"] == "The Pump Book"
     assert len(chunks["japanese.txt"]) >= 9  # ~2,340 word pieces in passages of at most 256
-    assert {m.get("page") for m in chunks["glued.pdf"]} == {1, 2}
+    assert {(m.get("page"), m.get("page_label")) for m in chunks["glued.pdf"]} == {(1, "i"), (2, "1")}
+    found = Retriever.from_settings(index_settings).retrieve(GLUED[0], k=40)  # every passage: each page as stored
+    assert {(p.page, p.page_label) for p in found if p.source.endswith("glued.pdf")} == {(1, "i"), (2, "1")}
     assert all("page" not in m for m in chunks["good.txt"])
 
 

@@ -63,7 +63,8 @@ def test_answer_keeps_markers_and_citations_and_earlier_turns_become_history() -
     assert message.content == "In April [1]." and message.refusal is None
     assert message.model_extra is not None
     assert message.model_extra["citations"] == [{"marker": 1, "source": "/docs/a.txt", "start": 10, "end": 42,
-                                                  "quote": "The visit is in April.", "page": None}]
+                                                  "quote": "The visit is in April.", "page": None,
+                                                  "page_label": None}]
     assert fake.calls == [("Where?", [{"role": "user", "content": "When is the visit?"},
                                       {"role": "assistant", "content": "In April [1]."}])]
 

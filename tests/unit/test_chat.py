@@ -43,6 +43,8 @@ def test_footnote_shows_source_offsets_quote_and_the_page_when_known() -> None:
     assert footnote(CITED) == "[1] /docs/report.txt, chars 10-42: “It is in April.”"
     paged = CITED.model_copy(update={"page": 3})
     assert footnote(paged) == "[1] /docs/report.txt, p. 3, chars 10-42: “It is in April.”"
+    printed = CITED.model_copy(update={"page": 9, "page_label": "iv"})  # printed on the page, then the file's
+    assert footnote(printed) == "[1] /docs/report.txt, p. iv (PDF p. 9), chars 10-42: “It is in April.”"
 
 
 def test_answer_streams_then_footnotes_and_follow_ups_get_the_history() -> None:

@@ -46,6 +46,25 @@ def test_pdf_chunks_carry_their_page_and_never_straddle_pages(tmp_path: Path) ->
         assert starts[c.page - 1] <= c.start and (c.page == len(starts) or c.end <= starts[c.page])
 
 
+def test_pdf_page_labels_give_each_passage_the_number_printed_on_its_page(tmp_path: Path) -> None:
+    # Front matter numbered i, ii, then the body from 1: the third page of the file is printed "1".
+    pages = [["Contents of the manual."], ["Preface of the manual."], ["The pump starts at dawn."],
+             ["The valve closes at night."]]
+    p = tmp_path / "book.pdf"
+    p.write_bytes(make_pdf(pages, roman_front=2))
+    doc = extract_document(p, p.read_bytes())
+    assert doc.page_labels == ("i", "ii", "1", "2")
+    chunks = chunk_text(doc.text, 40, page_starts=doc.page_starts, page_labels=doc.page_labels)
+    assert [(c.page, c.page_label) for c in chunks] == [(1, "i"), (2, "ii"), (3, "1"), (4, "2")]
+    # Without labels, or with labels that are the pages' own numbers, a passage has none.
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(make_pdf(pages))
+    doc = extract_document(plain, plain.read_bytes())
+    assert doc.page_labels == ("", "", "", "")
+    assert {c.page_label for c in chunk_text(doc.text, 40, page_starts=doc.page_starts,
+                                             page_labels=doc.page_labels)} == {None}
+
+
 def test_a_sentence_running_on_to_the_next_page_stays_whole_in_the_passage_where_it_starts(tmp_path: Path) -> None:
     pages = [["Pumps need care. The pump starts when the tank is"], ["half empty. Valves close at night."],
              ["A page of its own."], [], ["After an empty page, the last one."]]
@@ -169,7 +188,7 @@ def test_a_sentence_running_on_to_the_next_page_is_one_sentence_and_a_word_broke
              ["Chapter 1: Basics 4", "in word, as a built-in does.", "Last sentence."],
              ["Chapter 1: Basics 5", "New page, new paragraph."],
              ["Chapter 1: Basics 6", "lower case after a closed sentence."]]
-    text, starts, _, _ = pdf_text(make_pdf(pages))
+    text, starts, *_ = pdf_text(make_pdf(pages))
     assert text == ("The shell expands its value if it appears there, and uses the\nexpanded value as the name of a "
                     "file. Pattern substitution performs the check on a built-in word, as a built-in does.\n"
                     "Last sentence.\n\nNew page, new paragraph.\n\nlower case after a closed sentence.")
@@ -179,7 +198,7 @@ def test_a_sentence_running_on_to_the_next_page_is_one_sentence_and_a_word_broke
 def test_a_numbered_heading_line_is_not_read_as_the_start_of_the_sentence_under_it() -> None:
     from assistant.pdf import pdf_text
 
-    text, _, _, _ = pdf_text(make_pdf([["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",
+    text, *_ = pdf_text(make_pdf([["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",
                                         "7. Installing", "Run the installer.", "Version 2.1 of the tool",
                                         "was the last. See 4.2 Options,", "Below."]]))
     assert split_sentences(text) == ["The list ends here.", "3.2.6 Coprocesses", "A coprocess is a command.",

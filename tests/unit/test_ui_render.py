@@ -241,6 +241,9 @@ def test_a_pdf_citation_and_passage_show_their_page() -> None:
     c = Citation(marker=1, passage_id="p1", source=p.source, start=i, end=i + len(QUOTE), quote=QUOTE, page=12)
     html = sources_html([answer(citations=[c], passages=[p])])
     assert html.count("R-intro.pdf p. 12") == 2  # the citation card and the passage list
+    printed = {"page_label": "6"}  # the number printed on the PDF's 12th page
+    html = sources_html([answer(citations=[c.model_copy(update=printed)], passages=[p.model_copy(update=printed)])])
+    assert html.count("R-intro.pdf p. 6 (PDF p. 12)") == 2
     plain = sources_html([answer()])
     assert " p. " not in plain
 
