@@ -265,8 +265,11 @@ def answer_server(
         settings = _settings()
         serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
         if expected is not None and serves != expected:
-            raise AssistantError(f"this server's settings or code (fingerprint {serves[:16]}) are not those of the "
-                                 f"command that started it ({expected[:16]}); not serving")
+            # The code, prompts or calibration changed on disk since the command read them, or another copy of the
+            # package is the one imported here: its answers would not be the command's.
+            raise AssistantError("the assistant's code or settings here are not the ones the command that started "
+                                 "this server runs (changed since, or another installed copy); not serving "
+                                 f"(fingerprint {serves[:16]}, wanted {expected[:16]})")
         from assistant.answer_server import serve_until_idle
 
         _model_server(settings)  # kept as long as this server runs, if started here
