@@ -183,7 +183,8 @@ def marker_citations(text: str, sources: Sequence[Passage]) -> list[Citation]:
     """``[n]`` of the text -> the n-th source, quoted whole; a marker past the last source gets no citation."""
     used = sorted({m for s in split_sentences(text) for m in strip_markers(s)[1]})
     return [Citation(marker=m, passage_id=p.id, source=p.source, start=p.start, end=p.start + len(p.text),
-                     quote=p.text) for m in used if 0 < m <= len(sources) and (p := sources[m - 1])]
+                     quote=p.text, page=p.page, page_label=p.page_label)
+            for m in used if 0 < m <= len(sources) and (p := sources[m - 1])]
 
 
 def source_passage(node: NodeWithScore) -> Passage:
@@ -194,6 +195,8 @@ def source_passage(node: NodeWithScore) -> Passage:
     return Passage(id=node.node.node_id, text=text, source=str(meta.get("source", "")),
                    title=str(meta.get("title", "")), start=start, end=start + len(text),
                    chunk_index=int(meta.get("chunk_index", 0)), doc_hash=str(meta.get("doc_hash", "")),
+                   page=int(meta["page"]) if meta.get("page") is not None else None,
+                   page_label=str(meta["page_label"]) if meta.get("page_label") else None,
                    # LlamaIndex's Chroma store reports exp(-distance); undo it, as retrieval.py does.
                    score=1.0 + math.log(node.score) if node.score else 0.0)
 
@@ -238,7 +241,7 @@ class ExtractivePipeline:
         similarity, i, span = best
         p = passages[i]
         citation = Citation(marker=1, passage_id=p.id, source=p.source, start=p.start + span.start,
-                            end=p.start + span.end, quote=span.text)
+                            end=p.start + span.end, quote=span.text, page=p.page, page_label=p.page_label)
         body = span.text.rstrip()
         text = f"{body[:-1]} [1]{body[-1]}" if body[-1] in ".!?" else f"{body} [1]."
         return Answer(**base, text=text, refused=False, citations=[citation], mode="extractive"), similarity

@@ -7,6 +7,7 @@ Used by ``assistant ui`` / ``assistant serve-model`` (the README's main command)
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import shutil
 from collections.abc import Callable, Collection
@@ -21,31 +22,41 @@ from assistant.serving import PINNED_OLLAMA_TAG, OllamaServer, ServerInfo, ensur
 
 
 def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bool = True,
-            stop_at_exit: bool = True) -> tuple[ServerInfo, OllamaServer | None]:
+            stop_at_exit: bool = True, quiet: bool = False) -> tuple[ServerInfo, OllamaServer | None]:
     """Server up, models created, the seed indexed unless the index holds only other documents. Prints each
-    step."""
+    step; ``quiet``: only what it had to do (start or build the server, create a model) or could not."""
     console = console or Console(stderr=True)
 
     def report(msg: str) -> None:
         console.print(f"[cyan]•[/] {msg}")
 
+    def status(what: str) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext() if quiet else console.status(what)
+
     if _building(settings):  # minutes: the build reports its own progress lines
         info, server = ensure_server(settings, report)
     else:
-        with console.status("Checking the model server…"):
+        with status("Checking the model server…"):
             info, server = ensure_server(settings, report)
     if server is not None and stop_at_exit:
         atexit.register(server.stop)
-    report(f"Ollama {info.shown_version} at {info.host}" + (" (started by us)" if server else ""))
+    if server is not None or not quiet:
+        report(f"Ollama {info.shown_version} at {info.host}" + (" (started by us)" if server else ""))
     if settings.ollama.create_bundled:
         from assistant.bundled import BundledModels
         from assistant.chat_tokens import prompt_counter
 
-        with console.status("Checking the bundled models…"):
-            created = BundledModels(settings, report).ensure()
+        with status("Checking the bundled models…"):
+            models = BundledModels(settings, report)
+            created = models.ensure()
+            missing = models.missing()
             prompt_counter(settings)  # the bundled chat tokenizer converted now, not during the first answer
-        report(f"models ready: {settings.ollama.chat_model}, {settings.ollama.embed_model}"
-               + (f" (created {', '.join(created)})" if created else ""))
+        if missing:  # a model of the user's, not pulled (yet): what uses it says so again
+            report(f"[yellow]not in Ollama: {', '.join(missing)}[/] (`ollama pull NAME`, or the bundled models' "
+                   "names)")
+        elif created or not quiet:
+            report(f"models ready: {settings.ollama.chat_model}, {settings.ollama.embed_model}"
+                   + (f" (created {', '.join(created)})" if created else ""))
     if ingest_seeds:
         _ingest_seeds(settings, console, report)
     return info, server

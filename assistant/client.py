@@ -126,10 +126,13 @@ def server_answer(settings: Settings, question: str, history: Sequence[dict[str,
 
 
 def background_answer(settings: Settings, question: str, history: Sequence[dict[str, Any]] | None = None,
-                      on_note: Callable[[str], None] | None = None, mine: str | None = None) -> Answer | None:
+                      on_note: Callable[[str], None] | None = None, mine: str | None = None,
+                      before_start: Callable[[], None] | None = None) -> Answer | None:
     """The answer of the background answer server of these settings and this code, started (and waited for) when
     none runs; None when there is none and it could not be started, or it stopped before answering (``on_note``
-    hears why, and when one starts). Its errors are this answer's, as in :func:`server_answer`."""
+    hears why, and when one starts). ``before_start`` runs before a server is started (to start the model server,
+    whose minutes then do not count against the server's start). Its errors are this answer's, as in
+    :func:`server_answer`."""
     note = on_note or (lambda _: None)
     mine = mine or fingerprint(settings)
     try:
@@ -140,8 +143,11 @@ def background_answer(settings: Settings, question: str, history: Sequence[dict[
 
         if _served(settings, connect) is None:
             with _locked(path.parent / "start.lock"):  # one starts it; the others asking at once wait for it
-                if _served(settings, connect) is None and not _start(settings, path, mine, connect, note):
-                    return None
+                if _served(settings, connect) is None:
+                    if before_start is not None:
+                        before_start()
+                    if not _start(settings, path, mine, connect, note):
+                        return None
     except OSError as e:  # the socket folder, its lock or a log that cannot be used
         note(f"no {BACKGROUND} ({e}); answering here")
         return None

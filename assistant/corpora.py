@@ -9,8 +9,10 @@ dir, so an unchanged corpus is not embedded again (ingest skips unchanged files 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,6 +97,7 @@ def corpus_settings(settings: Settings, corpus: Corpus) -> Settings:
 
 def index_corpus(corpus: Corpus, spec: Path, settings: Settings, console: Console | None = None) -> Settings:
     """Index the corpus (unchanged files are skipped) and return the settings that query it."""
+    from assistant.bootstrap import prepare
     from assistant.ingest import remove_documents, run_ingest
     from assistant.manifest import manifest_path, read_manifest
 
@@ -107,7 +110,9 @@ def index_corpus(corpus: Corpus, spec: Path, settings: Settings, console: Consol
               if not any(Path(os.path.realpath(d)).is_relative_to(w) for w in wanted)]
     if strays:
         remove_documents(strays, s)
-    report = run_ingest(paths, s, prune=True, console=console)
+    # Embedding needs the model server: started (and stopped at exit) when none answers and there is work.
+    start = functools.partial(prepare, s, console or Console(stderr=True), ingest_seeds=False, quiet=True)
+    report = run_ingest(paths, s, prune=True, console=console, before_embedding=start)
     if report.failed:
         names = ", ".join(str(f) for f in report.failed)
         raise ConfigError(f"The {corpus.name} corpus did not index completely: {names}")
@@ -180,11 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     settings = load_settings()
+    # SIGTERM unwinds as Ctrl-C does, so the exit hooks stop a model server started here
+    signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
     try:
-        if args.index:  # embedding needs the model server: started here (and stopped at exit) if none answers
-            from assistant.bootstrap import prepare
-
-            prepare(settings, console, ingest_seeds=False)
         for corpus in load_corpora(args.spec):
             paths = document_paths(corpus, args.spec.resolve(), settings, console)
             console.print(f"[cyan]•[/] {corpus.name}: {len(paths)} document path(s) ready")

@@ -39,6 +39,7 @@ from assistant.manifest import (
     lexical_path,
     write_manifest,
 )
+from assistant.results import page_name
 from assistant.store import ChunkRecord, ChunkStore
 from assistant.tokens import TokenCounter, token_counter
 
@@ -160,7 +161,7 @@ class _Writer:
             return self.embedder.embed_passages([chunk.text])[0]
         except InputRejectedError as e:
             pending.failed = True
-            where = f"page {chunk.page_label or chunk.page}, " if chunk.page is not None else ""
+            where = f"{page_name(chunk.page, chunk.page_label)}, " if chunk.page is not None else ""
             self.result.failed.append(FileIssue(
                 pending.item.source,
                 f"passage {chunk.index + 1} ({where}characters {chunk.start}-{chunk.end}) was refused by the "

@@ -179,8 +179,11 @@ def plan_ingest(paths: Sequence[Path], manifest: Manifest, settings: Settings, p
     return plan
 
 
-def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Console | None) -> IngestReport:
+def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Console | None,
+               before_embedding: Callable[[], object] | None = None) -> IngestReport:
     """Index ``paths`` (files and folders) into the configured index; print progress and a summary to ``console``.
+    ``before_embedding`` runs once before the first document is embedded (to start the model server); an ingest
+    with nothing to embed never calls it.
 
     Per-file problems are in the report (``report.exit_code`` is 1 when any file failed). Raises
     StoreUnavailableError, ServerUnavailableError or ModelNotFoundError when Chroma or Ollama cannot do the work;
@@ -192,15 +195,21 @@ def run_ingest(paths: list[Path], settings: Settings, prune: bool, console: Cons
     manifest = read_manifest(mpath)
     plan = plan_ingest(paths, manifest, settings, prune)
     result = None
+    ready = False
     if plan.needs_index(manifest):
         from assistant.indexer import write_plan
 
+        if plan.work and before_embedding is not None:
+            before_embedding()
+            ready = True
         with ingest_lock(mpath, waiting=None if console is None else functools.partial(console.print, WAITING,
                                                                                          highlight=False)):
             if signature(mpath) != seen:  # another ingest finished while we planned or waited
                 manifest = read_manifest(mpath)
                 plan = plan_ingest(paths, manifest, settings, prune)
             if plan.needs_index(manifest):
+                if plan.work and before_embedding is not None and not ready:  # work found since
+                    before_embedding()
                 if plan.refreshed and console is not None:
                     console.print(refreshing(plan.refreshed), highlight=False, markup=False)
                 result = write_plan(plan, manifest, mpath, settings, console)

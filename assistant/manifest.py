@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -189,10 +190,6 @@ def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
-# What a question asked while ``ingest_running`` is told.
-INGEST_WAIT = "Documents are being indexed now: the answer waits for the model server to embed them first."
-
-
 def ingest_running(path: Path) -> bool:
     """Whether an ingest or removal (of this process or another) holds the lock of the index whose manifest is at
     ``path`` now: a question asked meanwhile waits for its embedding batches in the model server."""
@@ -208,6 +205,19 @@ def ingest_running(path: Path) -> bool:
     return False
 
 
+def _try_lock(fd: int, tries: int = 5) -> bool:
+    """The index's lock taken without waiting for an ingest: a few tries 20 ms apart, as ``ingest_running`` holds it
+    for a moment to look."""
+    for n in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if n + 1 < tries:
+                time.sleep(0.02)
+    return False
+
+
 @contextlib.contextmanager
 def ingest_lock(path: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """One ingest at a time per index: a second one calls ``waiting`` (to say so) and waits (the lock dies with its
@@ -218,9 +228,7 @@ def ingest_lock(path: Path, waiting: Callable[[], None] | None = None) -> Iterat
     except OSError as e:
         raise _unwritable(path, e) from e
     with f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(f.fileno()):
             if waiting is not None:
                 waiting()
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)

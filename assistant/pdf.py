@@ -29,6 +29,7 @@ _PAGE_NUMBER = re.compile(
 _DOT_LEADER = re.compile(r"(?:(?:\.\s){2,}|\.{4,})\s*(?:\d{1,4}|[ivxlcdm]{1,7})?\s*$", re.IGNORECASE)
 _HEAD_FOOT_LINES = 2  # lines at each end of a page where running heads and feet sit
 _LABEL_CHARS = 20  # a page label longer than this is not a page number shown to anyone
+_PAGE_WORD = re.compile(r"^(?:page|p\.)\s*(?=\S)", re.IGNORECASE)
 
 
 class PdfText(NamedTuple):
@@ -83,10 +84,11 @@ def _page_label(pdf: PdfDocument, index: int) -> str:
     import pypdfium2 as pdfium
 
     try:
-        label = pdf.get_page_label(index).strip()
+        label = " ".join(_CONTROL.sub("", pdf.get_page_label(index)).split())
     except (pdfium.PdfiumError, UnicodeDecodeError, ValueError):
         return ""
-    return "" if label == str(index + 1) else _CONTROL.sub("", label)[:_LABEL_CHARS]
+    label = _PAGE_WORD.sub("", label)  # a label prefix "Page " says what the citation says already
+    return "" if label == str(index + 1) or len(label) > _LABEL_CHARS else label
 
 
 _HEADING_CHARS = 60  # a numbered line longer than this is an item of a list wrapped at the page's width

@@ -115,10 +115,13 @@ class TextDelta(_Frozen):
 StreamEvent = TextDelta | Answer
 
 
+# What a question asked while documents are being indexed (``manifest.ingest_running``) is told.
+INGEST_WAIT = "Documents are being indexed now: the answer waits for the model server to embed them first."
+
+
 def page_name(page: int | None, label: str | None = None) -> str | None:
     """How a page is named to the reader ("p. 45 (PDF p. 51)", "p. 3"): the number printed on it (its PDF page label)
     when it has one other than its number in the file, and then that one too; None without a page."""
     if page is None:
         return None
     return f"p. {label} (PDF p. {page})" if label else f"p. {page}"
-

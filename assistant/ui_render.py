@@ -18,9 +18,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from assistant.manifest import INGEST_WAIT
 from assistant.patterns import CITATION_MARKER
 from assistant.results import (
+    INGEST_WAIT,
     Answer,
     Citation,
     IndexedDocument,

@@ -1,7 +1,7 @@
 """Commands that embed or answer on a machine where no Ollama runs: each starts one (on the configured host, with
-the bundled models) and stops it when it ends; `ask`'s background answer server keeps the one it started while it
-runs. `make test` once failed on a fresh machine because `ingest` needed a server `serve-model --setup-only` had
-stopped."""
+the bundled models) and stops it when it ends; the one an `ask` starts for its background answer server stays,
+as other commands may have come to use it. `make test` once failed on a fresh machine because `ingest` needed a
+server `serve-model --setup-only` had stopped."""
 
 from __future__ import annotations
 
@@ -45,8 +45,22 @@ def test_ingest_and_ask_start_the_model_server_none_answers_and_stop_it(tmp_path
     pid = started_pid(background.stderr)
     try:
         assert background.returncode == 0, background.stderr
-        assert pid is not None and "1888" in background.stdout
-        assert probe(host) is not None  # the background server keeps the one it started
-    finally:
+        assert pid is not None and "1888" in background.stdout and "(started by us)" in background.stderr
         assert stop(pid)
+        # left running: a `ui` or `ingest` started meanwhile may be using it
+        assert probe(host) is not None
+    finally:
+        stop(pid)
+        _stop_ollama_on(host)
     assert probe(host) is None
+
+
+def _stop_ollama_on(host: str) -> None:
+    """Stop the `ollama serve` of ``host`` (it is no child of the test: the command that started it has ended)."""
+    wanted = f"OLLAMA_HOST={host.removeprefix('http://')}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and wanted in (proc / "environ").read_bytes().split(b"\0"):
+                stop(int(proc.name))
+        except OSError:
+            continue

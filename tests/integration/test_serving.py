@@ -58,6 +58,15 @@ def test_bundled_models_are_not_recreated_when_present(settings: Settings) -> No
     assert BundledModels(settings).ensure() == []
 
 
+def test_a_model_of_another_name_is_the_users_and_never_made_from_the_bundled_weights(settings: Settings) -> None:
+    # `--model llama3.2:3b` names a model the user pulled: replacing it with SmolLM2 would destroy it
+    theirs = settings.model_copy(update={"ollama": settings.ollama.model_copy(update={"chat_model": "users-own:3b"})})
+    models = BundledModels(theirs)
+    assert models.ensure() == []
+    assert models.missing() == ["users-own:3b"]
+    assert BundledModels(settings).missing() == []
+
+
 def _doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "assistant.cli", "doctor"], capture_output=True, text=True,
                           env=os.environ | env | {"COLUMNS": "200"}, timeout=60)

@@ -9,7 +9,7 @@ import openai
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import build_api
+from assistant.api import build_api, citation_json
 from assistant.config import Settings, load_settings
 from assistant.errors import ServerUnavailableError
 from assistant.results import Answer, Citation, TextDelta, Timings
@@ -181,3 +181,10 @@ def test_bearer_token_is_required_when_set() -> None:
     r = _client(fake, settings, api_key="s3cret").chat.completions.create(
         model="grounded-assistant", messages=[{"role": "user", "content": "Is it?"}])
     assert r.choices[0].message.content == "Yes [1]."
+
+
+def test_a_pdf_citation_gives_its_page_and_the_number_printed_on_it() -> None:
+    c = Citation(marker=2, passage_id="p", source="/docs/R-intro.pdf", start=5, end=9, quote="Data", page=12,
+                 page_label="6")
+    assert citation_json(c) == {"marker": 2, "source": "/docs/R-intro.pdf", "start": 5, "end": 9, "quote": "Data",
+                                "page": 12, "page_label": "6"}

@@ -175,4 +175,3 @@ def test_a_question_asked_while_documents_are_indexed_says_why_it_waits(busy: bo
     run_chat(fake, out, read=lambda _: lines.pop(0), ingesting=lambda: busy)
     assert ("(Documents are being indexed now" in out.getvalue()) is busy
     assert "Yes [1]." in out.getvalue()
-

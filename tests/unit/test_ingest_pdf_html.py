@@ -9,6 +9,7 @@ import pytest
 from assistant.chunking import chunk_text
 from assistant.documents import extract_document, glued_warning
 from assistant.errors import IngestError
+from assistant.pdf import _page_label
 from assistant.text import split_sentences
 from tests.pdfs import encrypt_pdf, make_pdf
 
@@ -63,6 +64,26 @@ def test_pdf_page_labels_give_each_passage_the_number_printed_on_its_page(tmp_pa
     assert doc.page_labels == ("", "", "", "")
     assert {c.page_label for c in chunk_text(doc.text, 40, page_starts=doc.page_starts,
                                              page_labels=doc.page_labels)} == {None}
+
+
+class _Labelled:
+    """A PDF whose page labels are given (or whose label lookup fails)."""
+
+    def __init__(self, *labels: str | Exception) -> None:
+        self.labels = labels
+
+    def get_page_label(self, index: int) -> str:
+        label = self.labels[index]
+        if isinstance(label, Exception):
+            raise label
+        return label
+
+
+def test_a_page_label_is_shown_cleaned_and_only_when_it_says_more_than_the_page_number() -> None:
+    import pypdfium2 as pdfium
+
+    pdf = _Labelled("1", "Page 7", " iv\x00 ", "", "A" * 30, pdfium.PdfiumError("broken"), "p. 7")
+    assert [_page_label(pdf, i) for i in range(7)] == ["", "7", "iv", "", "", "", ""]  # type: ignore[arg-type]
 
 
 def test_a_sentence_running_on_to_the_next_page_stays_whole_in_the_passage_where_it_starts(tmp_path: Path) -> None:

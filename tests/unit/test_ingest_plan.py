@@ -218,6 +218,26 @@ def test_unchanged_ingest_imports_no_chroma_llamaindex_or_ollama(settings: Setti
     assert json.loads(manifest_path(settings).read_text())["dirty"] is False
 
 
+def test_the_model_server_is_started_only_when_there_is_something_to_embed(settings: Settings, tmp_path: Path) -> None:
+    seed = PROJECT_ROOT / "assistant" / "seeds" / "000_9ff6f013cf416a85.txt"
+    write_manifest(manifest_path(settings), indexed(settings, seed))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    started: list[str] = []
+    for nothing_to_embed in ([seed], [tmp_path / "empty.txt"]):  # unchanged; only a failure
+        run_ingest(nothing_to_embed, settings, prune=False, console=None, before_embedding=lambda: started.append("!"))
+    assert started == []
+
+    class Started(Exception):
+        pass
+
+    def start() -> None:
+        raise Started
+
+    (tmp_path / "new.txt").write_text("A note nobody indexed yet.")
+    with pytest.raises(Started):  # before anything is embedded (none could be: no model server in unit tests)
+        run_ingest([tmp_path / "new.txt"], settings, prune=False, console=None, before_embedding=start)
+
+
 def test_document_passages_are_computed_offline_with_stable_ids(settings: Settings) -> None:
     from assistant.documents import extract_text
     from assistant.ingest import document_passages

@@ -305,7 +305,8 @@ def test_a_quote_keeps_a_leading_minus_or_stars_that_are_not_a_bullet() -> None:
 def test_a_pdf_sentence_reads_as_one_line_and_its_html_twin_is_not_quoted_again() -> None:
     pdf = "If the -prefix-all-labels option is given, all labels are\nprefixed. Funding rises next year."
     html = "If the -prefix-all-labels option is given, all labels are prefixed. Funding rises next year."
-    passages = [Passage(id="pdf", text=pdf, source="manual.pdf", start=0, end=len(pdf), score=0.6, page=12),
+    passages = [Passage(id="pdf", text=pdf, source="manual.pdf", start=0, end=len(pdf), score=0.6, page=12,
+                        page_label="6"),
                 Passage(id="html", text=html, source="manual.html", start=0, end=len(html), score=0.6)]
     ranked = [Candidate(i, span, 0.5, 0.5, True, score) for i, p in enumerate(passages)
               for span, score in zip(sentence_spans(p.text), (0.9 - i / 10, 0.1), strict=True)]
@@ -316,3 +317,4 @@ def test_a_pdf_sentence_reads_as_one_line_and_its_html_twin_is_not_quoted_again(
     assert quoted == "If the -prefix-all-labels option is given, all labels are prefixed [1]."
     assert [c.quote for c in run.citations] == ["If the -prefix-all-labels option is given, all labels are\nprefixed."]
     assert pdf[run.citations[0].start:run.citations[0].end] == run.citations[0].quote
+    assert (run.citations[0].page, run.citations[0].page_label) == (12, "6")  # the page as the passage has it
