@@ -219,12 +219,27 @@ STALE_AFTER_S = 7 * 24 * 3600
 
 def _sweep(folder: Path) -> None:
     """Remove the logs (and lock files of earlier versions) of background servers of other settings or code, not
-    started for a week: each fingerprint leaves its own, and every change of code or settings is a new one."""
+    started for a week: each fingerprint leaves its own, and every change of code or settings is a new one. The
+    socket a killed server left (nothing listens there) goes too, a week on."""
     cutoff = time.time() - STALE_AFTER_S
+    for sock in folder.glob("*.sock"):
+        with contextlib.suppress(OSError):
+            if sock.stat().st_mtime < cutoff and not _listening(sock):
+                sock.unlink()
     for f in [*folder.glob("*.log"), *folder.glob("*.lock")]:
         with contextlib.suppress(OSError):
             if f.name != "start.lock" and not f.with_suffix(".sock").exists() and f.stat().st_mtime < cutoff:
                 f.unlink()
+
+
+def _listening(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(_PROBE_TIMEOUT_S)
+        try:
+            s.connect(str(path))
+        except OSError:  # refused: no process holds it any more
+            return False
+    return True
 
 
 def _start(settings: Settings, path: Path, mine: str, connect: Callable[[], http.client.HTTPConnection],

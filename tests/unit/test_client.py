@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import tempfile
 import time
@@ -214,5 +215,21 @@ def test_starting_a_background_server_sweeps_week_old_logs_of_others(tmp_path: P
         os.utime(f, (old, old))
     (tmp_path / "ccc.sock").write_text("")  # a server still listening there
     os.utime(files["bbb.log"], None)  # started today
-    client._sweep(tmp_path)
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["bbb.log", "ccc.log", "ccc.sock", "start.lock"]
+    # a week-old socket: one a server still listens on stays, with its log; one a killed server left goes
+    for name in ("ddd", "eee"):
+        (tmp_path / f"{name}.log").write_text("")
+        os.utime(tmp_path / f"{name}.log", (old, old))
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(str(tmp_path / "ddd.sock"))
+    listening.listen()
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(tmp_path / "eee.sock"))
+    dead.close()
+    for name in ("ddd.sock", "eee.sock"):
+        os.utime(tmp_path / name, (old, old))
+    try:
+        client._sweep(tmp_path)
+    finally:
+        listening.close()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["bbb.log", "ccc.log", "ccc.sock", "ddd.log", "ddd.sock",
+                                                          "start.lock"]
