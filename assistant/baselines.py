@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.embeddings import Embedder
 from assistant.results import Answer, Citation, Passage, Timings
+from assistant.store import page_fields
 from assistant.text import sentence_spans, split_sentences, strip_markers
 
 if TYPE_CHECKING:
@@ -195,10 +196,8 @@ def source_passage(node: NodeWithScore) -> Passage:
     return Passage(id=node.node.node_id, text=text, source=str(meta.get("source", "")),
                    title=str(meta.get("title", "")), start=start, end=start + len(text),
                    chunk_index=int(meta.get("chunk_index", 0)), doc_hash=str(meta.get("doc_hash", "")),
-                   page=int(meta["page"]) if meta.get("page") is not None else None,
-                   page_label=str(meta["page_label"]) if meta.get("page_label") else None,
                    # LlamaIndex's Chroma store reports exp(-distance); undo it, as retrieval.py does.
-                   score=1.0 + math.log(node.score) if node.score else 0.0)
+                   score=1.0 + math.log(node.score) if node.score else 0.0, **page_fields(meta))
 
 
 class ExtractivePipeline:

@@ -41,7 +41,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import EmptyIndexError, InvalidQuestionError
 from assistant.manifest import Manifest, Signature, lexical_path, manifest_path, read_manifest, signature
 from assistant.results import IndexedDocument, Passage
-from assistant.store import ChunkStore
+from assistant.store import ChunkStore, page_fields
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
@@ -335,7 +335,6 @@ def _make_passage(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
         end=int(meta["end"]),
         chunk_index=int(meta.get("chunk_index", 0)),
         doc_hash=str(meta.get("doc_hash", "")),
-        page=int(meta["page"]) if meta.get("page") is not None else None,
-        page_label=str(meta["page_label"]) if meta.get("page_label") else None,
         score=score,
+        **page_fields(meta),
     )

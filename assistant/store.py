@@ -13,7 +13,7 @@ processes write.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -53,6 +53,12 @@ class ChunkRecord:
         if self.page_label:
             meta["page_label"] = self.page_label
         return meta
+
+
+def page_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``page`` and ``page_label`` of a passage, as :meth:`ChunkRecord.metadata` stored them (left out: None)."""
+    return {"page": int(meta["page"]) if meta.get("page") is not None else None,
+            "page_label": str(meta["page_label"]) if meta.get("page_label") else None}
 
 
 def describe(settings: Settings) -> str:
