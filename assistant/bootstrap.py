@@ -10,15 +10,28 @@ import atexit
 import contextlib
 import importlib.util
 import shutil
+import signal
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from rich.console import Console
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.serving import PINNED_OLLAMA_TAG, OllamaServer, ServerInfo, ensure_server, find_binary, probe
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (docker stop, systemd, supervisors) unwind the program like Ctrl-C does, so ``finally`` blocks
+    and the exit hooks run: the UI server closes and the Ollama server we started is stopped."""
+
+    def stop(signum: int, _: FrameType | None) -> NoReturn:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def prepare(settings: Settings, console: Console | None = None, ingest_seeds: bool = True,

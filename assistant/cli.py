@@ -12,11 +12,10 @@ them, so ``assistant --help`` and an unchanged re-ingest start fast.
 from __future__ import annotations
 
 import functools
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +23,6 @@ from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import FrameType
 
     from rich.console import Console
 
@@ -61,23 +59,13 @@ def _fail(e: AssistantError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _exit_on_sigterm() -> None:
-    """Make SIGTERM (docker stop, systemd, supervisors) unwind the program like Ctrl-C does, so ``finally`` blocks
-    and the exit hooks run: the UI server closes and the Ollama server we started is stopped."""
-
-    def stop(signum: int, _: FrameType | None) -> NoReturn:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-
-
 def _model_server(settings: Settings, keep_running: bool = False) -> None:
     """The model server for a command that embeds or answers: started if none answers (and stopped when the
     command ends or is terminated, unless ``keep_running``), the bundled models created if missing; the seed is
     not added. Says only what it had to do."""
-    from assistant.bootstrap import prepare
+    from assistant.bootstrap import exit_on_sigterm, prepare
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     prepare(settings, _console(stderr=True), ingest_seeds=False, stop_at_exit=not keep_running, quiet=True)
 
 
@@ -86,9 +74,9 @@ def serve_model(
     setup_only: Annotated[bool, typer.Option(help="Build/start, create the models, then exit.")] = False,
 ) -> None:
     """Make sure Ollama runs with the bundled models; keep it running until Ctrl-C if we started it."""
-    from assistant.bootstrap import prepare
+    from assistant.bootstrap import exit_on_sigterm, prepare
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     try:
         info, server = prepare(_settings(), _console(stderr=True), ingest_seeds=False)
     except AssistantError as e:
@@ -264,9 +252,10 @@ def answer_server(
                                                                           "settings and code have it.")] = None,
 ) -> None:
     """The background answer server `assistant ask` starts (see assistant.client); not for direct use."""
+    from assistant.bootstrap import exit_on_sigterm
     from assistant.client import fingerprint
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     try:
         settings = _settings()
         serves = fingerprint(settings)  # the code, prompts and calibration as this process will load them
@@ -294,10 +283,10 @@ def ui(
 ) -> None:
     """Open the chat in the browser: sets up the model server, models and seed index first. While it runs, it also
     answers `assistant ask` on these settings (as the background answer server)."""
-    from assistant.bootstrap import prepare
+    from assistant.bootstrap import exit_on_sigterm, prepare
     from assistant.client import fingerprint
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     settings = _settings()
     if host:
         settings.ui.host = host
@@ -324,9 +313,9 @@ def chat(
     model: Annotated[str | None, typer.Option(help="Chat model name in Ollama.")] = None,
 ) -> None:
     """Talk with your documents in the terminal: follow-ups, streamed verified answers, cited footnotes."""
-    from assistant.bootstrap import prepare
+    from assistant.bootstrap import exit_on_sigterm, prepare
 
-    _exit_on_sigterm()
+    exit_on_sigterm()
     settings = _settings(model)
     try:
         prepare(settings, _console(stderr=True), ingest_seeds=True)
@@ -348,9 +337,9 @@ def serve_api(
                                                   "http://HOST:PORT/v1.")] = None,
 ) -> None:
     """Serve an OpenAI-compatible API (/v1/models, /v1/chat/completions) whose answers keep their citations."""
-    from assistant.bootstrap import prepare
+    from assistant.bootstrap import exit_on_sigterm, prepare
 
-    _exit_on_sigterm()  # uvicorn takes over SIGINT/SIGTERM while it serves, and shuts down gracefully
+    exit_on_sigterm()  # uvicorn takes over SIGINT/SIGTERM while it serves, and shuts down gracefully
     from assistant.client import fingerprint
 
     settings = _settings()

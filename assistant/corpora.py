@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -176,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m assistant.corpora [--index] [SPEC]``: fetch every corpus's Debian package (and index it)."""
     import argparse
 
+    from assistant.bootstrap import exit_on_sigterm
     from assistant.config import PROJECT_ROOT, load_settings
     from assistant.errors import AssistantError
 
@@ -185,8 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     settings = load_settings()
-    # SIGTERM unwinds as Ctrl-C does, so the exit hooks stop a model server started here
-    signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
+    exit_on_sigterm()  # so the exit hooks stop a model server started here
     try:
         for corpus in load_corpora(args.spec):
             paths = document_paths(corpus, args.spec.resolve(), settings, console)
