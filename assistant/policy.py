@@ -330,6 +330,11 @@ class AnswerRun:
                 pick = self._answer_to(next(iter(self.grounder.rank(part, self.passages)), ranked[0]), ranked)
                 if all(pick.span.text != c.span.text for c in chosen):
                     chosen.append(pick)
+                    # a sentence going on about it ("This defaults to …") is part of the same quote
+                    goes_on = [c for c in self._going_on(pick, ranked) if c not in chosen]
+                    chosen += goes_on
+                    room += len(goes_on)
+            lead = len(chosen)  # every part's answer belongs to the best quote: the model may answer one part only
         else:
             top = ranked[0]
             if self.query != self.question:
@@ -363,9 +368,8 @@ class AnswerRun:
                 chosen = [*before, *chosen]
                 room += len(before)
             lead = chosen.index(top) + 1
-            for c in ranked:
-                if (not _next_to(top, c) or c in chosen or _asks(c) or self._heading(c)
-                        or _DANGLING.search(c.span.text.strip())):
+            for c in self._next_sentences(top, ranked):
+                if c in chosen:
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well
@@ -385,6 +389,16 @@ class AnswerRun:
             p = self.passages[c.passage]
             out.append(Evidence(c.passage, p.start + c.span.start, p.start + c.span.end, c.span.text, c.score))
         return out, lead
+
+    def _next_sentences(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The sentence after ``top`` in its passage, when it could be quoted with it (no question, heading or
+        list item ending mid-sentence)."""
+        return [c for c in ranked if _next_to(top, c) and not _asks(c) and not self._heading(c)
+                and not _DANGLING.search(c.span.text.strip())]
+
+    def _going_on(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The next sentence when it opens by pointing back to ``top`` ("This is a copy of …")."""
+        return [c for c in self._next_sentences(top, ranked) if refers_back(c.span.text)]
 
     def _introduced(self, chosen: list[Candidate], ranked: Sequence[Candidate], lead: int
                     ) -> tuple[list[Candidate], int]:

@@ -267,6 +267,19 @@ def test_the_sentence_after_the_best_that_goes_on_about_it_is_quoted_too() -> No
         "Synaptic resolves them as well."]
 
 
+def test_every_part_of_a_question_leads_with_its_answer_and_what_goes_on_about_it() -> None:
+    # the first part's sentence ranks first; the second part's answer opens by pointing back ("This …")
+    text = ("The stack holds N locations. This defaults to 10000 locations. The largest value accepted is 100000. "
+            "Funding rises next year.")
+    question = "What is the default size of the stack, and what is the largest value accepted?"
+    passages, ranked = _one_passage(text, (0.9, 0.1, 0.8, 0.3))
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    quote = [d.text.strip() for d in run.lead()]
+    # each part's answer is quoted before the model writes (a small model often answers one part only)
+    assert quote == ["The stack holds N locations [1].", "This defaults to 10000 locations [2].",
+                     "The largest value accepted is 100000 [3]."]
+
+
 def test_complete_adds_what_of_the_best_quote_the_model_did_not_cite() -> None:
     question = "Why do 64-bit builds run slower?"
     text = "Pointers are larger in 64-bit builds. So 64-bit builds run slower. Funding rises next year."
