@@ -77,6 +77,12 @@ UNCHECKED = frozenset({AnswerType.ANY, AnswerType.REASON})
 
 # Matched at the question's first question word: "What does dir() do when …" asks for no time.
 _LEAD = re.compile(r"\b(?:who|whom|whose|what(?:'?s)?|which|when|where|why|how)\b")
+# A question opening with an auxiliary asks yes or no ("Does code run quicker when …", "Did the paper reveal where
+# …"): a question word after it opens a clause, not what is asked, unless a verb of telling asks for it ("Can you
+# tell me when …").
+_YES_NO = re.compile(r"^\W*(?:do|does|did|is|are|was|were|am|can|could|will|would|shall|should|may|might|must|has|"
+                     r"have|had)(?:n['’]?t)?\b(?!.*\b(?:tell|show|explain|know|say|remind)\s+(?:(?:me|us)\s+)?"
+                     r"(?:who|whom|whose|what|which|when|where|why|how)\b)")
 _TYPE_PATTERNS = [
     (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
@@ -131,7 +137,7 @@ _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\
 def answer_type(question: str) -> AnswerType:
     q = _WHY_FRAME.sub(" why ", question.lower())
     lead = _LEAD.search(q)
-    if not lead:
+    if not lead or _YES_NO.match(q):
         return AnswerType.ANY
     q = q[lead.start():]
     for kind, pattern in _TYPE_PATTERNS:
@@ -439,7 +445,8 @@ class Grounder:
         for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
             if name == "typed":
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
-                return f"no passage close to the question states a {asked.value}"
+                article = "an" if asked.value[0] in "aeiou" else "a"
+                return f"no passage close to the question states {article} {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:
                 # the question's own words, not their stems
                 words = list(dict.fromkeys(t.text.lower() for t in tokens(question) if stem(t.text) in unseen)) \

@@ -56,6 +56,12 @@ def grounder() -> Grounder:
     ("Whats the first statement called when it is a string?", AnswerType.ANY),
     ("How can I see which packages are loaded?", AnswerType.ANY),
     ("Relative to the report, when is the meeting?", AnswerType.TIME),
+    # a yes/no question: a question word after its opening auxiliary starts a clause, unless a verb of telling asks
+    ("Does code run quicker when it comes from a bytecode file?", AnswerType.ANY),
+    ("Did the paper reveal where it got its information?", AnswerType.ANY),
+    ("Isn't the file removed when the block ends?", AnswerType.ANY),
+    ("Can you tell me when the meeting is?", AnswerType.TIME),
+    ("Do you know who hosts the visit?", AnswerType.PERSON),
     # a word ending in -s before an article or "to" is a verb, not a plural noun
     ("What happens to a file once the block ends?", AnswerType.ANY),
     ("What makes the loop stop?", AnswerType.ANY),
