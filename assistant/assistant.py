@@ -56,6 +56,22 @@ def _telling(term: str) -> bool:
     return not parts or any(len(w) > 1 and not is_function_word(w) for w in parts)
 
 
+# A name typed exactly as its owner writes it, with capitals inside ("MongoDB", "PostgreSQL") or all capitals
+# ("TOML"): like a code string, no paraphrase stands for it. Plain capitalised words are not: a city may stand for
+# its government ("Washington").
+_TYPED_NAME = re.compile(r"(?<![\w.-])(?:[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z]{2,})(?![\w.-])")
+
+
+def typed_names(text: str) -> list[str]:
+    """Names in ``text`` with capitals inside or all capitals."""
+    return list(dict.fromkeys(_TYPED_NAME.findall(text)))
+
+
+def _dotted(acronym: str) -> str:
+    """An acronym as written with dots ("US" as "U.S."): documents write either."""
+    return ".".join(acronym) + "." if acronym.isupper() and len(acronym) <= 4 else acronym
+
+
 class Assistant:
     """Grounded answers over the indexed documents. Build with ``from_settings`` or inject the parts."""
 
@@ -189,6 +205,8 @@ class Assistant:
         texts = [p.text.lower() for p in passages]
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
+        unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and known_share(_dotted(t)) != 1.0
+                    and not any(t.lower() in text for text in texts)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,
                                      held={t for t in borrowed if known_share(t) == 1.0})

@@ -103,6 +103,10 @@ _AFTER_NOUN = frozenset("is are was were be been do does did will would can coul
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
+# Amounts said in words rather than figures ("twice the size", "a few milliseconds", "dozens of files"): general
+# English, besides the number words.
+_AMOUNT_WORDS = frozenset("twice thrice double triple half quarter few several dozens hundreds thousands millions "
+                          "billions couple".split())
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 # Words that mark a reason or a purpose ("since" not as a time: "since version 3.2", "since then"). A reason can go
@@ -188,7 +192,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         # the day of a date ("April 10", "10 April") counts nothing
         dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
         return bool(_CURRENCY.search(sentence)) or any(
-            (is_number(w) and i not in dated) or w in NUMBER_WORDS for i, w in enumerate(lows))
+            (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
@@ -379,7 +383,7 @@ class Grounder:
         premise = mismatched_names(question, [p.text for p in passages])
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
-        if unheard:
+        if unheard and not languages:
             reason = f"the documents never mention {', '.join(unheard)}"
         return Examination(features, score, reason, ranked)
 

@@ -31,7 +31,7 @@ from assistant.grounding import (
 from assistant.patterns import CLOSES as _CLOSES
 from assistant.patterns import LIST_ITEM, kind_of, underlines
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
-from assistant.text import content_stems, stem, strip_markers, tokens
+from assistant.text import content_stems, is_function_word, stem, strip_markers, tokens
 from assistant.verify import key_terms
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|this|that|these|those|"
@@ -143,6 +143,15 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
 
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
+
+
+def _title_cased(line: str) -> bool:
+    """A title in title case ("Maximum Number Of Rows In A Table", "Using the Python Interpreter"): two words or
+    more, every word but the function words capitalised, no comma (a line of names is a list)."""
+    words = [t.text for t in tokens(line) if t.text[:1].isalpha()]
+    content = [w for w in words if not is_function_word(w)]
+    return (len(content) >= 2 and "," not in line and "\n" not in line.strip()
+            and all(w[:1].isupper() for w in content))
 
 
 class AnswerRun:
@@ -263,7 +272,9 @@ class AnswerRun:
         line, _, under = text.partition("\n")
         if under:  # underlined (a plain-text or Markdown heading): a title, whatever it names
             return underlines(line, under)
-        return bool(text) and not text.endswith(_CLOSES) and self._says_nothing_new(_SECTION_NUMBER.sub("", text))
+        if not text or text.endswith(_CLOSES):
+            return False
+        return self._says_nothing_new(_SECTION_NUMBER.sub("", text)) or _title_cased(_SECTION_NUMBER.sub("", text))
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
@@ -428,15 +439,17 @@ class AnswerRun:
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question or a heading in the text stands where its answer starts: the sentence after it, when there is
-        one (in the next passage of the same document when it ends its passage)."""
+        one (in the next passage of the same document when it ends its passage); else the best-ranked sentence that
+        is neither (a title alone answers nothing)."""
         if not _asks(c) and not self._heading(c):
             return c
         p = self.passages[c.passage]
         end = p.start + c.span.end
         # passages are stripped of the whitespace at their edges, so the next one may start a few characters on
-        return next((n for n in ranked if self.passages[n.passage].source == p.source and not _asks(n)
-                     and not self._heading(n)
-                     and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), c)
+        after = next((n for n in ranked if self.passages[n.passage].source == p.source and not _asks(n)
+                      and not self._heading(n)
+                      and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), None)
+        return after or next((n for n in ranked if not _asks(n) and not self._heading(n)), c)
 
     def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
         """A why-question's best sentence often restates what is asked, and the reason stands beside it: before a

@@ -94,6 +94,9 @@ def test_has_answer_type() -> None:
     # the day of a date counts nothing; a count next to it still does
     assert not has_answer_type("The visit starts on April 10.", AnswerType.AMOUNT)
     assert has_answer_type("From April 10 the visit lasts 5 days.", AnswerType.AMOUNT)
+    # an amount in words
+    assert has_answer_type("It needs as much as twice the size of the original file.", AnswerType.AMOUNT)
+    assert has_answer_type("A write lock lasts a few milliseconds.", AnswerType.AMOUNT)
     assert has_answer_type("It is installed in /usr/lib/R/site-library by default.", AnswerType.PLACE)
     assert has_answer_type("It involves firms such as Nvidia, Arm, and Amazon.", AnswerType.LIST)
     assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)

@@ -82,6 +82,20 @@ def test_a_heading_ranked_first_gives_way_to_the_section_it_opens() -> None:
         "Exports of advanced chips are restricted."]
 
 
+def test_a_title_cased_heading_is_a_heading_whatever_it_names() -> None:
+    # "Maximum Number Of Rows" names more than the question asks about, but its title case says it is a title
+    text = "Maximum Number Of Rows In A Table\n\nA table holds at most 2 billion rows. Funding rises next year."
+    question = "What is the maximum number of triggers per table?"
+    assert _evidence(question, *_one_passage(text, (0.9, 0.5, 0.2))) == ["A table holds at most 2 billion rows."]
+    # a title ending its passage, its section not at hand, gives way to the best sentence that is no title
+    last = "Funding rises next year. A table holds at most 2 billion rows.\n\nMaximum Number Of Columns"
+    assert _evidence(question, *_one_passage(last, (0.2, 0.5, 0.9)))[0] == "A table holds at most 2 billion rows."
+    # a line of names is a list, not a title; a line in sentence case is no title either
+    for line in ("Nvidia, Arm, Amazon", "Maximum number of rows in a table"):
+        listed = text.replace("Maximum Number Of Rows In A Table", line)
+        assert _evidence(question, *_one_passage(listed, (0.9, 0.5, 0.2)))[0] == line
+
+
 def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None:
     text = "The syntax for a coprocess is:\n\n    coproc NAME command redirections\n\nFunding rises next year."
     question = "What is the syntax of a coprocess?"
