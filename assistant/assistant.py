@@ -56,20 +56,21 @@ def _telling(term: str) -> bool:
     return not parts or any(len(w) > 1 and not is_function_word(w) for w in parts)
 
 
-# A name typed exactly as its owner writes it, with capitals inside ("MongoDB", "PostgreSQL") or all capitals
-# ("TOML"): like a code string, no paraphrase stands for it. Plain capitalised words are not: a city may stand for
-# its government ("Washington").
-_TYPED_NAME = re.compile(r"(?<![\w.-])(?:[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z]{2,})(?![\w.-])")
+# A name typed exactly as its owner writes it, with a capital after a lower-case letter ("MongoDB", "PostgreSQL",
+# "iOS"): like a code string, no paraphrase stands for it. Not a word in capitals, which may be emphasis ("is it OK")
+# or an acronym the documents spell out ("USA"), nor a plain capitalised word (a city may stand for its government).
+_TYPED_NAME = re.compile(r"(?<![\w./-])[A-Za-z]*[a-z][A-Z][A-Za-z]*(?![\w/-]|\.\w)")
 
 
 def typed_names(text: str) -> list[str]:
-    """Names in ``text`` with capitals inside or all capitals."""
+    """Names in ``text`` with a capital inside, not those within a code string ("HTTP/2")."""
     return list(dict.fromkeys(_TYPED_NAME.findall(text)))
 
 
-def _dotted(acronym: str) -> str:
-    """An acronym as written with dots ("US" as "U.S."): documents write either."""
-    return ".".join(acronym) + "." if acronym.isupper() and len(acronym) <= 4 else acronym
+def _held(term: str, texts: Sequence[str]) -> bool:
+    """Does one of the (lower-cased) ``texts`` hold ``term`` as a word of its own?"""
+    pattern = re.compile(rf"(?<!\w){re.escape(term.lower())}(?!\w)")
+    return any(pattern.search(t) for t in texts)
 
 
 class Assistant:
@@ -205,8 +206,7 @@ class Assistant:
         texts = [p.text.lower() for p in passages]
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
-        unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and known_share(_dotted(t)) != 1.0
-                    and not any(t.lower() in text for text in texts)]
+        unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,
                                      held={t for t in borrowed if known_share(t) == 1.0})

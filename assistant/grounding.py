@@ -78,11 +78,12 @@ UNCHECKED = frozenset({AnswerType.ANY, AnswerType.REASON})
 # Matched at the question's first question word: "What does dir() do when …" asks for no time.
 _LEAD = re.compile(r"\b(?:who|whom|whose|what(?:'?s)?|which|when|where|why|how)\b")
 # A question opening with an auxiliary asks yes or no ("Does code run quicker when …", "Did the paper reveal where
-# …"): a question word after it opens a clause, not what is asked, unless a verb of telling asks for it ("Can you
-# tell me when …").
-_YES_NO = re.compile(r"^\W*(?:do|does|did|is|are|was|were|am|can|could|will|would|shall|should|may|might|must|has|"
-                     r"have|had)(?:n['’]?t)?\b(?!.*\b(?:tell|show|explain|know|say|remind)\s+(?:(?:me|us)\s+)?"
-                     r"(?:who|whom|whose|what|which|when|where|why|how)\b)")
+# …"): a question word after it opens a clause, not what is asked, unless it asks why ("Is there a reason why …") or
+# a verb of telling asks for it ("Can you tell me when …", "Is there a way to find out which …").
+_YES_NO = re.compile(r"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:do|does|did|is|are|was|were|am|can|could|"
+                     r"will|would|shall|should|may|might|must|has|have|had)(?:n['’]?t)?)\b(?!.*\bwhy\b)"
+                     r"(?!.*\b(?:tell(?:s|ing)?|show(?:s|ing)?|explain(?:s|ing)?|know|say|remind|remember|list|"
+                     r"find\s+out|see)\s+(?:(?:me|us)\s+)?(?:who|whom|whose|what|which|when|where|how)\b)")
 _TYPE_PATTERNS = [
     (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
@@ -103,10 +104,12 @@ _AFTER_NOUN = frozenset("is are was were be been do does did will would can coul
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
-# Amounts said in words rather than figures ("twice the size", "a few milliseconds", "dozens of files"): general
-# English, besides the number words.
-_AMOUNT_WORDS = frozenset("twice thrice double triple half quarter few several dozens hundreds thousands millions "
-                          "billions couple".split())
+# Amounts said in words rather than figures: "twice the size", "thousands of files", "a few milliseconds" (a vague
+# count only before a unit: "a few examples" counts nothing). General English and units.
+_AMOUNT_WORDS = frozenset("twice thrice dozens hundreds thousands millions billions".split())
+_VAGUE_AMOUNT = re.compile(r"\b(?:few|several|couple\s+of)\s+(?:(?:more|extra)\s+)?(?:milli|micro|nano|kilo|mega|giga|"
+                           r"tera)?(?:seconds|minutes|hours|days|weeks|months|years|bytes|times|percent|lines|"
+                           r"characters|[kmgt]b)\b", re.I)
 _TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 # Words that mark a reason or a purpose ("since" not as a time: "since version 3.2", "since then"). A reason can go
@@ -191,7 +194,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     if kind is AnswerType.AMOUNT:
         # the day of a date ("April 10", "10 April") counts nothing
         dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
-        return bool(_CURRENCY.search(sentence)) or any(
+        return bool(_CURRENCY.search(sentence) or _VAGUE_AMOUNT.search(sentence)) or any(
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))

@@ -146,12 +146,13 @@ _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
 
 
 def _title_cased(line: str) -> bool:
-    """A title in title case ("Maximum Number Of Rows In A Table", "Using the Python Interpreter"): two words or
-    more, every word but the function words capitalised, no comma (a line of names is a list)."""
+    """A title in title case ("Maximum Number Of Rows In A Table", "Using the Python Interpreter"): three words or
+    more, every word but the function words capitalised; not a list item, a line holding a figure (a table's row,
+    "Maximum Number Of Columns 2000") or a comma (a line of names is a list)."""
     words = [t.text for t in tokens(line) if t.text[:1].isalpha()]
     content = [w for w in words if not is_function_word(w)]
-    return (len(content) >= 2 and "," not in line and "\n" not in line.strip()
-            and all(w[:1].isupper() for w in content))
+    return (len(content) >= 3 and not LIST_ITEM.match(line) and not any(c.isdigit() or c == "," for c in line)
+            and "\n" not in line.strip() and all(w[:1].isupper() for w in content))
 
 
 class AnswerRun:
@@ -266,8 +267,8 @@ class AnswerRun:
     def _heading(self, c: Candidate) -> bool:
         """A title over the text that answers: one line, no sentence's closing mark, and nothing but the question's
         words after its section number ("4.5. pass Statements", "The dpkg-divert command" for "What does the
-        dpkg-divert command do?"), or a line underlined with a repeated mark. Quoted, it repeats the question or
-        names a section; the section it opens answers it."""
+        dpkg-divert command do?") or title-cased ("Maximum Number Of Rows In A Table"), or a line underlined with a
+        repeated mark. Quoted, it repeats the question or names a section; the section it opens answers it."""
         text = c.span.text.strip()
         line, _, under = text.partition("\n")
         if under:  # underlined (a plain-text or Markdown heading): a title, whatever it names
@@ -336,16 +337,23 @@ class AnswerRun:
         chosen: list[Candidate] = []
         lead, room = 1, MAX_SENTENCES
         if len(self.parts) > 1:
-            # each part ranked as a question of its own: the whole question's ranking favours one part's sentence
-            for part in self.parts:
+            # each part ranked as a question of its own: the whole question's ranking favours one part's sentence.
+            # Every part's answer that ranks well leads (the model may answer one part only), with the sentence
+            # going on about it ("This defaults to …"); a weak one only follows, as the first part's never does.
+            later: list[Candidate] = []
+            for k, part in enumerate(self.parts):
                 pick = self._answer_to(next(iter(self.grounder.rank(part, self.passages)), ranked[0]), ranked)
-                if all(pick.span.text != c.span.text for c in chosen):
-                    chosen.append(pick)
-                    # a sentence going on about it ("This defaults to …") is part of the same quote
-                    goes_on = [c for c in self._going_on(pick, ranked) if c not in chosen]
-                    chosen += goes_on
-                    room += len(goes_on)
-            lead = len(chosen)  # every part's answer belongs to the best quote: the model may answer one part only
+                if any(_same(pick.span.text) == _same(c.span.text) for c in [*chosen, *later]):
+                    continue
+                if k and pick.score < ALSO_QUOTE:
+                    later.append(pick)
+                    continue
+                goes_on = [c for c in self._going_on(pick, ranked)
+                           if all(_same(c.span.text) != _same(x.span.text) for x in [*chosen, *later])]
+                chosen += [pick, *goes_on]
+                room += len(goes_on)
+            lead = len(chosen)
+            chosen += later
         else:
             top = ranked[0]
             if self.query != self.question:

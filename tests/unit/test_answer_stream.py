@@ -217,22 +217,21 @@ def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: Script
     assert "never mention" not in answer.refusal_reason
 
 
-def test_a_name_typed_with_capitals_inside_or_all_capitals_the_documents_nowhere_hold_is_refused_by_name(
-        llm: ScriptedLLM) -> None:
+def test_a_name_typed_with_a_capital_inside_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
     settings = load_settings()
     a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
                   embed=bag_embed)
-    for question, name in (("When will Biden host Kishida for an official visit with MongoDB?", "MongoDB"),
-                           ("When will Biden host Kishida for an official visit of the NATO?", "NATO")):
-        llm.enqueue("Biden will host Kishida on April 10 [1].")
-        _, answer = _run(a, question)
-        assert answer.refused and answer.refusal_reason == f"the documents never mention {name}"
-    # an acronym the documents write with dots, and a plain capitalised word (a city may stand for its government)
-    for question in ("When will Biden host Kishida for an official visit to the US?",
+    _, answer = _run(a, "When will Biden host Kishida for an official visit with MongoDB?")
+    assert answer.refused and answer.refusal_reason == "the documents never mention MongoDB"
+    assert llm.sent == 0
+    # a word in capitals (emphasis, or an acronym the documents spell out) and a plain capitalised word (a city may
+    # stand for its government) are not held to it
+    for question in ("Is it OK that Biden will host Kishida for an official visit?",
+                     "When will Biden host Kishida for an official visit to the USA?",
                      "When will Biden host Kishida for an official visit to Washington?"):
         llm.enqueue("Biden will host Kishida on April 10 [1].")
         _, answer = _run(a, question)
-        assert "never mention" not in (answer.refusal_reason or "")
+        assert not (answer.refusal_reason or "").startswith("the documents never mention"), question
 
 
 def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see_the_question(

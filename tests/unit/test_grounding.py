@@ -62,6 +62,10 @@ def grounder() -> Grounder:
     ("Isn't the file removed when the block ends?", AnswerType.ANY),
     ("Can you tell me when the meeting is?", AnswerType.TIME),
     ("Do you know who hosts the visit?", AnswerType.PERSON),
+    ("Is there a way to find out which packages are installed?", AnswerType.LIST),
+    ("Is there a reason why the rules changed?", AnswerType.REASON),
+    ("Won't the file be removed when the block ends?", AnswerType.ANY),
+    ("So, does it run when the build fails?", AnswerType.ANY),
     # a word ending in -s before an article or "to" is a verb, not a plural noun
     ("What happens to a file once the block ends?", AnswerType.ANY),
     ("What makes the loop stop?", AnswerType.ANY),
@@ -97,6 +101,11 @@ def test_has_answer_type() -> None:
     # an amount in words
     assert has_answer_type("It needs as much as twice the size of the original file.", AnswerType.AMOUNT)
     assert has_answer_type("A write lock lasts a few milliseconds.", AnswerType.AMOUNT)
+    assert has_answer_type("It reads thousands of files.", AnswerType.AMOUNT)
+    # a vague count is an amount only before a unit; "double" and "quarter" have other senses
+    for sentence in ("A few examples follow.", "Several modules are loaded.", "Use double quotes.",
+                     "In the first quarter it grew."):
+        assert not has_answer_type(sentence, AnswerType.AMOUNT), sentence
     assert has_answer_type("It is installed in /usr/lib/R/site-library by default.", AnswerType.PLACE)
     assert has_answer_type("It involves firms such as Nvidia, Arm, and Amazon.", AnswerType.LIST)
     assert not has_answer_type("It involves a framework for joint research.", AnswerType.LIST)

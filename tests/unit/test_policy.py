@@ -83,15 +83,16 @@ def test_a_heading_ranked_first_gives_way_to_the_section_it_opens() -> None:
 
 
 def test_a_title_cased_heading_is_a_heading_whatever_it_names() -> None:
-    # "Maximum Number Of Rows" names more than the question asks about, but its title case says it is a title
+    # "Maximum Number Of Rows …" names more than the question asks about, but its title case says it is a title
     text = "Maximum Number Of Rows In A Table\n\nA table holds at most 2 billion rows. Funding rises next year."
-    question = "What is the maximum number of triggers per table?"
+    question = "How many rows can a table hold?"
     assert _evidence(question, *_one_passage(text, (0.9, 0.5, 0.2))) == ["A table holds at most 2 billion rows."]
     # a title ending its passage, its section not at hand, gives way to the best sentence that is no title
-    last = "Funding rises next year. A table holds at most 2 billion rows.\n\nMaximum Number Of Columns"
+    last = "Funding rises next year. A table holds at most 2 billion rows.\n\nMaximum Number Of Columns In A Table"
     assert _evidence(question, *_one_passage(last, (0.2, 0.5, 0.9)))[0] == "A table holds at most 2 billion rows."
-    # a line of names is a list, not a title; a line in sentence case is no title either
-    for line in ("Nvidia, Arm, Amazon", "Maximum number of rows in a table"):
+    # a line of names, a table's row with its figure, a list item and a line in sentence case are no titles
+    for line in ("Nvidia, Arm, Amazon", "Maximum Number Of Rows Per Table 2000", "- President Joe Biden Hosts",
+                 "Maximum number of rows in a table"):
         listed = text.replace("Maximum Number Of Rows In A Table", line)
         assert _evidence(question, *_one_passage(listed, (0.9, 0.5, 0.2)))[0] == line
 
@@ -292,6 +293,22 @@ def test_every_part_of_a_question_leads_with_its_answer_and_what_goes_on_about_i
     # each part's answer is quoted before the model writes (a small model often answers one part only)
     assert quote == ["The stack holds N locations [1].", "This defaults to 10000 locations [2].",
                      "The largest value accepted is 100000 [3]."]
+
+
+def test_a_part_whose_best_sentence_ranks_low_does_not_lead() -> None:
+    passages = _passages()
+    grounder = Grounder(Calibration.load())
+
+    def lead(question: str) -> list[str]:
+        run = AnswerRun(grounder, question, question, passages,
+                        Examination({}, 1.0, None, grounder.rank(question, passages)))
+        return [d.text.strip() for d in run.lead()]
+
+    assert lead("What do the rules cover, and what rises next year?") == [
+        "The rules cover memory chips too [1].", "Research funding rises next year [2]."]
+    # nothing answers the second part: its best sentence is no part of what every answer quotes
+    assert lead("What do the rules cover, and who pays the coach of the football team?") == [
+        "The rules cover memory chips too [1]."]
 
 
 def test_complete_adds_what_of_the_best_quote_the_model_did_not_cite() -> None:
