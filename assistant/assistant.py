@@ -63,7 +63,7 @@ _TYPED_NAME = re.compile(r"(?<![\w./-])[A-Za-z]*[a-z][A-Z][A-Za-z]*(?![\w/-]|\.\
 
 
 def typed_names(text: str) -> list[str]:
-    """Names in ``text`` with a capital inside, not those within a code string ("HTTP/2")."""
+    """Names in ``text`` with a capital inside, not those within a code string ("x.getElementById")."""
     return list(dict.fromkeys(_TYPED_NAME.findall(text)))
 
 
