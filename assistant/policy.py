@@ -152,7 +152,7 @@ def _title_cased(line: str) -> bool:
     words = [t.text for t in tokens(line) if t.text[:1].isalpha()]
     content = [w for w in words if not is_function_word(w)]
     return (len(content) >= 3 and not LIST_ITEM.match(line) and not any(c.isdigit() or c == "," for c in line)
-            and "\n" not in line.strip() and all(w[:1].isupper() for w in content))
+            and all(w[:1].isupper() for w in content))
 
 
 class AnswerRun:
@@ -275,7 +275,8 @@ class AnswerRun:
             return underlines(line, under)
         if not text or text.endswith(_CLOSES):
             return False
-        return self._says_nothing_new(_SECTION_NUMBER.sub("", text)) or _title_cased(_SECTION_NUMBER.sub("", text))
+        title = _SECTION_NUMBER.sub("", text)
+        return self._says_nothing_new(title) or _title_cased(title)
 
     def _worth_adding(self, c: Candidate, chosen: Sequence[Candidate]) -> bool:
         """A further quote: not the text of one already chosen (the same sentence may sit in two passages), more
@@ -341,15 +342,17 @@ class AnswerRun:
             # Every part's answer that ranks well leads (the model may answer one part only), with the sentence
             # going on about it ("This defaults to …"); a weak one only follows, as the first part's never does.
             later: list[Candidate] = []
+            picked: set[str] = set()  # the sentences picked so far, as compared for repeats
             for k, part in enumerate(self.parts):
                 pick = self._answer_to(next(iter(self.grounder.rank(part, self.passages)), ranked[0]), ranked)
-                if any(_same(pick.span.text) == _same(c.span.text) for c in [*chosen, *later]):
+                if _same(pick.span.text) in picked:
                     continue
+                picked.add(_same(pick.span.text))
                 if k and pick.score < ALSO_QUOTE:
                     later.append(pick)
                     continue
-                goes_on = [c for c in self._going_on(pick, ranked)
-                           if all(_same(c.span.text) != _same(x.span.text) for x in [*chosen, *later])]
+                goes_on = [c for c in self._going_on(pick, ranked) if _same(c.span.text) not in picked]
+                picked.update(_same(c.span.text) for c in goes_on)
                 chosen += [pick, *goes_on]
                 room += len(goes_on)
             lead = len(chosen)
