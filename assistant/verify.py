@@ -80,7 +80,10 @@ def _sentence_start(text: str, t: Token) -> bool:
 
 
 def _capital(t: Token) -> bool:
-    return t.text[:1].isupper() and not is_function_word(t.text) and not is_number(t.text)
+    """A word written as a name: capitalised, or a lower-case word with a capital inside ("macOS", "iPhone")."""
+    w = t.text
+    inner = w[:1].islower() and w.isalpha() and not w.islower()
+    return (w[:1].isupper() or inner) and not is_function_word(w) and not is_number(w)
 
 
 def key_terms(text: str, question: bool = False) -> set[str]:
@@ -280,8 +283,10 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
     - A term no passage holds (``absent``, as :func:`missing_terms` gives them): "a visit to Tokyo on April 10" when
       a sentence says "a visit to the U.S. on April 10".
     - A term the passages hold: only when one sentence names it and, in the same clause, gives its place to another
-      ("R and S have different defaults, S using Helmert contrasts" against "R uses Helmert contrasts"), and no
-      sentence has the question's own term in that frame. A term the question lists with another ("Linux and
+      ("R and S have different defaults, S using Helmert contrasts" against "R uses Helmert contrasts"), or puts
+      another between the question's two words with the same small words on both sides ("differently on Windows
+      from other OSes" against "differently on macOS from other OSes"), and no sentence has the question's own term
+      in that frame. A term the question lists with another ("Linux and
       Windows") is left alone: a list's other items fill the same places.
     - ``held``: terms to leave alone (a follow-up's subject, borrowed from the previous question).
 
@@ -309,8 +314,8 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
             candidates.append((pos, k, in_passages))
     if not candidates:  # the common case: no sentence need be parsed
         return []
-    # a term the passages hold is looked for only in the sentences naming it
-    named = [q.toks[k].low for _, k, in_passages in candidates if in_passages]
+    # a term the passages hold at the question's edge is looked for only in the sentences naming it
+    named = [q.toks[k].low for pos, k, in_passages in candidates if in_passages and pos in (0, len(order) - 1)]
     wanted = sentences if len(named) < len(candidates) else [s for s in sentences
                                                              if any(w in s.lower() for w in named)]
     asked_stems = set(q.stems)
@@ -331,7 +336,7 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
             if not said or any(t.stems[x] in asked_stems for x in p) or _name_goes_on(t, said[-1]) \
                     or _same_thing(q, k, t, said) or _rest_of_name(t, said[0], q.stems[k]):
                 continue
-            if in_passages and not _named_in_clause(t, said, q.stems[k]):
+            if in_passages and not (_named_in_clause(t, said, q.stems[k]) or _same_links(q, k, frame, t, p)):
                 continue
             out.append(Swap(q.toks[k].text, " ".join(_as_written(t, x) for x in said), t.raw))
             break
@@ -361,6 +366,18 @@ def _listed(t: _Text, k: int) -> bool:
             if between in {",", "/", "&", "and", "or", ", and", ", or"}:
                 return True
     return False
+
+
+def _same_links(q: _Text, k: int, frame: _Frame, t: _Text, place: list[int]) -> bool:
+    """Between two words of the question, the sentence's one term stands with the same small words on both sides
+    ("differently on Windows from other OSes" against "differently on macOS from other OSes")."""
+    if frame.middle is not None or len(place) != 1:
+        return False
+    def links(x: _Text, at: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        before = next(j for j in range(at - 1, -1, -1) if x.content[j])
+        after = next(j for j in range(at + 1, len(x.toks)) if x.content[j])
+        return _link(x, before, at), _link(x, at, after)
+    return links(q, k) == links(t, place[0])
 
 
 def _named_in_clause(t: _Text, said: list[int], asked: str) -> bool:

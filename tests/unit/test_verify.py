@@ -213,6 +213,14 @@ def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_pre
     # a list, nor for the rest of the question's own name, nor for a title or first name before another name
     early, late = "The ferry from Dover sails at 9:40.", "The ferry from Calais sails at 11:00."
     assert swaps("Why does the ferry from Calais sail at 9:40?", [early, late]) == []
+    assert swaps("Why does the ferry to Calais sail at 9:40?", [early, "Calais has a port."]) == []
+    # ... unless the other term stands between the question's two words with the same small words on both sides, and
+    # no sentence puts the question's term there; a word with a capital inside is a name too
+    assert swaps("Why does the ferry from Calais sail at 9:40?", [early, "Calais has a port."]) == [
+        Swap("Calais", "Dover", early)]
+    differently = "It behaves differently on Windows from other systems."
+    assert swaps("Why does it behave differently on macOS from other systems?", [differently, "It runs on macOS."]) \
+        == [Swap("macOS", "Windows", differently)]
     assert swaps("Do Linux and Windows support the flag?",
                  ["Both Linux and FreeBSD support the flag.", "Since 2020 Windows supports it as well."]) == []
     assert swaps("Does the tool run on Linux, Solaris and Windows?",
