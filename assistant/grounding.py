@@ -135,6 +135,7 @@ _ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|
 _REFERS_BACK = re.compile(r"^\W*(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:to|that)\b|it\s+(?:seems|appears)\b"
                           r"|(?:this|that|these)\s+(?:chapter|section|page|document|manual|book|guide|tutorial|"
                           r"article|part|appendix)s?\b)"
+                          r"(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|such)\b))?"
                           r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
                           r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b(?!-)", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
@@ -212,8 +213,9 @@ def states_consequence(sentence: str) -> bool:
 
 def refers_back(sentence: str) -> bool:
     """The sentence opens with a pronoun, a demonstrative or a connective standing for what was just said ("It consumes
-    more memory", "This strategic move …", "Otherwise, the file can be removed …", "In that case …"): quoted alone,
-    it does not say what it is about."""
+    more memory", "This strategic move …", "Otherwise, the file can be removed …", "In that case …"), or with a
+    purpose pointing back ("To read such files …", "To avoid this …"): quoted alone, it does not say what it is
+    about."""
     return bool(_REFERS_BACK.match(sentence))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 from assistant.grounding import (
@@ -143,6 +144,12 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
 
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """Each two content words standing together in ``text``, stemmed."""
+    stems = [stem(t.text) for t in tokens(text) if not is_function_word(t.text)]
+    return set(pairwise(stems))
 
 
 def _title_cased(line: str) -> bool:
@@ -344,14 +351,16 @@ class AnswerRun:
             later: list[Candidate] = []
             picked: set[str] = set()  # the sentences picked so far, as compared for repeats
             for k, part in enumerate(self.parts):
-                pick = self._answer_to(next(iter(self.grounder.rank(part, self.passages)), ranked[0]), ranked)
+                part_ranked = self.grounder.rank(part, self.passages)
+                pick = self._answer_to(next(iter(part_ranked), ranked[0]), ranked)
                 if _same(pick.span.text) in picked:
                     continue
                 picked.add(_same(pick.span.text))
                 if k and pick.score < ALSO_QUOTE:
                     later.append(pick)
                     continue
-                goes_on = [c for c in self._going_on(pick, ranked) if _same(c.span.text) not in picked]
+                # what holds the kind of answer asked for is judged for the part
+                goes_on = [c for c in self._going_on(pick, part_ranked or ranked) if _same(c.span.text) not in picked]
                 picked.update(_same(c.span.text) for c in goes_on)
                 chosen += [pick, *goes_on]
                 room += len(goes_on)
@@ -395,9 +404,9 @@ class AnswerRun:
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well
-                elif refers_back(c.span.text):
-                    # it goes on about the best one ("This is a copy of …"), at whatever score: part of the same
-                    # quote, so it takes no other sentence's place
+                elif c in self._going_on(top, ranked):
+                    # it goes on about the best one ("This is a copy of …") or gives what it leads into, at whatever
+                    # score: part of the same quote, so it takes no other sentence's place
                     chosen.append(c)
                     room += 1
         for c in ranked[:MAX_SENTENCES]:
@@ -419,8 +428,17 @@ class AnswerRun:
                 and not _DANGLING.search(c.span.text.strip())]
 
     def _going_on(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
-        """The next sentence when it opens by pointing back to ``top`` ("This is a copy of …")."""
-        return [c for c in self._next_sentences(top, ranked) if refers_back(c.span.text)]
+        """The next sentence when it opens by pointing back to ``top`` ("This is a copy of …"), or when it holds the
+        kind of answer asked for (a list, a date, an amount) and ``top`` does not: ``top`` leads into it ("Various
+        environment variables can be set …. The environment variables TMPDIR, TMP and TEMP are searched in turn")."""
+        return [c for c in self._next_sentences(top, ranked)
+                if refers_back(c.span.text) or (c.typed and not top.typed and self._same_subject(top, c))]
+
+    def _same_subject(self, a: Candidate, b: Candidate) -> bool:
+        """Both sentences hold two words of the question that stand together in it ("environment variables"): one
+        goes on about what the other names."""
+        pairs = _pairs(self.question)
+        return bool(pairs & _pairs(a.span.text) & _pairs(b.span.text))
 
     def _introduced(self, chosen: list[Candidate], ranked: Sequence[Candidate], lead: int
                     ) -> tuple[list[Candidate], int]:

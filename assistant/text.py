@@ -181,9 +181,19 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
 
 
+# Auxiliaries as a contraction with "not" writes them, also without its apostrophe ("isnt", "cant", "wont")
+_NOT_AUX = frozenset("is are was were do does did has have had can could would should must might need ca wo sha ai"
+                     .split())
+_CONTRACTED = re.compile(r"(\w+)(?:n't|'(?:s|m|re|ve|ll|d))")
+
+
 def is_function_word(word: str) -> bool:
     low = word.lower().replace("’", "'")
-    return low in STOPWORDS or low in QUESTION_WORDS or low.removesuffix("'s") in STOPWORDS
+    if low in STOPWORDS or low in QUESTION_WORDS:
+        return True
+    if m := _CONTRACTED.fullmatch(low):  # "isn't", "I'm", "they're", "you've", "it's"
+        return m.group(1) in STOPWORDS or m.group(1) in _NOT_AUX
+    return low.endswith("nt") and low[:-2] in _NOT_AUX
 
 
 def content_stems(text: str) -> set[str]:

@@ -17,6 +17,7 @@ from assistant.grounding import (
     refers_back,
 )
 from assistant.results import Passage
+from assistant.text import is_function_word
 from tests.unit.test_answer_stream import bag_embed
 
 PARAS = [
@@ -275,6 +276,10 @@ def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> Non
     ("Instead of apt, use dpkg.", False),
     ("Instead, use dpkg.", True),
     ("Otherwise-empty files are kept.", False),
+    ("To read such files set fill = TRUE.", True),
+    ("To avoid this, set the flag.", True),
+    ("To read the file, use scan.", False),
+    ("To this end the file is read twice.", False),
 ])
 def test_refers_back(sentence: str, points_back: bool) -> None:
     assert refers_back(sentence) is points_back
@@ -290,3 +295,12 @@ def test_the_gate_refuses_a_question_that_puts_another_name_where_the_passage_ha
     # a follow-up's borrowed name, which other passages of the corpus hold, is no swap
     assert "Boulogne" not in (grounder.examine("Why does the ferry sail from Dover to Boulogne at 9:40?", passages,
                                                held={"boulogn"}).refusal or "")
+
+
+def test_a_contraction_of_an_auxiliary_is_a_function_word_with_or_without_its_apostrophe() -> None:
+    # "why isnt R good for …": neither "isnt" nor "isn't" is a word the passages must hold
+    for word in ("isn't", "isnt", "doesn’t", "cant", "won't", "they're", "I'm"):
+        assert is_function_word(word), word
+    for word in ("want", "ant", "event", "Python's", "mount"):
+        assert not is_function_word(word), word
+    assert question_stems("Why isnt R good for large data?") == question_stems("Why is R good for large data?")

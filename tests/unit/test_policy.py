@@ -362,3 +362,23 @@ def test_a_pdf_sentence_reads_as_one_line_and_its_html_twin_is_not_quoted_again(
     assert [c.quote for c in run.citations] == ["If the -prefix-all-labels option is given, all labels are\nprefixed."]
     assert pdf[run.citations[0].start:run.citations[0].end] == run.citations[0].quote
     assert (run.citations[0].page, run.citations[0].page_label) == (12, "6")  # the page as the passage has it
+
+
+def test_the_sentence_giving_what_the_best_one_leads_into_is_quoted_with_it() -> None:
+    # the best sentence names the kind of thing asked for, the next one lists them: typed, on the same subject
+    lead = "Various environment settings decide where the cache lives."
+    listed = "The environment settings CACHE, TMP and HOME are read in turn."
+    question = "Which environment settings decide where the cache lives?"
+
+    def evidence(text: str, typed: tuple[bool, bool, bool]) -> list[str]:
+        passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+        ranked = [Candidate(0, span, 0.5, 0.5, is_typed, score) for span, is_typed, score
+                  in zip(sentence_spans(text), typed, (0.9, 0.2, 0.3), strict=True)]
+        return _evidence(question, passages, sorted(ranked, key=lambda c: c.score, reverse=True))
+
+    assert evidence(f"{lead} {listed} Funding rises.", (False, True, True)) == [lead, listed]
+    # not when the best one holds the kind asked for itself, nor when the next one does not
+    assert evidence(f"{lead} {listed} Funding rises.", (True, True, True)) == [lead]
+    assert evidence(f"{lead} {listed} Funding rises.", (False, False, True)) == [lead]
+    # nor a list of something else after it
+    assert evidence(f"{lead} Funding goes to A, B and C. Prices rise.", (False, True, True)) == [lead]
