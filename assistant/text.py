@@ -28,7 +28,9 @@ ABBREVIATIONS = frozenset(
 TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
 _ENUMERATOR = re.compile(r"[ \t]*\d{1,3}(?:\.\d{1,3})*")
-_WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?|\d+(?:[.,:]\d+)*(?:%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
+# a word; or a number, with a version's ".x" ("3.x": one term), a percent sign or a unit after it
+_WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?"
+                   r"|\d+(?:[.,:]\d+)*(?:\.x(?!\w|\.\w)|%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between

@@ -159,7 +159,8 @@ class _Text:
             name = (_capital(t) and t.low not in MONTHS and t.low not in WEEKDAYS
                     and (not _sentence_start(raw, t) or s in midcaps)) or single
             names.append(name and s not in _META_STEMS)
-        content = [not is_function_word(t.text) and s not in _META_STEMS and (len(t.text) > 1 or names[k])
+        content = [not is_function_word(t.text) and s not in _META_STEMS
+                   and (len(t.text) > 1 or names[k] or t.text.isdigit())
                    for k, (t, s) in enumerate(zip(toks, stems, strict=True))]
         return cls(raw, toks, stems, content, names)
 
@@ -458,10 +459,18 @@ def _same_thing(q: _Text, k: int, t: _Text, said: list[int]) -> bool:
         return True
     if is_number(q.toks[k].text):
         near = {x.low for x in t.toks[max(0, said[0] - 3):said[-1] + 4]}
-        after = t.raw[t.toks[said[-1]].end:t.toks[said[-1]].end + 2]
-        return bool(near & _BOUNDS) or after.startswith(("+", ".x", "x")) or \
-            not any(is_number(t.toks[x].text) for x in said)
+        last, asked = t.toks[said[-1]], q.toks[k].text
+        if last.text.endswith(".x"):  # "3.x": any 3 version, not a 2 one
+            return asked == last.text[:-2] or asked.startswith(last.text[:-1])
+        if t.raw[last.end:last.end + 1] == "+":  # "3.8+": that version or a later one
+            return _version(asked) >= _version(last.text)
+        return bool(near & _BOUNDS) or not any(is_number(t.toks[x].text) for x in said)
     return False
+
+
+def _version(number: str) -> tuple[int, ...]:
+    """A number as a version's parts, compared part by part ("3.10" after "3.8")."""
+    return tuple(int(p) for p in re.findall(r"\d+", number))
 
 
 def _as_written(t: _Text, k: int) -> str:
