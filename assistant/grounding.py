@@ -132,10 +132,10 @@ _ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|
 # Openers that point back to the sentence before (general English pronouns and demonstratives).
 # Not "It is possible to …", "It seems …" (nothing before is meant), nor "This chapter …" (the document is); "It is
 # used to …" does point back (a participle, unlike the adjective).
-_REFERS_BACK = re.compile(r"^\W*(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:to|that)\b|it\s+(?:seems|appears)\b"
+_REFERS_BACK = re.compile(r"^\W*(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|such)\b))?"
+                          r"(?!it(?:'s|’s|\s+is|\s+was)\s+\w+(?<!ed)\s+(?:to|that)\b|it\s+(?:seems|appears)\b"
                           r"|(?:this|that|these)\s+(?:chapter|section|page|document|manual|book|guide|tutorial|"
                           r"article|part|appendix)s?\b)"
-                          r"(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|such)\b))?"
                           r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
                           r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b(?!-)", re.I)
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"

@@ -360,7 +360,8 @@ class AnswerRun:
                     later.append(pick)
                     continue
                 # what holds the kind of answer asked for is judged for the part
-                goes_on = [c for c in self._going_on(pick, part_ranked or ranked) if _same(c.span.text) not in picked]
+                goes_on = [c for c in self._going_on(pick, part_ranked or ranked, answer_type(part))
+                           if _same(c.span.text) not in picked]
                 picked.update(_same(c.span.text) for c in goes_on)
                 chosen += [pick, *goes_on]
                 room += len(goes_on)
@@ -404,7 +405,7 @@ class AnswerRun:
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well
-                elif c in self._going_on(top, ranked):
+                elif c in self._going_on(top, ranked, self.kind):
                     # it goes on about the best one ("This is a copy of …") or gives what it leads into, at whatever
                     # score: part of the same quote, so it takes no other sentence's place
                     chosen.append(c)
@@ -427,12 +428,14 @@ class AnswerRun:
         return [c for c in ranked if _next_to(top, c) and not _asks(c) and not self._heading(c)
                 and not _DANGLING.search(c.span.text.strip())]
 
-    def _going_on(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
-        """The next sentence when it opens by pointing back to ``top`` ("This is a copy of …"), or when it holds the
-        kind of answer asked for (a list, a date, an amount) and ``top`` does not: ``top`` leads into it ("Various
-        environment variables can be set …. The environment variables TMPDIR, TMP and TEMP are searched in turn")."""
+    def _going_on(self, top: Candidate, ranked: Sequence[Candidate], kind: AnswerType) -> list[Candidate]:
+        """The next sentence when it opens by pointing back to ``top`` ("This is a copy of …"), or, for a question
+        asking for a list, when it holds one and ``top`` does not: ``top`` leads into it ("Various environment
+        variables can be set …. The environment variables TMPDIR, TMP and TEMP are searched in turn"). A date or an
+        amount after a sentence may be another event's."""
         return [c for c in self._next_sentences(top, ranked)
-                if refers_back(c.span.text) or (c.typed and not top.typed and self._same_subject(top, c))]
+                if refers_back(c.span.text) or (kind is AnswerType.LIST and c.typed and not top.typed
+                                                and self._same_subject(top, c))]
 
     def _same_subject(self, a: Candidate, b: Candidate) -> bool:
         """Both sentences hold two words of the question that stand together in it ("environment variables"): one

@@ -30,7 +30,7 @@ _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s
 _ENUMERATOR = re.compile(r"[ \t]*\d{1,3}(?:\.\d{1,3})*")
 # a word; or a number, with a version's ".x" ("3.x": one term), a percent sign or a unit after it
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?"
-                   r"|\d+(?:[.,:]\d+)*(?:\.x(?!\w|\.\w)|%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
+                   r"|\d+(?:[.,:]\d+)*(?:\.[xX](?!\w|\.\w)|%|[A-Za-z]{1,3}(?![A-Za-z]))?", re.UNICODE)
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between
@@ -195,6 +195,12 @@ def is_function_word(word: str) -> bool:
         return True
     if m := _CONTRACTED.fullmatch(low):  # "isn't", "I'm", "they're", "you've", "it's"
         return m.group(1) in STOPWORDS or m.group(1) in _NOT_AUX
+    return negated_auxiliary(low)
+
+
+def negated_auxiliary(word: str) -> bool:
+    """An auxiliary contracted with "not" and written without its apostrophe ("isnt", "cant", "doesnt")."""
+    low = word.lower()
     return low.endswith("nt") and low[:-2] in _NOT_AUX
 
 

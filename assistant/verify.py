@@ -43,6 +43,7 @@ from assistant.text import (
     is_function_word,
     is_number,
     looks_like_code,
+    negated_auxiliary,
     stem,
     stems_of,
     tokens,
@@ -112,6 +113,7 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
     have = stems_of(spans)
     lowered = " ".join(spans).lower()
     numbers = {t.text.rstrip("%").replace(",", "").lower() for s in spans for t in tokens(s) if is_number(t.text)}
+    numbers |= {n.removesuffix(".x") for n in numbers}  # "3.x" names version 3
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):
@@ -284,10 +286,8 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
     - A term no passage holds (``absent``, as :func:`missing_terms` gives them): "a visit to Tokyo on April 10" when
       a sentence says "a visit to the U.S. on April 10".
     - A term the passages hold: only when one sentence names it and, in the same clause, gives its place to another
-      ("R and S have different defaults, S using Helmert contrasts" against "R uses Helmert contrasts"), or puts
-      another between the question's two words with the same small words on both sides ("differently on Windows
-      from other OSes" against "differently on macOS from other OSes"), and no sentence has the question's own term
-      in that frame. A term the question lists with another ("Linux and
+      ("R and S have different defaults, S using Helmert contrasts" against "R uses Helmert contrasts"), and no
+      sentence has the question's own term in that frame. A term the question lists with another ("Linux and
       Windows") is left alone: a list's other items fill the same places.
     - ``held``: terms to leave alone (a follow-up's subject, borrowed from the previous question).
 
@@ -315,8 +315,8 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
             candidates.append((pos, k, in_passages))
     if not candidates:  # the common case: no sentence need be parsed
         return []
-    # a term the passages hold at the question's edge is looked for only in the sentences naming it
-    named = [q.toks[k].low for pos, k, in_passages in candidates if in_passages and pos in (0, len(order) - 1)]
+    # a term the passages hold is looked for only in the sentences naming it
+    named = [q.toks[k].low for _, k, in_passages in candidates if in_passages]
     wanted = sentences if len(named) < len(candidates) else [s for s in sentences
                                                              if any(w in s.lower() for w in named)]
     asked_stems = set(q.stems)
@@ -337,7 +337,7 @@ def swapped_terms(question: str, sentences: Sequence[str], absent: Collection[st
             if not said or any(t.stems[x] in asked_stems for x in p) or _name_goes_on(t, said[-1]) \
                     or _same_thing(q, k, t, said) or _rest_of_name(t, said[0], q.stems[k]):
                 continue
-            if in_passages and not (_named_in_clause(t, said, q.stems[k]) or _same_links(q, k, frame, t, p)):
+            if in_passages and not _named_in_clause(t, said, q.stems[k]):
                 continue
             out.append(Swap(q.toks[k].text, " ".join(_as_written(t, x) for x in said), t.raw))
             break
@@ -367,18 +367,6 @@ def _listed(t: _Text, k: int) -> bool:
             if between in {",", "/", "&", "and", "or", ", and", ", or"}:
                 return True
     return False
-
-
-def _same_links(q: _Text, k: int, frame: _Frame, t: _Text, place: list[int]) -> bool:
-    """Between two words of the question, the sentence's one term stands with the same small words on both sides
-    ("differently on Windows from other OSes" against "differently on macOS from other OSes")."""
-    if frame.middle is not None or len(place) != 1:
-        return False
-    def links(x: _Text, at: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        before = next(j for j in range(at - 1, -1, -1) if x.content[j])
-        after = next(j for j in range(at + 1, len(x.toks)) if x.content[j])
-        return _link(x, before, at), _link(x, at, after)
-    return links(q, k) == links(t, place[0])
 
 
 def _named_in_clause(t: _Text, said: list[int], asked: str) -> bool:
@@ -421,9 +409,8 @@ def _places(frame: _Frame, t: _Text) -> list[list[int]]:
         if frame.left == frame.right:
             return []
         for a in (a for a, s in enumerate(stems) if s == frame.left):
-            b = next((b for b in range(a + 2, min(a + 2 + _SLOT_GAP, len(stems))) if stems[b] == frame.right), None)
-            if b is not None:
-                places.append(order[a + 1:b])
+            places += [order[a + 1:b] for b in range(a + 2, min(a + 2 + _SLOT_GAP, len(stems)))
+                       if stems[b] == frame.right]
         return places
     pair = (frame.middle, frame.right) if frame.left is None else (frame.left, frame.middle)
     for a in range(len(stems) - 1):
@@ -460,16 +447,19 @@ def _same_thing(q: _Text, k: int, t: _Text, said: list[int]) -> bool:
     if is_number(q.toks[k].text):
         near = {x.low for x in t.toks[max(0, said[0] - 3):said[-1] + 4]}
         last, asked = t.toks[said[-1]], q.toks[k].text
-        if last.text.endswith(".x"):  # "3.x": any 3 version, not a 2 one
-            return asked == last.text[:-2] or asked.startswith(last.text[:-1])
-        if t.raw[last.end:last.end + 1] == "+":  # "3.8+": that version or a later one
-            return _version(asked) >= _version(last.text)
+        mine, theirs = _version(asked), _version(last.text)
+        if "." in asked + last.text and mine and theirs and mine[:len(theirs)] == theirs[:len(mine)]:
+            return True  # "3" and "3.6", "3.10" and "3.x": one names a release of the other
+        if t.raw[last.end:last.end + 1] == "+":  # "3.8+": that version or a later one; "1,000+": a bound
+            return mine >= theirs or "." not in last.text
         return bool(near & _BOUNDS) or not any(is_number(t.toks[x].text) for x in said)
     return False
 
 
 def _version(number: str) -> tuple[int, ...]:
-    """A number as a version's parts, compared part by part ("3.10" after "3.8")."""
+    """A number as a version's parts, compared part by part ("3.10" after "3.8"; "3.x" is 3; "1,000" is 1000)."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
+        return (int(number.replace(",", "")),)
     return tuple(int(p) for p in re.findall(r"\d+", number))
 
 
@@ -558,7 +548,7 @@ def _numbers_attached(claim: _Text, span: _Text) -> str | None:
 
 def _negations(t: _Text, lo: int, hi: int) -> list[int]:
     return [k for k in range(lo, hi + 1) if t.toks[k].low in NEGATORS or t.toks[k].low in _CONTRAST
-            or t.toks[k].low.endswith(("n't", "n’t"))]
+            or t.toks[k].low.endswith(("n't", "n’t")) or negated_auxiliary(t.toks[k].text)]
 
 
 def _governed(t: _Text, k: int) -> set[str]:

@@ -368,7 +368,7 @@ def test_the_sentence_giving_what_the_best_one_leads_into_is_quoted_with_it() ->
     # the best sentence names the kind of thing asked for, the next one lists them: typed, on the same subject
     lead = "Various environment settings decide where the cache lives."
     listed = "The environment settings CACHE, TMP and HOME are read in turn."
-    question = "Which environment settings decide where the cache lives?"
+    question = "Which environment settings does the tool check to decide where the cache lives?"
 
     def evidence(text: str, typed: tuple[bool, bool, bool]) -> list[str]:
         passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
@@ -382,3 +382,7 @@ def test_the_sentence_giving_what_the_best_one_leads_into_is_quoted_with_it() ->
     assert evidence(f"{lead} {listed} Funding rises.", (False, False, True)) == [lead]
     # nor a list of something else after it
     assert evidence(f"{lead} Funding goes to A, B and C. Prices rise.", (False, True, True)) == [lead]
+    # a date after a sentence may be another event's: only a list is taken so
+    question = "When did the environment settings decide where the cache lives?"
+    dated = "The environment settings changed on 3 May 2010."
+    assert evidence(f"{lead} {dated} Funding rises.", (False, True, True)) == [lead]
