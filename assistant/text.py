@@ -183,7 +183,7 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
 
 
-# Auxiliaries as a contraction with "not" writes them, also without its apostrophe ("isnt", "cant", "wont")
+# Auxiliaries as they stand before "n't" ("isn't", "can't", "won't"), which users also write without the apostrophe
 _NOT_AUX = frozenset("is are was were do does did has have had can could would should must might need ca wo sha ai"
                      .split())
 _CONTRACTED = re.compile(r"(\w+)(?:n't|'(?:s|m|re|ve|ll|d))")
