@@ -405,7 +405,7 @@ class AnswerRun:
                     continue
                 if c in ranked[1:3] and c.score >= max(0.5, top.score - 0.15):
                     chosen.append(c)  # the next sentence, ranking nearly as well
-                elif c in self._going_on(top, ranked, self.kind):
+                elif self._goes_on(top, c, self.kind):
                     # it goes on about the best one ("This is a copy of …") or gives what it leads into, at whatever
                     # score: part of the same quote, so it takes no other sentence's place
                     chosen.append(c)
@@ -433,9 +433,12 @@ class AnswerRun:
         asking for a list, when it holds one and ``top`` does not: ``top`` leads into it ("Various environment
         variables can be set …. The environment variables TMPDIR, TMP and TEMP are searched in turn"). A date or an
         amount after a sentence may be another event's."""
-        return [c for c in self._next_sentences(top, ranked)
-                if refers_back(c.span.text) or (kind is AnswerType.LIST and c.typed and not top.typed
-                                                and self._same_subject(top, c))]
+        return [c for c in self._next_sentences(top, ranked) if self._goes_on(top, c, kind)]
+
+    def _goes_on(self, top: Candidate, c: Candidate, kind: AnswerType) -> bool:
+        """``c``, the sentence after ``top``, points back to it or gives the list it leads into."""
+        return refers_back(c.span.text) or (kind is AnswerType.LIST and c.typed and not top.typed
+                                            and self._same_subject(top, c))
 
     def _same_subject(self, a: Candidate, b: Candidate) -> bool:
         """Both sentences hold two words of the question that stand together in it ("environment variables"): one

@@ -203,7 +203,10 @@ def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_pre
     assert swaps("Why did Ms Ardern resign in January?", ["Jacinda Ardern resigned in January."]) == []
     assert swaps("Does the tool run on Python 3.10 on Linux?", ["The tool runs on Python 3.8 or newer on Linux."]) == []
     assert swaps("Does it allow 64 connections per user?", ["It allows up to 128 connections per user."]) == []
-    # ... but a version outside the one given ("3.x" holds 3.10, not 2.7; "3.8+" holds 3.10, not 3.6)
+    assert swaps("Does it allow 64 connections per user?", ["It allows 128 connections per user."]) == [
+        Swap("64", "128", "It allows 128 connections per user.")]
+    # a version names the same thing only when it falls under the one given ("3.x" holds 3.10, not 2.7; "3.8+"
+    # holds 3.10, not 3.6)
     assert swaps("Does the tool run on Python 3.10 on Linux?", ["The tool runs on Python 3.x on Linux."]) == []
     assert swaps("Does the tool run on Python 2.7 on Linux?", ["The tool runs on Python 3.x on Linux."]) == [
         Swap("2.7", "3.x", "The tool runs on Python 3.x on Linux.")]
@@ -216,8 +219,6 @@ def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_pre
     interpreter = "The Python 3.x interpreter is not installed as python, unlike a Python 2.x one."
     assert swaps("Why is the Python 2.x interpreter not installed as python?", [interpreter]) == [
         Swap("2.x", "3.x", interpreter)]
-    assert swaps("Does it allow 64 connections per user?", ["It allows 128 connections per user."]) == [
-        Swap("64", "128", "It allows 128 connections per user.")]
     # a term the passages hold is swapped when a sentence names it and gives its place to another in the same clause
     defaults = "Perl and Ruby have different defaults, Ruby using tabs by default."
     assert swaps("Why does Perl use tabs by default?", [defaults]) == [Swap("Perl", "Ruby", defaults)]
