@@ -50,6 +50,7 @@ from assistant.verify import (
     mismatched_names,
     missing_terms,
     most_telling,
+    names_apart,
     swapped_terms,
 )
 
@@ -376,6 +377,15 @@ class Grounder:
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
+        # A why-question takes for granted one claim joining its names; other questions may ask about each apart
+        # ("Do I need X and Y to build it?", "How does X compare with Y?").
+        parts = question_parts(question)
+        apart = names_apart(question, [p.text for p in passages], held) if len(parts) == 1 and answer_type(
+            parts[0]) is AnswerType.REASON else []
+        if apart and reason is None:
+            shown = apart[:4]
+            reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \
+                     "together as the question does"
         languages = other_language(question, " ".join(texts)[:_LANGUAGE_SAMPLE]) if reason else None
         if languages:
             # its words were counted as missing, and the embedding model may read one language only

@@ -261,6 +261,35 @@ def mismatched_names(question: str, passages: Sequence[str]) -> list[str]:
     return out
 
 
+def names_apart(question: str, passages: Sequence[str], held: Collection[str] = ()) -> list[str]:
+    """Names of the question (as written, adjacent ones together) that the passages hold, but no one passage all of
+    them: "Why did the University of Auckland set up the R Foundation?" against passages naming the university and
+    the foundation apart. A question about one thing joins there what the documents keep apart. A single letter
+    counts with its name ("R Foundation") but not alone (a variable, or the language a corpus is about), nor does a
+    ``held`` term (a follow-up's subject, carried over from the question before)."""
+    q = _Text.of(question)
+    runs: list[list[int]] = []
+    for k, tok in enumerate(q.toks):
+        if not q.names[k] or tok.low in held or q.stems[k] in held:
+            continue
+        if runs and runs[-1][-1] == k - 1 and not question[q.toks[k - 1].end:tok.start].strip():
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    have = [set(_Text.of(p).stems) for p in passages]
+    found: dict[str, set[str]] = {}
+    for run in runs:
+        stems = {q.stems[k] for k in run if len(q.toks[k].text) > 1}
+        if stems and any(stems <= h for h in have):
+            last = q.toks[run[-1]]
+            end = last.end + (question[last.end:last.end + 1] == "." and "." in last.text)  # "U.S."
+            found.setdefault(question[q.toks[run[0]].start:end], stems)
+    joined = set().union(*found.values()) if found else set()
+    if len(found) < 2 or any(joined <= h for h in have):
+        return []
+    return list(found)
+
+
 _SLOT_GAP = 3  # content words a passage may hold where the question has one term
 
 

@@ -297,6 +297,20 @@ def test_the_gate_refuses_a_question_that_puts_another_name_where_the_passage_ha
                                                held={"boulogn"}).refusal or "")
 
 
+def test_the_gate_refuses_a_question_joining_names_no_passage_holds_together(grounder: Grounder) -> None:
+    texts = ["The ferry sails from Dover to Calais at 9:40 on weekdays.", "The Harbour Board meets in Folkestone."]
+    passages = [Passage(id=f"p{i}", text=t, source="doc.txt", start=0, end=len(t), score=0.8)
+                for i, t in enumerate(texts)]
+    assert grounder.examine("Why does the Harbour Board run the ferry to Calais?", passages).refusal == (
+        "the passages found mention Harbour Board and Calais only separately, never together as the question does")
+    assert grounder.examine("Why does the ferry sail from Dover to Calais?", passages).refusal is None
+    # only a why-question takes a claim joining them for granted: others may ask about each apart, as may two
+    # questions in one
+    for question in ("Does the Harbour Board run the ferry to Calais?",
+                     "Where does the Harbour Board meet, and why does the ferry go to Calais?"):
+        assert "separately" not in (grounder.examine(question, passages).refusal or "")
+
+
 def test_a_contraction_of_an_auxiliary_is_a_function_word_with_or_without_its_apostrophe() -> None:
     # "why isnt R good for …": neither "isnt" nor "isn't" is a word the passages must hold
     for word in ("isn't", "isnt", "doesn’t", "cant", "won't", "they're", "I'm"):

@@ -17,6 +17,7 @@ from assistant.verify import (
     key_terms,
     mismatched_names,
     missing_terms,
+    names_apart,
     swapped_terms,
 )
 
@@ -167,6 +168,27 @@ def test_a_question_pairing_names_the_passages_keep_apart_is_a_false_premise() -
     assert mismatched_names("What did the Asahi Shimbun report?", passages) == []
     # names the passages never use are the gate's other signals' business, not a pairing problem
     assert mismatched_names("Did Global Interpreter Lock matter?", passages) == []
+
+
+def test_a_question_joining_names_no_one_passage_holds_together_is_a_false_premise() -> None:
+    passages = ["R was first written at the University of Auckland.",
+                "The R Foundation is a not-for-profit organization based in Vienna.",
+                "system behaves differently on Windows from other OSes.", "Internally macOS uses a form like Linux."]
+    assert names_apart("Why did the University of Auckland set up the R Foundation?", passages) == [
+        "University", "Auckland", "R Foundation"]
+    assert names_apart("Why does system() behave differently on macOS from other OSes?", passages) == [
+        "macOS", "OSes"]
+    assert names_apart("Why does system() behave differently on Windows from other OSes?", passages) == []
+    assert names_apart("Where is the R Foundation based, Vienna?", passages) == []
+    # "U.S." named whole; a single letter alone is no name to pair (R, a variable x)
+    assert names_apart("Is Kishida going to Beijing after the U.S. visit?",
+                       ["Kishida will visit the U.S. in April.", "Exports to Beijing were curbed."]) == [
+        "Kishida", "Beijing", "U.S."]
+    assert names_apart("Why did R set up the Foundation in Vienna?", passages) == []
+    # a name the passages lack is the gate's other signals' business; a follow-up's carried-over subject is no pairing
+    assert names_apart("Why did Ross Ihaka set up the R Foundation?", passages) == []
+    assert names_apart("Why did the University of Auckland set up the R Foundation?", passages,
+                       held={"auckland", "university"}) == []
 
 
 def test_a_question_naming_another_term_where_the_passage_has_one_is_a_false_premise() -> None:
