@@ -26,7 +26,13 @@ ABBREVIATIONS = frozenset(
 # Of those, the ones written before a name (titles, and "St." and "Mt." before a place): the capital after their
 # period starts the name, not a sentence ("Main St. The …" is the rarer reading).
 TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+# A sentence ends at a closing mark (with the citations after it), a blank line, a list item, or a footnote's number
+# set after a word's full stop, as PDF text has it ("the same.3 There is …").
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|(?<=[a-z]\.)\d{1,2}(?=\s+[A-Z])"
+                       r"|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+# What follows an address broken at a full stop and a line end: its next part ("org/wiki/Xz", "org)", "2-Mojave.dmg"),
+# not a word ("gfortran 10 …"), a capitalised one or a numbered heading ("2.5 How …").
+_ADDRESS_PART = re.compile(r"\n[ \t]*(?:[a-z][\w~-]*[/.)]|\d+[^\d\s.])")
 _ENUMERATOR = re.compile(r"[ \t]*\d{1,3}(?:\.\d{1,3})*")
 # a word; or a number, with a version's ".x" ("3.x": one term), a percent sign or a unit after it
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.+-]*[^\W_])?"
@@ -81,9 +87,12 @@ def sentence_spans(text: str) -> list[Span]:
     for m in _BOUNDARY.finditer(text):
         end = m.end()
         if m.group().startswith(".") and (after := _after_abbreviation(text, start, m.start())):
-            nxt = text[end:].lstrip()[:1]
-            if (after in TITLES and nxt.isalpha()) or not nxt or not nxt.isupper():
+            rest = text[end:].lstrip()
+            nxt = rest[:1]
+            if (after in TITLES and nxt.isalpha()) or not nxt or not nxt.isupper() or _initial(text, m.start(), rest):
                 continue
+        if m.group() == "." and _address_goes_on(text, start, m.start()):
+            continue
         if m.group()[0] in "!?" and not _ends_sentence(text, m.start(), end):
             continue
         if m.group() == "." and _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
@@ -107,12 +116,33 @@ def _ends_sentence(text: str, mark: int, end: int) -> bool:
 
 
 def _after_abbreviation(text: str, start: int, dot: int) -> str:
-    """The abbreviation (lowercased) the period at ``dot`` ends, or "" when it ends a plain word."""
+    """The abbreviation (lowercased) the period at ``dot`` ends, or "" when it ends a plain word or a number
+    ("UTF-8.")."""
     word = re.search(r"([\w.]+)$", text[start:dot])
     if not word:
         return ""
     w = word.group(1).lower()
-    return w if w in ABBREVIATIONS or len(w) == 1 or re.fullmatch(r"(?:\w\.)+\w", w) else ""
+    return w if w in ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or re.fullmatch(r"(?:\w\.)+\w", w) else ""
+
+
+def _address_goes_on(text: str, start: int, dot: int) -> bool:
+    """Is the full stop at ``dot`` inside an address or a path broken at the line end after it ("https://www.⏎gnu.org/",
+    "…/gfortran-8.⏎2-Mojave.dmg"), as PDF text breaks long ones?"""
+    before = text[max(text.rfind(" ", start, dot), text.rfind("\n", start, dot)) + 1:dot]
+    return "/" in before and not before.endswith((")", "]")) and bool(_ADDRESS_PART.match(text, dot + 1))
+
+
+def _initial(text: str, dot: int, rest: str) -> bool:
+    """Is the capital letter before ``dot`` an initial: before another initial ("B. D. Ripley"), or after a
+    capitalised word or an initial and before a capitalised word that is no function word ("David A. James", "W. N.
+    Venables"; not "See Appendix A. The …", nor "… in R. Packages …")?"""
+    if not re.search(r"(?<![\w.])[A-Z]$", text[:dot]):
+        return False
+    if re.match(r"[A-Z]\.", rest):
+        return True
+    after = re.match(r"[A-Z][a-z]+\b", rest)
+    before = re.search(r"(?<![\w.])(?:[A-Z][a-z]+|[A-Z]\.)\s+[A-Z]$", text[max(dot - 40, 0):dot])
+    return bool(before and after) and not is_function_word(after.group() if after else "")
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

@@ -82,6 +82,21 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     ("Intro.\n7. Installing\n\nRun it.", ["Intro.", "7. Installing", "Run it."]),
     ("2.1.1. Package configuration\n\nHere it is.", ["2.1.1. Package configuration", "Here it is."]),
     ("It was in 2023. The next year.", ["It was in 2023.", "The next year."]),
+    # a full stop after a one-digit number ends a sentence as after any number ("UTF-8."), the line after it a heading
+    ("It is assumed to be UTF-8.\n7.2 Localization of messages\n\nMost are.",
+     ["It is assumed to be UTF-8.", "7.2 Localization of messages", "Most are."]),
+    # a middle initial is no sentence end; a capital letter ending one before a function word or a name alone is
+    ("By David A. James and W. N. Venables. Next.", ["By David A. James and W. N. Venables.", "Next."]),
+    ("See Appendix A. The rest.", ["See Appendix A.", "The rest."]),
+    # an address broken at a line end goes on; one ending a sentence before a capital does not
+    ("It is at https://example.org/gfortran-8.\n2-Mojave.dmg. Next.",
+     ["It is at https://example.org/gfortran-8.\n2-Mojave.dmg.", "Next."]),
+    ("Files are in /usr/share/doc. Read them.", ["Files are in /usr/share/doc.", "Read them."]),
+    # a footnote's number after a full stop ends the sentence with it; a version number does not
+    ("Now d and z are the same.3 There is more.", ["Now d and z are the same.3", "There is more."]),
+    ("It needs Python 3.3 Or later.", ["It needs Python 3.3 Or later."]),
+    ("It runs in R. Packages are next. Use R. R is good.", ["It runs in R.", "Packages are next.", "Use R.",
+                                                            "R is good."]),
 ])
 def test_where_a_sentence_ends_after_marks_and_numbers(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
