@@ -30,6 +30,7 @@ TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
 # set after a word's full stop, as PDF text has it ("the same.3 There is …").
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|(?<=[a-z]\.)\d{1,2}(?=\s+[A-Z])"
                        r"|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+_LOOK_AHEAD = 200  # characters after a full stop searched for the next word
 # What follows an address broken at a full stop and a line end: its next part ("org/wiki/Xz", "org)", "2-Mojave.dmg"),
 # not a word ("gfortran 10 …"), a capitalised one or a numbered heading ("2.5 How …").
 _ADDRESS_PART = re.compile(r"\n[ \t]*(?:[a-z][\w~-]*[/.)]|\d+[^\d\s.])")
@@ -86,10 +87,14 @@ def sentence_spans(text: str) -> list[Span]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         end = m.end()
+        if m.group()[0].isdigit() and not _footnote(text, start, m.start() - 1):
+            continue
         if m.group().startswith(".") and (after := _after_abbreviation(text, start, m.start())):
-            rest = text[end:].lstrip()
+            rest = text[end:end + _LOOK_AHEAD].lstrip()
             nxt = rest[:1]
-            if (after in TITLES and nxt.isalpha()) or not nxt or not nxt.isupper() or _initial(text, m.start(), rest):
+            # a one-digit number's full stop also ends a sentence before a numbered heading ("UTF-8.⏎7.2 Localization")
+            ends = nxt.isupper() or (after.isdigit() and nxt.isdigit())
+            if (after in TITLES and nxt.isalpha()) or not nxt or not ends or _initial(text, m.start(), rest):
                 continue
         if m.group() == "." and _address_goes_on(text, start, m.start()):
             continue
@@ -116,29 +121,36 @@ def _ends_sentence(text: str, mark: int, end: int) -> bool:
 
 
 def _after_abbreviation(text: str, start: int, dot: int) -> str:
-    """The abbreviation (lowercased) the period at ``dot`` ends, or "" when it ends a plain word or a number
-    ("UTF-8.")."""
+    """The abbreviation (lowercased) the period at ``dot`` ends, or "" when it ends a plain word."""
     word = re.search(r"([\w.]+)$", text[start:dot])
     if not word:
         return ""
     w = word.group(1).lower()
-    return w if w in ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or re.fullmatch(r"(?:\w\.)+\w", w) else ""
+    return w if w in ABBREVIATIONS or len(w) == 1 or re.fullmatch(r"(?:\w\.)+\w", w) else ""
+
+
+def _footnote(text: str, start: int, dot: int) -> bool:
+    """Is the number after the full stop at ``dot`` a footnote's mark: after a plain word ("the same.3 There"), not
+    after an abbreviation ("Fig.3 The") or within a file name or path ("libsatlas.so.3 R_HOME/…")?"""
+    word = text[max(text.rfind(" ", start, dot), text.rfind("\n", start, dot), start - 1) + 1:dot]
+    return word.isalpha() and len(word) >= 2 and word.lower() not in ABBREVIATIONS
 
 
 def _address_goes_on(text: str, start: int, dot: int) -> bool:
     """Is the full stop at ``dot`` inside an address or a path broken at the line end after it ("https://www.⏎gnu.org/",
     "…/gfortran-8.⏎2-Mojave.dmg"), as PDF text breaks long ones?"""
-    before = text[max(text.rfind(" ", start, dot), text.rfind("\n", start, dot)) + 1:dot]
-    return "/" in before and not before.endswith((")", "]")) and bool(_ADDRESS_PART.match(text, dot + 1))
+    before = text[max(text.rfind(" ", start, dot), start - 1) + 1:dot]  # across line ends: "https://⏎github.com/…"
+    return ("://" in before or "www." in before) and not before.endswith((")", "]")) \
+        and bool(_ADDRESS_PART.match(text, dot + 1))
 
 
 def _initial(text: str, dot: int, rest: str) -> bool:
     """Is the capital letter before ``dot`` an initial: before another initial ("B. D. Ripley"), or after a
     capitalised word or an initial and before a capitalised word that is no function word ("David A. James", "W. N.
     Venables"; not "See Appendix A. The …", nor "… in R. Packages …")?"""
-    if not re.search(r"(?<![\w.])[A-Z]$", text[:dot]):
+    if not re.search(r"(?<![\w.])[A-Z]$", text[max(dot - 2, 0):dot]):
         return False
-    if re.match(r"[A-Z]\.", rest):
+    if re.match(r"[A-Z]\.\s", rest):
         return True
     after = re.match(r"[A-Z][a-z]+\b", rest)
     before = re.search(r"(?<![\w.])(?:[A-Z][a-z]+|[A-Z]\.)\s+[A-Z]$", text[max(dot - 40, 0):dot])

@@ -95,6 +95,12 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     # a footnote's number after a full stop ends the sentence with it; a version number does not
     ("Now d and z are the same.3 There is more.", ["Now d and z are the same.3", "There is more."]),
     ("It needs Python 3.3 Or later.", ["It needs Python 3.3 Or later."]),
+    ("See Fig.3 The link libsatlas.so.3 R_HOME/lib.", ["See Fig.3 The link libsatlas.so.3 R_HOME/lib."]),
+    # a one-digit number's full stop before a lower-case word or a mark goes on, as after a single letter
+    ("Steps: 1. install it 2. run it. Done.", ["Steps: 1. install it 2. run it.", "Done."]),
+    # an initial before a name, not a code name ("A.lib"); a path that is no address ends its sentence
+    ("It is for B and C. A.lib does not contain code.", ["It is for B and C.", "A.lib does not contain code."]),
+    ("See Brooks/Cole.\nis.unsorted Test if sorted.", ["See Brooks/Cole.", "is.unsorted Test if sorted."]),
     ("It runs in R. Packages are next. Use R. R is good.", ["It runs in R.", "Packages are next.", "Use R.",
                                                             "R is good."]),
 ])
