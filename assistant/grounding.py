@@ -380,9 +380,9 @@ class Grounder:
         # A why-question takes for granted one claim joining its names; other questions may ask about each apart
         # ("Do I need X and Y to build it?", "How does X compare with Y?").
         parts = question_parts(question)
-        apart = names_apart(question, [p.text for p in passages], held) if len(parts) == 1 and answer_type(
-            parts[0]) is AnswerType.REASON else []
-        if apart and reason is None:
+        apart = names_apart(question, [p.text for p in passages], held) if reason is None and len(parts) == 1 \
+            and answer_type(parts[0]) is AnswerType.REASON else []
+        if apart:
             shown = apart[:4]
             reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \
                      "together as the question does"

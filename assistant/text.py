@@ -79,9 +79,11 @@ class Span:
 def sentence_spans(text: str) -> list[Span]:
     """Sentences of ``text`` with their character offsets; trailing ``[n]`` markers stay with their sentence.
 
-    Blank lines and list items also end a sentence; a period after a known abbreviation or a single letter does
-    not, unless the next word starts with a capital (then "U.S. Congress" stays one sentence only when lowercase
-    follows — a trade-off any splitter without a parser makes). After a title ("Dr. Mara Lind") it never does.
+    Blank lines, list items and a footnote's number after a word's full stop ("the same.3 There") also end a
+    sentence; a period after a known abbreviation or a single letter or digit does not, unless the next word starts
+    with a capital (then "U.S. Congress" stays one sentence only when lowercase follows — a trade-off any splitter
+    without a parser makes) or, after a digit, with a digit (a numbered heading). After a title ("Dr. Mara Lind") or
+    a middle initial ("David A. James") it never does, nor inside an address broken at a line end.
     """
     spans: list[Span] = []
     start = 0
