@@ -349,8 +349,8 @@ class Grounder:
         ranked = self._ranked(question, passages, spans)
         # A named thing is not asked of the passages either: technical text writes its tools in lower case ("apt-get"),
         # so capitals cannot tell whether a sentence names one.
-        gate_kinds: list[AnswerType] = [k for k in (answer_type(p) for p in question_parts(question))
-                                        if k not in UNCHECKED and k is not AnswerType.NAME]
+        asked_kinds = [answer_type(p) for p in question_parts(question)]
+        gate_kinds: list[AnswerType] = [k for k in asked_kinds if k not in UNCHECKED and k is not AnswerType.NAME]
         all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
@@ -379,9 +379,8 @@ class Grounder:
                                                                                    question, wanted - all_have)
         # A why-question takes for granted one claim joining its names; other questions may ask about each apart
         # ("Do I need X and Y to build it?", "How does X compare with Y?").
-        parts = question_parts(question)
-        apart = names_apart(question, [p.text for p in passages], held) if reason is None and len(parts) == 1 \
-            and answer_type(parts[0]) is AnswerType.REASON else []
+        apart = names_apart(question, [p.text for p in passages], held) if reason is None \
+            and asked_kinds == [AnswerType.REASON] else []
         if apart:
             shown = apart[:4]
             reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \

@@ -155,8 +155,9 @@ def _initial(text: str, dot: int, rest: str) -> bool:
     if re.match(r"[A-Z]\.\s", rest):
         return True
     after = re.match(r"[A-Z][a-z]+\b", rest)
-    before = re.search(r"(?<![\w.])(?:[A-Z][a-z]+|[A-Z]\.)\s+[A-Z]$", text[max(dot - 40, 0):dot])
-    return bool(before and after) and not is_function_word(after.group() if after else "")
+    if not after or is_function_word(after.group()):
+        return False
+    return bool(re.search(r"(?<![\w.])(?:[A-Z][a-z]+|[A-Z]\.)\s+[A-Z]$", text[max(dot - 40, 0):dot]))
 
 
 def _append(spans: list[Span], text: str, start: int, end: int) -> None:

@@ -276,14 +276,12 @@ def names_apart(question: str, passages: Sequence[str], held: Collection[str] = 
             runs[-1].append(k)
         else:
             runs.append([k])
-    have = [set(_Text.of(p).stems) for p in passages]
+    have = [stems_of([p]) for p in passages]
     found: dict[str, set[str]] = {}
     for run in runs:
         stems = {q.stems[k] for k in run if len(q.toks[k].text) > 1}
         if stems and any(stems <= h for h in have):
-            last = q.toks[run[-1]]
-            end = last.end + (question[last.end:last.end + 1] == "." and "." in last.text)  # "U.S."
-            found.setdefault(question[q.toks[run[0]].start:end], stems)
+            found.setdefault(question[q.toks[run[0]].start:q.toks[run[-1]].start] + _as_written(q, run[-1]), stems)
     joined = set().union(*found.values()) if found else set()
     if len(found) < 2 or any(joined <= h for h in have):
         return []
