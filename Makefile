@@ -19,11 +19,14 @@ run: install-run
 test: install browser-deps models corpora
 	$(BIN)/pytest -v --durations=15
 
-# Debian packages with the headers for building Ollama from the Go module proxy.
+# Debian packages: the headers for building Ollama from the Go module proxy; Apertium and two of its language
+# pairs (Spanish-English, French-Spanish), which read a question in Spanish or French in the documents' English.
+APERTIUM_PAIRS := apertium-eng-spa apertium-fr-es
 system-deps:
 	@missing=""; \
 	  [ -f /usr/include/nlohmann/json.hpp ] || missing="$$missing nlohmann-json3-dev"; \
 	  [ -f /usr/include/stb/stb_image.h ] || missing="$$missing libstb-dev"; \
+	  for pair in $(APERTIUM_PAIRS); do [ -d /usr/share/apertium/$$pair ] || missing="$$missing $$pair"; done; \
 	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing"
 
 # Chromium, for the browser tests only.

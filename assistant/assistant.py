@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.llms import LLM
 
-from assistant import spelling
+from assistant import spelling, translation
 from assistant.calibration import Calibration
 from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
@@ -27,6 +27,7 @@ from assistant.documents import FileHashes
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
+from assistant.language import SAMPLE_CHARS, other_language
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
@@ -184,9 +185,14 @@ class Assistant:
         return self.hashes.changed(cited)
 
     def search(self, question: str, query: str) -> tuple[str, str, list[Passage]]:
-        """Passages for ``query``; when the question has typos the passages' words correct, the corrected question
-        and query and the passages found for them."""
+        """Passages for ``query``; when the question is in another language than the passages found, the question
+        and query read in theirs (when a translation is installed) and the passages found for them; when it has typos
+        the passages' words correct, the corrected question and query and the passages found for them."""
         passages = self.retrieve(query)
+        read = self._read(question, query, passages)
+        if read:
+            question, query = read
+            passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
@@ -194,6 +200,18 @@ class Assistant:
             return question, query, passages
         query = spelling.apply(query, fixes)
         return spelling.apply(question, fixes), query, self.retrieve(query)
+
+    def _read(self, question: str, query: str, passages: Sequence[Passage]) -> tuple[str, str] | None:
+        """The question and query translated into the passages' language, when they are in another and a
+        translation between the two is installed."""
+        if not self.settings.answer.translate_questions:
+            return None
+        languages = other_language(query, " ".join(p.text for p in passages)[:SAMPLE_CHARS])
+        if not languages:
+            return None
+        read = translation.translate(question, *languages)
+        read_query = read if query == question else translation.translate(query, *languages)
+        return (read, read_query) if read and read_query else None
 
     def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).

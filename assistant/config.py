@@ -132,6 +132,10 @@ class AnswerSettings(BaseModel):
     prompt_chars: int = Field(
         600, ge=100, description="Passage text shown to the model: its best-matching sentences up to this size.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+    translate_questions: bool = Field(
+        True, description="Read a question in another language than the passages found through Apertium, when an "
+        "Apertium translation between the two is installed (see assistant/translation.py); otherwise it is refused "
+        "saying the languages differ.")
 
 
 class UISettings(BaseModel):

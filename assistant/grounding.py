@@ -27,8 +27,9 @@ from enum import StrEnum
 
 import numpy as np
 
+from assistant import translation
 from assistant.calibration import Calibration
-from assistant.language import other_language
+from assistant.language import SAMPLE_CHARS, other_language
 from assistant.results import Passage
 from assistant.text import (
     META_WORDS,
@@ -57,7 +58,6 @@ from assistant.verify import (
 Embed = Callable[[Sequence[str]], list[list[float]]]
 _CACHED_SENTENCES = 50_000  # passage-sentence embeddings kept in memory (float32: ~75 MB at 384 dimensions)
 _SHOWN = 160  # characters of a passage sentence quoted in a refusal reason
-_LANGUAGE_SAMPLE = 2000  # characters of the passages' sentences that tell the documents' language
 
 
 class AnswerType(StrEnum):
@@ -385,11 +385,13 @@ class Grounder:
             shown = apart[:4]
             reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \
                      "together as the question does"
-        languages = other_language(question, " ".join(texts)[:_LANGUAGE_SAMPLE]) if reason else None
+        languages = other_language(question, " ".join(texts)[:SAMPLE_CHARS]) if reason else None
         if languages:
             # its words were counted as missing, and the embedding model may read one language only
             reason = f"the question seems to be in another language ({languages[0]}) than the documents " \
                      f"({languages[1]}): ask in theirs, as words do not match across languages"
+            if not translation.route(*languages):
+                reason += f" (no Apertium translation from {languages[0]} to {languages[1]} is installed)"
         swaps = swapped_terms(question, texts, set(absent_rare), held)
         if swaps:
             reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 MIN_WORDS = 4
+SAMPLE_CHARS = 2000  # characters of the passages' text that tell the documents' language
 # The classifier's probability for its first language, normalised over all 97 it knows. On the ~250 English questions
 # of the dev files every one came out English (some as low as 0.35: code and names dilute it), the French ones at
 # 0.95-1.00 and the Spanish ones at 0.65 and 0.90.

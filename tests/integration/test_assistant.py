@@ -109,6 +109,14 @@ def test_control_characters_and_other_languages_get_an_answer_or_a_refusal(assis
     assert other.refused
 
 
+def test_a_question_in_spanish_is_read_in_english_through_apertium(assistant: Assistant) -> None:
+    ans = assistant.ask("¿Cuándo visitará Kishida los Estados Unidos?")
+    assert "Kishida" in ans.query and "visit" in ans.query  # searched as Apertium translated it
+    assert not ans.refused
+    assert "April 10" in ans.text
+    _quotes_match_documents(ans)
+
+
 def test_ollama_down_is_a_server_unavailable_error(assistant: Assistant, settings: Settings) -> None:
     down = settings.model_copy(update={"ollama": settings.ollama.model_copy(update={"host": "http://127.0.0.1:9"})})
     broken = Assistant(assistant.retriever, build_llm(down), assistant.prompts, down)

@@ -263,3 +263,25 @@ def test_an_answer_names_a_cited_file_that_changed_since_it_was_indexed(
     doc.unlink()  # gone, or an index built on another machine: nothing to compare with
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     assert _run(a, "When will Biden host Kishida?")[1].changed_sources == []
+
+
+def test_a_question_in_another_language_is_searched_and_answered_as_translated(
+        llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = "¿Qué empresas tecnológicas participarán en la colaboración?"
+    seen = []
+
+    def translate(text: str, source: str, target: str) -> str | None:
+        seen.append((text, source, target))
+        return "Which tech companies are expected to be involved in this collaboration?"
+
+    monkeypatch.setattr("assistant.assistant.translation.translate", translate)
+    llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
+    _, answer = _run(_assistant(llm), asked)
+    assert seen == [(asked, "es", "en")]
+    assert answer.query == answer.question == "Which tech companies are expected to be involved in this collaboration?"
+    assert not answer.refused and "Nvidia" in answer.text
+
+    # no translation installed: refused, saying why
+    monkeypatch.setattr("assistant.assistant.translation.translate", lambda *a: None)
+    _, answer = _run(_assistant(llm), asked)
+    assert answer.refused and "another language (es)" in answer.refusal_reason

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from assistant import translation
 from assistant.calibration import Calibration, Logistic
 from assistant.grounding import (
     AnswerType,
@@ -226,10 +227,17 @@ def test_refusal_reason_names_the_unmatched_words_as_the_question_wrote_them(gro
         "parameter, empty)"  # words, not their stems ("empti"), in the question's order
 
 
-def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder) -> None:
+def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(translation, "pairs", lambda: {("es", "en"): "spa-eng"})
     exam = grounder.examine("¿Qué empresas tecnológicas participarán en la colaboración?", _passages())
     assert exam.refusal == "the question seems to be in another language (es) than the documents (en): ask in " \
         "theirs, as words do not match across languages"
+    # and says when no translation could have read it in theirs
+    monkeypatch.setattr(translation, "pairs", lambda: {})
+    exam = grounder.examine("¿Qué empresas tecnológicas participarán en la colaboración?", _passages())
+    assert exam.refusal is not None
+    assert exam.refusal.endswith("languages (no Apertium translation from es to en is installed)")
     # a question in the documents' language keeps the reason its signals give
     exam = grounder.examine("Which football club won the cup final in Paris last year?", _passages())
     assert exam.refusal is not None and "another language" not in exam.refusal
