@@ -122,9 +122,10 @@ class Assistant:
         """Verified text deltas, then the final Answer. Deltas concatenate to ``Answer.text``."""
         started = time.perf_counter()
         q = self.clean_question(question)
-        q, query, passages = self.search(q, self.condense(q, history or []))
+        q, query, passages, asked_in = self.search(q, self.condense(q, history or []))
         t_retrieve = time.perf_counter() - started
-        base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model}
+        base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model,
+                                "translated_from": asked_in}
 
         exam = self.examine(query, passages, q)
         if exam.refusal:
@@ -184,26 +185,28 @@ class Assistant:
                  if c.passage_id in by_id and by_id[c.passage_id].doc_hash}
         return self.hashes.changed(cited)
 
-    def search(self, question: str, query: str) -> tuple[str, str, list[Passage]]:
-        """Passages for ``query``; when the question is in another language than the passages found, the question
-        and query read in theirs (when a translation is installed) and the passages found for them; when it has typos
-        the passages' words correct, the corrected question and query and the passages found for them."""
+    def search(self, question: str, query: str) -> tuple[str, str, list[Passage], str]:
+        """Passages for ``query``: the question, query and passages found for them, and the language the question
+        was asked in when it was translated ("" when not). When the question is in another language than the
+        passages found, and a translation between the two is installed, it and the query are read in theirs; when it
+        has typos the passages' words correct, they are corrected."""
         passages = self.retrieve(query)
+        asked_in = ""
         read = self._read(question, query, passages)
         if read:
-            question, query = read
+            question, query, asked_in = read
             passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
         if not fixes:
-            return question, query, passages
+            return question, query, passages, asked_in
         query = spelling.apply(query, fixes)
-        return spelling.apply(question, fixes), query, self.retrieve(query)
+        return spelling.apply(question, fixes), query, self.retrieve(query), asked_in
 
-    def _read(self, question: str, query: str, passages: Sequence[Passage]) -> tuple[str, str] | None:
-        """The question and query translated into the passages' language, when they are in another and a
-        translation between the two is installed."""
+    def _read(self, question: str, query: str, passages: Sequence[Passage]) -> tuple[str, str, str] | None:
+        """The question and query translated into the passages' language, and the language they were in, when they
+        are in another and a translation between the two is installed."""
         if not self.settings.answer.translate_questions:
             return None
         languages = other_language(query, " ".join(p.text for p in passages)[:SAMPLE_CHARS])
@@ -211,7 +214,7 @@ class Assistant:
             return None
         read = translation.translate(question, *languages)
         read_query = read if query == question else translation.translate(query, *languages)
-        return (read, read_query) if read and read_query else None
+        return (read, read_query, languages[0]) if read and read_query else None
 
     def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).

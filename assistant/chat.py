@@ -132,7 +132,8 @@ class ChatSession:
             return
         # in the order retrieval ranked them (by their words and their meaning together); the similarity is the
         # meaning's part alone, so it need not fall from one to the next
-        self.write(f"searched: {self.last.query}")
+        translated = f" (translated from {self.last.translated_from} by Apertium)" if self.last.translated_from else ""
+        self.write(f"searched{translated}: {self.last.query}")
         for i, p in enumerate(self.last.passages, 1):
             text = " ".join(p.text.split())
             preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")

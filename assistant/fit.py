@@ -60,7 +60,7 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
             used.append(str(path.relative_to(PROJECT_ROOT)))
             for q in load_questions(path):
                 history = [{"role": "user", "content": t} for t in q.history]
-                question, query, passages = a.search(q.question, condense(q.question, history))
+                question, query, passages, _ = a.search(q.question, condense(q.question, history))
                 exam = a.examine(query, passages, question)
                 retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
                 label = int(q.answerable and retrieved)

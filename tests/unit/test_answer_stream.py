@@ -279,9 +279,11 @@ def test_a_question_in_another_language_is_searched_and_answered_as_translated(
     _, answer = _run(_assistant(llm), asked)
     assert seen == [(asked, "es", "en")]
     assert answer.query == answer.question == "Which tech companies are expected to be involved in this collaboration?"
+    assert answer.translated_from == "es"
     assert not answer.refused and "Nvidia" in answer.text
 
     # no translation installed: refused, saying why
     monkeypatch.setattr("assistant.assistant.translation.translate", lambda *a: None)
     _, answer = _run(_assistant(llm), asked)
     assert answer.refused and "another language (es)" in answer.refusal_reason
+    assert answer.query == asked and not answer.translated_from

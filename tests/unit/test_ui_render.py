@@ -169,6 +169,8 @@ def test_answer_shows_query_and_timings() -> None:
     html = answer_html(answer(query="When will Kishida visit the <U.S.>? (Kishida)"), turn=1)
     assert "Searched: <q>When will Kishida visit the &lt;U.S.&gt;? (Kishida)</q>" in html
     assert "retrieve 0.05 s · generate 1.20 s · verify 0.01 s · total 1.26 s" in html
+    html = answer_html(answer(query="When it will visit Kishida the United States?", translated_from="es"), turn=1)
+    assert "Searched (translated from es by Apertium): <q>When it will visit Kishida" in html
 
 
 def test_timings_leave_out_steps_that_did_not_run() -> None:
