@@ -27,7 +27,7 @@ from assistant.documents import FileHashes
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
-from assistant.language import SAMPLE_CHARS, other_language
+from assistant.language import SAMPLE_CHARS, language
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
@@ -122,10 +122,11 @@ class Assistant:
         """Verified text deltas, then the final Answer. Deltas concatenate to ``Answer.text``."""
         started = time.perf_counter()
         q = self.clean_question(question)
-        q, query, passages, asked_in = self.search(q, self.condense(q, history or []))
+        asked = q
+        q, query, passages, asked_in = self.search(q, history or [])
         t_retrieve = time.perf_counter() - started
-        base: dict[str, Any] = {"question": q, "query": query, "model": self.settings.ollama.chat_model,
-                                "translated_from": asked_in}
+        base: dict[str, Any] = {"question": asked if asked_in else q, "query": query,
+                                "model": self.settings.ollama.chat_model, "translated_from": asked_in}
 
         exam = self.examine(query, passages, q)
         if exam.refusal:
@@ -185,16 +186,21 @@ class Assistant:
                  if c.passage_id in by_id and by_id[c.passage_id].doc_hash}
         return self.hashes.changed(cited)
 
-    def search(self, question: str, query: str) -> tuple[str, str, list[Passage], str]:
-        """Passages for ``query``: the question, query and passages found for them, and the language the question
-        was asked in when it was translated ("" when not). When the question is in another language than the
-        passages found, and a translation between the two is installed, it and the query are read in theirs; when it
-        has typos the passages' words correct, they are corrected."""
+    def search(self, question: str, history: Sequence[dict[str, Any]] = ()
+               ) -> tuple[str, str, list[Passage], str]:
+        """The question as read, its search query (a follow-up borrows from ``history``, see :func:`condense`), the
+        passages found for it, and the language the question was asked in when it was translated ("" when not).
+
+        A question, or the previous one a follow-up borrows from, in another language than the passages found is
+        read in theirs when a translation between the two is installed; typos the passages' words correct are
+        corrected."""
+        query = self.condense(question, history)
         passages = self.retrieve(query)
         asked_in = ""
-        read = self._read(question, query, passages)
+        read = self._read(question, history, passages)
         if read:
-            question, query, asked_in = read
+            question, history, asked_in = read
+            query = self.condense(question, history)
             passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
@@ -204,17 +210,33 @@ class Assistant:
         query = spelling.apply(query, fixes)
         return spelling.apply(question, fixes), query, self.retrieve(query), asked_in
 
-    def _read(self, question: str, query: str, passages: Sequence[Passage]) -> tuple[str, str, str] | None:
-        """The question and query translated into the passages' language, and the language they were in, when they
-        are in another and a translation between the two is installed."""
-        if not self.settings.answer.translate_questions:
+    def _read(self, question: str, history: Sequence[dict[str, Any]], passages: Sequence[Passage]
+              ) -> tuple[str, list[dict[str, Any]], str] | None:
+        """The question and the history's last question, each read in the passages' language when it is in
+        another and a translation between the two is installed, and the language the question was asked in ("" when
+        only the previous question was translated); None when neither was."""
+        if not self.settings.answer.translate_questions or not passages:
             return None
-        languages = other_language(query, " ".join(p.text for p in passages)[:SAMPLE_CHARS])
-        if not languages:
+        written = language(" ".join(p.text for p in passages)[:SAMPLE_CHARS])
+        among = translation.sources(written) if written else set()
+        if not written or not among:
             return None
-        read = translation.translate(question, *languages)
-        read_query = read if query == question else translation.translate(query, *languages)
-        return (read, read_query, languages[0]) if read and read_query else None
+        among.add(written)
+
+        def read(text: str) -> tuple[str, str] | None:
+            asked = language(translation.without_code(text), among)
+            translated = translation.translate(text, asked, written) if asked and asked != written else None
+            return (translated, asked) if translated and asked else None
+
+        turns = [dict(m) for m in history]
+        users = [m for m in turns if m.get("role") == "user" and m.get("content")]
+        earlier = read(str(users[-1]["content"])) if users else None
+        if earlier:
+            users[-1]["content"] = earlier[0]
+        now = read(question)
+        if not now and not earlier:
+            return None
+        return (now[0], turns, now[1]) if now else (question, turns, "")
 
     def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).

@@ -33,7 +33,6 @@ from assistant.config import PROJECT_ROOT, load_settings
 from assistant.corpora import index_corpus, load_corpora, question_files
 from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
-from assistant.policy import condense
 
 GATE_FEATURES = ["retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed", "known", "retrieval_margin",
                  "sim_margin"]
@@ -60,7 +59,7 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
             used.append(str(path.relative_to(PROJECT_ROOT)))
             for q in load_questions(path):
                 history = [{"role": "user", "content": t} for t in q.history]
-                question, query, passages, _ = a.search(q.question, condense(q.question, history))
+                question, query, passages, _ = a.search(q.question, history)
                 exam = a.examine(query, passages, question)
                 retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
                 label = int(q.answerable and retrieved)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Collection
 from typing import Any
 
 MIN_WORDS = 4
@@ -24,19 +25,24 @@ _lock = threading.Lock()
 
 
 @functools.cache
-def _identifier() -> Any:
+def _identifier(among: frozenset[str] | None = None) -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if among:
+        identifier.set_languages(sorted(among))
+    return identifier
 
 
-def language(text: str) -> str | None:
-    """The ISO 639-1 code of ``text``'s language, or None when it has too few words or the classifier is unsure."""
+def language(text: str, among: Collection[str] | None = None) -> str | None:
+    """The ISO 639-1 code of ``text``'s language, or None when it has too few words or the classifier is unsure.
+    ``among``: the languages to choose from (else all 97): a short question's probability is not shared with its
+    language's neighbours (Spanish with Galician), which would leave the classifier unsure."""
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS:
         return None
     with _lock:  # the first call reads the model; functools.cache alone would let two threads read it
-        identifier = _identifier()
+        identifier = _identifier(frozenset(among) if among else None)
     code, probability = identifier.classify(" ".join(words))
     return str(code) if probability >= MIN_PROBABILITY else None
 

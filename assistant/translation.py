@@ -5,22 +5,81 @@ the search, the gate and the verifier to compare them, and the bundled embedding
 
 A pair is one of Apertium's translation directions (``apertium -l``), named by two language codes ISO 639-1 or 639-3
 ("spa-eng", "fr-es"); a language with no direct pair goes through one in between (French → Spanish → English).
-Apertium leaves a word it does not know as it is (names, code), which is what a question about documents needs.
-No pair installed, or no ``apertium`` at all: no translation, and the gate refuses saying the languages differ.
+Apertium leaves a word it does not know as it is (names), which is what a question about documents needs; code
+strings go through as typed, in slots it does not touch. No pair installed, no ``apertium`` at all, a failure or a
+lost code string: no translation, and the gate refuses saying the languages differ.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
+import os
+import re
 import shutil
+import signal
 import subprocess
+import threading
 
 import langcodes
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_S = 20.0
+TIMEOUT_S = 10.0  # per Apertium call; a question is translated by at most two, and its previous one too
+_pairs: dict[tuple[str, str], str] | None = None
+_lock = threading.Lock()
+# Code in a question stays as typed: Apertium would translate an identifier ("a.pop()" -> "to.Pop()") and its
+# marks would eat '#' and '@'. A code string is a `ticked` span, or a word holding a character prose words do not
+# (its sentence's punctuation and quotes aside) or starting with a dash ("--vanilla"); it goes through as a slot.
+_TICKED = re.compile(r"`[^`\n]+`")
+_CODE_CHAR = re.compile(r"[._/()\[\]{}=@#~<>*\\|$%^&+`]")
+_OPENING = "¿¡\"'«“‘"
+_CLOSING = "?!.,;:\"'»”’"
+_SLOT = re.compile(r"zcode(\d+)z", re.I)
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each code string in ``text``, in order."""
+    spans = [m.span() for m in _TICKED.finditer(text)]
+    for m in re.finditer(r"\S+", text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        word = m.group()
+        start, end = m.start(), m.end()
+        while word and (word[0] in _OPENING or (word[0] == "(" and ")" not in word)):
+            word, start = word[1:], start + 1
+        while word and (word[-1] in _CLOSING or (word[-1] == ")" and "(" not in word)):
+            word, end = word[:-1], end - 1
+        if _CODE_CHAR.search(word) or (len(word) > 1 and word.startswith("-")):
+            spans.append((start, end))
+    return sorted(spans)
+
+
+def without_code(text: str) -> str:
+    """``text`` with its code strings left out (they say nothing of its language)."""
+    out, at = [], 0
+    for start, end in code_spans(text):
+        out.append(text[at:start])
+        at = end
+    return " ".join([*out, text[at:]])
+
+
+def _mask(text: str) -> tuple[str, list[str]]:
+    out: list[str] = []
+    codes: list[str] = []
+    at = 0
+    for start, end in code_spans(text):
+        out.append(f"{text[at:start]}Zcode{len(codes)}z")
+        codes.append(text[start:end])
+        at = end
+    return "".join(out) + text[at:], codes
+
+
+def _unmask(text: str, codes: list[str]) -> str | None:
+    """The translation with its code strings back, or None when Apertium lost one."""
+    found = [int(n) for n in _SLOT.findall(text)]
+    if sorted(found) != list(range(len(codes))):
+        return None
+    return _SLOT.sub(lambda m: codes[int(m.group(1))], text)
 
 
 def _code(tag: str) -> str | None:
@@ -29,20 +88,45 @@ def _code(tag: str) -> str | None:
     return str(langcodes.Language.get(tag).language) if langcodes.tag_is_valid(tag) else None
 
 
-@functools.cache
+def _apertium(args: list[str], text: str = "") -> str | None:
+    """What Apertium prints for ``text``, or None when it is missing, fails or takes too long. Apertium is a shell
+    pipeline: on a timeout its whole process group is killed, not only the shell."""
+    binary = shutil.which("apertium")
+    if binary is None:
+        return None
+    try:
+        proc = subprocess.Popen([binary, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
+    except OSError as e:
+        log.warning("apertium %s failed: %s", " ".join(args), e)
+        return None
+    try:
+        out, err = proc.communicate(text, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        log.warning("apertium %s took more than %.0f s", " ".join(args), TIMEOUT_S)
+        return None
+    if proc.returncode != 0:
+        log.warning("apertium %s failed: %s", " ".join(args), err.strip()[:200])
+        return None
+    return out
+
+
 def pairs() -> dict[tuple[str, str], str]:
     """(source, target) language codes -> the Apertium direction translating one into the other, for every direction
     installed with two plain language names (a variant such as "spa-eng_US" only when the plain one is missing; none
-    of three, such as "eco-fr-es")."""
-    binary = shutil.which("apertium")
-    if binary is None:
-        return {}
-    try:
-        listed = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=TIMEOUT_S).stdout
-    except (OSError, subprocess.SubprocessError) as e:
-        log.warning("apertium -l failed: %s", e)
-        return {}
-    return directions(listed)
+    of three, such as "eco-fr-es"). Kept once read; a failure to read them is tried again next time."""
+    global _pairs
+    with _lock:
+        if _pairs is None:
+            if shutil.which("apertium") is None:
+                return {}
+            listed = _apertium(["-l"])
+            if listed is None:
+                return {}
+            _pairs = directions(listed)
+        return _pairs
 
 
 def directions(listed: str) -> dict[tuple[str, str], str]:
@@ -67,22 +151,25 @@ def route(source: str, target: str) -> list[str] | None:
     return None
 
 
+def sources(target: str) -> set[str]:
+    """The languages a route leads from to ``target``."""
+    return {s for s, _ in pairs() if s != target and route(s, target)}
+
+
 def translate(text: str, source: str, target: str) -> str | None:
-    """``text`` in ``target``'s language, or None when no installed direction leads there or Apertium fails."""
+    """``text`` in ``target``'s language, its code strings as typed, or None when no installed direction leads
+    there or Apertium fails."""
     directions = route(source, target)
     if not directions:
         return None
-    binary = shutil.which("apertium")
+    masked, codes = _mask(text)
     for direction in directions:
-        try:
-            done = subprocess.run([binary or "apertium", "-u", direction], input=text, capture_output=True,
-                                  text=True, timeout=TIMEOUT_S)
-        except (OSError, subprocess.SubprocessError) as e:
-            log.warning("apertium %s failed: %s", direction, e)
+        out = _apertium(["-u", direction], masked)
+        if out is None or not out.strip():
             return None
-        if done.returncode != 0 or not done.stdout.strip():
-            log.warning("apertium %s failed: %s", direction, done.stderr.strip()[:200])
-            return None
-        text = done.stdout
-    # Apertium marks a word it could not inflect with '#' and one its rules could not move with '@'.
-    return " ".join(w.lstrip("#@") for w in text.split())
+        masked = out
+    # Apertium marks a word it could not inflect with '#' and one its rules could not move with '@' (the question's
+    # own '#' and '@' are in its code slots)
+    words = [w.lstrip("#@") for w in masked.split()]
+    read = " ".join(w for w in words if w)
+    return _unmask(read, codes) if read else None

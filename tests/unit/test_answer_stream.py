@@ -274,12 +274,13 @@ def test_a_question_in_another_language_is_searched_and_answered_as_translated(
         seen.append((text, source, target))
         return "Which tech companies are expected to be involved in this collaboration?"
 
+    monkeypatch.setattr("assistant.assistant.translation.pairs", lambda: {("es", "en"): "spa-eng"})
     monkeypatch.setattr("assistant.assistant.translation.translate", translate)
     llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
     _, answer = _run(_assistant(llm), asked)
     assert seen == [(asked, "es", "en")]
-    assert answer.query == answer.question == "Which tech companies are expected to be involved in this collaboration?"
-    assert answer.translated_from == "es"
+    assert answer.query == "Which tech companies are expected to be involved in this collaboration?"
+    assert answer.question == asked and answer.translated_from == "es"
     assert not answer.refused and "Nvidia" in answer.text
 
     # no translation installed: refused, saying why
@@ -287,3 +288,16 @@ def test_a_question_in_another_language_is_searched_and_answered_as_translated(
     _, answer = _run(_assistant(llm), asked)
     assert answer.refused and "another language (es)" in answer.refusal_reason
     assert answer.query == asked and not answer.translated_from
+
+
+def test_a_follow_up_borrows_from_the_previous_question_as_translated(llm: ScriptedLLM,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    read = {"¿Cuándo recibirá Biden a Kishida?": "When will Biden receive Kishida?"}
+    monkeypatch.setattr("assistant.assistant.translation.pairs", lambda: {("es", "en"): "spa-eng"})
+    monkeypatch.setattr("assistant.assistant.translation.translate", lambda text, *_: read.get(text))
+    llm.enqueue("The visit is on April 10 [1].")
+    history = [{"role": "user", "content": "¿Cuándo recibirá Biden a Kishida?"},
+               {"role": "assistant", "content": "On April 10 [1]."}]
+    answer = _assistant(llm).ask("And for what kind of visit?", history)
+    assert answer.query == "for what kind of visit? (Biden receive Kishida)"  # not "(Cuándo recibirá …)"
+    assert answer.question == "And for what kind of visit?" and not answer.translated_from
