@@ -12,22 +12,29 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_LINK_MODE ?= copy
 export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: run test install install-run system-deps browser-deps apt ollama-build models lint bench eval lock corpora eval-corpora
+.PHONY: run test install install-run system-deps translation-deps browser-deps apt ollama-build models lint bench eval lock corpora eval-corpora
 run: install-run
 	$(BIN)/assistant ui
 
 test: install browser-deps models corpora
 	$(BIN)/pytest -v --durations=15
 
-# Debian packages: the headers for building Ollama from the Go module proxy; Apertium and two of its language
-# pairs (Spanish-English, French-Spanish), which read a question in Spanish or French in the documents' English.
-APERTIUM_PAIRS := apertium-eng-spa apertium-fr-es
+# Debian packages with the headers for building Ollama from the Go module proxy.
 system-deps:
 	@missing=""; \
 	  [ -f /usr/include/nlohmann/json.hpp ] || missing="$$missing nlohmann-json3-dev"; \
 	  [ -f /usr/include/stb/stb_image.h ] || missing="$$missing libstb-dev"; \
-	  for pair in $(APERTIUM_PAIRS); do [ -d /usr/share/apertium/$$pair ] || missing="$$missing $$pair"; done; \
 	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing"
+
+# Apertium and three of its language pairs (Spanish-English, French-Spanish, Portuguese-Spanish), which read a
+# question in Spanish, French or Portuguese in the documents' English (the latter two through Spanish). Without
+# them the assistant runs, and refuses such a question saying no translation is installed.
+APERTIUM_PAIRS := apertium-eng-spa apertium-fr-es apertium-es-pt
+translation-deps:
+	@missing=""; \
+	  for pair in $(APERTIUM_PAIRS); do [ -d /usr/share/apertium/$$pair ] || missing="$$missing $$pair"; done; \
+	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing" || \
+	    echo "warning: Apertium not installed: questions in another language than the documents' will be refused"
 
 # Chromium, for the browser tests only.
 browser-deps:
@@ -46,8 +53,8 @@ apt:
 ollama-build: system-deps
 	@PYTHONPATH=$(CURDIR) $(PYTHON) -m assistant.ollama_build --background
 
-install-run: system-deps ollama-build $(VENV)/.installed-run
-install: system-deps ollama-build $(VENV)/.installed
+install-run: system-deps translation-deps ollama-build $(VENV)/.installed-run
+install: system-deps translation-deps ollama-build $(VENV)/.installed
 
 $(VENV)/bin/uv:
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)

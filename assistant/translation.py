@@ -1,7 +1,8 @@
 """A question in another language than the documents, read in theirs through Apertium, the rule-based machine
 translation Debian packages (``apertium`` and a language pair such as ``apertium-eng-spa``; `make` installs the
-Spanish-English and French-Spanish pairs). The words of a question and of the passages must be in one language for
-the search, the gate and the verifier to compare them, and the bundled embedding model reads English only.
+Spanish-English, French-Spanish and Portuguese-Spanish pairs). The words of a question and of the passages must be
+in one language for the search, the gate and the verifier to compare them, and the bundled embedding model reads
+English only.
 
 A pair is one of Apertium's translation directions (``apertium -l``), named by two language codes ISO 639-1 or 639-3
 ("spa-eng", "fr-es"); a language with no direct pair goes through one in between (French → Spanish → English).
