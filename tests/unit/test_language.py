@@ -30,3 +30,10 @@ def test_other_language_names_both_only_when_they_differ() -> None:
     assert other_language("¿Qué presidente de Estados Unidos recibirá a Kishida?", ENGLISH) == ("es", "en")
     assert other_language("Which script configures the package after it is installed?", ENGLISH) is None
     assert other_language("Was ist R?", ENGLISH) is None  # the question's language cannot be told
+
+
+def test_choosing_among_fewer_languages_tells_a_short_question() -> None:
+    short = "Que signifie l'acronyme CRAN ?"
+    assert language(short) is None  # its probability shared with French's neighbours
+    assert language(short, {"en", "es", "fr"}) == "fr"
+    assert language("Which packages does the tutorial install?", {"en", "es", "fr"}) == "en"
