@@ -204,6 +204,15 @@ def test_question_outside_the_documents_is_refused_visibly(page: Page, url: str)
     assert refusal.locator("a.ga-cite").count() == 0
 
 
+def test_a_question_in_spanish_shows_what_was_searched_and_its_language(page: Page, url: str) -> None:
+    open_app(page, url)
+    assert ask(page, "¿Cuándo visitará Kishida los Estados Unidos?") == "ga-msg ga-answer"
+    answer = page.locator(FINAL).last
+    assert "April 10" in answer.locator(".ga-text").inner_text()
+    searched = answer.locator(".ga-query").inner_text()
+    assert searched.startswith("Searched (translated from es by Apertium):") and "Kishida" in searched
+
+
 def test_sessions_keep_their_own_history_and_new_chat_clears(browser: Browser, page: Page, url: str) -> None:
     open_app(page, url)
     ask(page, "When will Kishida visit the U.S.?")
