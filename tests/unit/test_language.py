@@ -37,3 +37,5 @@ def test_choosing_among_fewer_languages_tells_a_short_question() -> None:
     assert language(short) is None  # its probability shared with French's neighbours
     assert language(short, {"en", "es", "fr"}) == "fr"
     assert language("Which packages does the tutorial install?", {"en", "es", "fr"}) == "en"
+    assert language("¿Qué es CRAN?") is None  # three words: too few among all languages, enough among a few
+    assert language("¿Qué es CRAN?", {"en", "es", "fr"}) == "es"
