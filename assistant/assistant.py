@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.llms import LLM
 
-from assistant import spelling, translation
+from assistant import spelling
 from assistant.calibration import Calibration
 from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
@@ -27,12 +27,13 @@ from assistant.documents import FileHashes
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
-from assistant.language import SAMPLE_CHARS, language
+from assistant.language import SAMPLE_CHARS, language, other_than
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
 from assistant.results import Answer, Citation, IndexedDocument, Passage, StreamEvent, TextDelta, Timings
 from assistant.text import is_function_word, sentence_spans
+from assistant.translation import Apertium, Translator, without_code
 from assistant.verify import code_terms
 
 if TYPE_CHECKING:
@@ -78,13 +79,15 @@ class Assistant:
     """Grounded answers over the indexed documents. Build with ``from_settings`` or inject the parts."""
 
     def __init__(self, retriever: PassageRetriever, llm: LLM, prompts: Prompts, settings: Settings,
-                 embed: Embed | None = None, calibration: Calibration | None = None) -> None:
+                 embed: Embed | None = None, calibration: Calibration | None = None,
+                 translator: Translator | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.prompts = prompts
         self.settings = settings
+        self.translator = translator  # None: a question in another language than the documents is refused
         self.grounder = Grounder(calibration or Calibration.load(settings.answer.calibration), embed,
-                                 settings.answer.min_coverage)
+                                 settings.answer.min_coverage, translator)
         self.hashes = FileHashes()
 
     @classmethod
@@ -94,8 +97,9 @@ class Assistant:
 
         settings = settings or load_settings()
         retriever = retriever or Retriever.from_settings(settings)
+        translator = Apertium(settings.answer.translation_timeout_s) if settings.answer.translate_questions else None
         return cls(retriever, build_llm(settings), Prompts.load(settings.prompts_dir), settings,
-                   embed=retriever.embedder.embed_passages)
+                   embed=retriever.embedder.embed_passages, translator=translator)
 
     # -- public API ------------------------------------------------------------------------------------------
 
@@ -200,8 +204,9 @@ class Assistant:
         read = self._read(question, history, passages)
         if read:
             question, history, asked_in = read
-            query = self.condense(question, history)
-            passages = self.retrieve(query)
+            searched, query = query, self.condense(question, history)
+            if query != searched:  # a question after a translated one that borrows nothing from it
+                passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
@@ -215,17 +220,17 @@ class Assistant:
         """The question and the history's last question, each read in the passages' language when it is in
         another and a translation between the two is installed, and the language the question was asked in ("" when
         only the previous question was translated); None when neither was."""
-        if not self.settings.answer.translate_questions or not passages:
+        if self.translator is None or not passages:
             return None
         written = language(" ".join(p.text for p in passages)[:SAMPLE_CHARS])
-        among = translation.sources(written) if written else set()
+        among = self.translator.sources(written) if written else set()
         if not written or not among:
             return None
-        among.add(written)
+        translator = self.translator
 
         def read(text: str) -> tuple[str, str] | None:
-            asked = language(translation.without_code(text), among)
-            translated = translation.translate(text, asked, written) if asked and asked != written else None
+            asked = other_than(without_code(text), written, among)
+            translated = translator.translate(text, asked, written) if asked else None
             return (translated, asked) if translated and asked else None
 
         turns = [dict(m) for m in history]

@@ -136,6 +136,9 @@ class AnswerSettings(BaseModel):
         True, description="Read a question in another language than the passages found through Apertium, when an "
         "Apertium translation between the two is installed (see assistant/translation.py); otherwise it is refused "
         "saying the languages differ.")
+    translation_timeout_s: float = Field(
+        10.0, gt=0, description="Longest wait for one Apertium call (a question takes one or two, and a follow-up's "
+        "previous question as many); past it the question is taken as untranslated.")
 
 
 class UISettings(BaseModel):

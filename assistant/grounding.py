@@ -27,7 +27,6 @@ from enum import StrEnum
 
 import numpy as np
 
-from assistant import translation
 from assistant.calibration import Calibration
 from assistant.language import SAMPLE_CHARS, other_language
 from assistant.results import Passage
@@ -45,6 +44,7 @@ from assistant.text import (
     strip_markers,
     tokens,
 )
+from assistant.translation import Translator
 from assistant.verify import (
     check_window,
     code_terms,
@@ -326,8 +326,10 @@ def _unit(v: Sequence[float]) -> np.ndarray:
 class Grounder:
     """Gate, sentence ranking and support checks, with the embedding model (optional) and the fitted weights."""
 
-    def __init__(self, calibration: Calibration, embed: Embed | None = None, min_coverage: float = 1.0) -> None:
+    def __init__(self, calibration: Calibration, embed: Embed | None = None, min_coverage: float = 1.0,
+                 translator: Translator | None = None) -> None:
         self.calibration = calibration
+        self.translator = translator  # only to say, refusing a question in another language, whether one could read it
         self.embed = embed
         self.min_coverage = min_coverage
         self._vectors: dict[str, np.ndarray] = {}
@@ -390,7 +392,7 @@ class Grounder:
             # its words were counted as missing, and the embedding model may read one language only
             reason = f"the question seems to be in another language ({languages[0]}) than the documents " \
                      f"({languages[1]}): ask in theirs, as words do not match across languages"
-            if not translation.route(*languages):
+            if self.translator is None or not self.translator.route(*languages):
                 reason += f" (no Apertium translation from {languages[0]} to {languages[1]} is installed)"
         swaps = swapped_terms(question, texts, set(absent_rare), held)
         if swaps:

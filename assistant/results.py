@@ -79,7 +79,7 @@ class Answer(_Frozen):
     dropped_passages: int = Field(0, description="Passages left out to fit the model's context window.")
     translated_from: str = Field(
         "", description="The language (ISO 639-1) the question was asked in, when it was translated into the "
-        "documents' by Apertium before the search: `question` and `query` are the translation.")
+        "documents' by Apertium before the search: `query` is the translation, `question` as asked.")
     changed_sources: list[str] = Field(
         [], description="Cited files that changed since they were indexed: their quotes come from the indexed text, "
         "and their offsets may no longer point at it in the file (`assistant ingest` again). A file not found here "

@@ -8,10 +8,10 @@ Evidence recall@k: the share of answerable questions with evidence for which one
 with ``retrieval.top_k = k``, as the assistant would) holds
 an evidence span (whitespace/case-normalised), or 20+ characters of it at one of its edges — the eval's own checker
 (:func:`assistant.eval_metrics.evidence_overlaps`). The query is what the assistant searches
-(:meth:`assistant.Assistant.search`): a follow-up condensed with its earlier turns, typos corrected against the
-passages, a two-part question searched once per part. Each corpus is indexed as ``assistant eval --corpora`` does
-(cached under ``<cache_dir>/eval-index``; unchanged files are skipped). Needs the Ollama server with the embedding
-model.
+(:meth:`assistant.Assistant.search`): a follow-up condensed with its earlier turns, a question in another language
+read in the documents', typos corrected against the passages, a two-part question searched once per part. Each
+corpus is indexed as ``assistant eval --corpora`` does (cached under ``<cache_dir>/eval-index``; unchanged files are
+skipped). Needs the Ollama server with the embedding model.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def recall(settings: Settings, corpus: Corpus, questions: list[Path], show_misse
             hits = 0
             for q in asked:
                 history = [{"role": "user", "content": h} for h in q.history]
-                _, query, passages = assistant.search(q.question, assistant.condense(q.question, history))
+                _, query, passages, _ = assistant.search(q.question, history)
                 rank = next((i for i, p in enumerate(passages)
                              if any(evidence_overlaps(e, p.text) for e in q.evidence)), None)
                 hits += rank is not None and rank < k

@@ -110,6 +110,8 @@ def test_control_characters_and_other_languages_get_an_answer_or_a_refusal(assis
 
 
 def test_a_question_in_spanish_is_read_in_english_through_apertium(assistant: Assistant) -> None:
+    assert assistant.translator is not None and assistant.translator.route("es", "en"), \
+        "no Apertium translation from Spanish: run `make translation-deps`"
     ans = assistant.ask("¿Cuándo visitará Kishida los Estados Unidos?")
     assert "Kishida" in ans.query and "visit" in ans.query  # searched as Apertium translated it
     assert not ans.refused

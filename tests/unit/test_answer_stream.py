@@ -265,39 +265,64 @@ def test_an_answer_names_a_cited_file_that_changed_since_it_was_indexed(
     assert _run(a, "When will Biden host Kishida?")[1].changed_sources == []
 
 
-def test_a_question_in_another_language_is_searched_and_answered_as_translated(
-        llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = "¿Qué empresas tecnológicas participarán en la colaboración?"
-    seen = []
+class DictTranslator:
+    """Reads Spanish in English from a dictionary of whole texts."""
 
-    def translate(text: str, source: str, target: str) -> str | None:
-        seen.append((text, source, target))
-        return "Which tech companies are expected to be involved in this collaboration?"
+    def __init__(self, read: dict[str, str]) -> None:
+        self.read = read
+        self.asked: list[tuple[str, str, str]] = []
 
-    monkeypatch.setattr("assistant.assistant.translation.pairs", lambda: {("es", "en"): "spa-eng"})
-    monkeypatch.setattr("assistant.assistant.translation.translate", translate)
+    def route(self, source: str, target: str) -> list[str] | None:
+        return ["spa-eng"] if (source, target) == ("es", "en") else None
+
+    def sources(self, target: str) -> set[str]:
+        return {"es"} if target == "en" else set()
+
+    def translate(self, text: str, source: str, target: str) -> str | None:
+        self.asked.append((text, source, target))
+        return self.read.get(text)
+
+
+def _translating(llm: ScriptedLLM, read: dict[str, str]) -> Assistant:
+    settings = load_settings()
+    return Assistant(FixedRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                     embed=bag_embed, translator=DictTranslator(read))
+
+
+ASKED = "¿Qué empresas tecnológicas participarán en la colaboración?"
+READ = "Which tech companies are expected to be involved in this collaboration?"
+
+
+def test_a_question_in_another_language_is_searched_and_answered_as_translated(llm: ScriptedLLM) -> None:
+    a = _translating(llm, {ASKED: READ})
     llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
-    _, answer = _run(_assistant(llm), asked)
-    assert seen == [(asked, "es", "en")]
-    assert answer.query == "Which tech companies are expected to be involved in this collaboration?"
-    assert answer.question == asked and answer.translated_from == "es"
+    _, answer = _run(a, ASKED)
+    assert a.translator is not None and a.translator.asked == [(ASKED, "es", "en")]  # type: ignore[attr-defined]
+    assert answer.query == READ and answer.question == ASKED and answer.translated_from == "es"
     assert not answer.refused and "Nvidia" in answer.text
 
-    # no translation installed: refused, saying why
-    monkeypatch.setattr("assistant.assistant.translation.translate", lambda *a: None)
-    _, answer = _run(_assistant(llm), asked)
+
+def test_without_a_translation_a_question_in_another_language_is_refused_saying_why(llm: ScriptedLLM) -> None:
+    _, answer = _run(_translating(llm, {}), ASKED)  # a direction, but the translation failed
     assert answer.refused and "another language (es)" in answer.refusal_reason
-    assert answer.query == asked and not answer.translated_from
+    assert answer.query == ASKED and not answer.translated_from
+    _, answer = _run(_assistant(llm), ASKED)  # no translator at all
+    assert answer.refused and answer.refusal_reason.endswith("(no Apertium translation from es to en is installed)")
 
 
-def test_a_follow_up_borrows_from_the_previous_question_as_translated(llm: ScriptedLLM,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    read = {"¿Cuándo recibirá Biden a Kishida?": "When will Biden receive Kishida?"}
-    monkeypatch.setattr("assistant.assistant.translation.pairs", lambda: {("es", "en"): "spa-eng"})
-    monkeypatch.setattr("assistant.assistant.translation.translate", lambda text, *_: read.get(text))
+def test_an_english_question_is_not_translated(llm: ScriptedLLM) -> None:
+    a = _translating(llm, {})
+    llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
+    _, answer = _run(a, READ)
+    assert a.translator is not None and a.translator.asked == []  # type: ignore[attr-defined]
+    assert answer.query == READ and not answer.translated_from
+
+
+def test_a_follow_up_borrows_from_the_previous_question_as_translated(llm: ScriptedLLM) -> None:
+    a = _translating(llm, {"¿Cuándo recibirá Biden a Kishida?": "When will Biden receive Kishida?"})
     llm.enqueue("The visit is on April 10 [1].")
     history = [{"role": "user", "content": "¿Cuándo recibirá Biden a Kishida?"},
                {"role": "assistant", "content": "On April 10 [1]."}]
-    answer = _assistant(llm).ask("And for what kind of visit?", history)
+    answer = a.ask("And for what kind of visit?", history)
     assert answer.query == "for what kind of visit? (Biden receive Kishida)"  # not "(Cuándo recibirá …)"
     assert answer.question == "And for what kind of visit?" and not answer.translated_from

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import translation
 from assistant.calibration import Calibration, Logistic
 from assistant.grounding import (
     AnswerType,
@@ -19,7 +18,7 @@ from assistant.grounding import (
 )
 from assistant.results import Passage
 from assistant.text import is_function_word
-from tests.unit.test_answer_stream import bag_embed
+from tests.unit.test_answer_stream import DictTranslator, bag_embed
 
 PARAS = [
     "President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10. "
@@ -227,14 +226,13 @@ def test_refusal_reason_names_the_unmatched_words_as_the_question_wrote_them(gro
         "parameter, empty)"  # words, not their stems ("empti"), in the question's order
 
 
-def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(translation, "pairs", lambda: {("es", "en"): "spa-eng"})
+def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder) -> None:
+    grounder.translator = DictTranslator({})  # a direction from Spanish, but no translation came out
     exam = grounder.examine("¿Qué empresas tecnológicas participarán en la colaboración?", _passages())
     assert exam.refusal == "the question seems to be in another language (es) than the documents (en): ask in " \
         "theirs, as words do not match across languages"
     # and says when no translation could have read it in theirs
-    monkeypatch.setattr(translation, "pairs", lambda: {})
+    grounder.translator = None
     exam = grounder.examine("¿Qué empresas tecnológicas participarán en la colaboración?", _passages())
     assert exam.refusal is not None
     assert exam.refusal.endswith("languages (no Apertium translation from es to en is installed)")
