@@ -205,7 +205,7 @@ class Assistant:
         if read:
             question, history, asked_in = read
             searched, query = query, self.condense(question, history)
-            if query != searched:  # a question after a translated one that borrows nothing from it
+            if query != searched:  # the same when only the previous question was read and nothing is borrowed
                 passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
