@@ -29,6 +29,11 @@ class StreamingAssistant(Protocol):
         ...
 
 
+def searched(answer: Answer) -> str:
+    """"searched", saying from which language the query was translated when it was."""
+    return f"searched (translated from {answer.translated_from} by Apertium)" if answer.translated_from else "searched"
+
+
 def footnote(c: Citation) -> str:
     """``[1] /docs/report.pdf, p. 3, chars 120-188: “quote”`` — the page only when the citation has one."""
     page = page_name(c.page, c.page_label)
@@ -132,8 +137,7 @@ class ChatSession:
             return
         # in the order retrieval ranked them (by their words and their meaning together); the similarity is the
         # meaning's part alone, so it need not fall from one to the next
-        translated = f" (translated from {self.last.translated_from} by Apertium)" if self.last.translated_from else ""
-        self.write(f"searched{translated}: {self.last.query}")
+        self.write(f"{searched(self.last)}: {self.last.query}")
         for i, p in enumerate(self.last.passages, 1):
             text = " ".join(p.text.split())
             preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")

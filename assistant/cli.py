@@ -226,7 +226,7 @@ def ask(
     console.print(answer.text, style="yellow" if answer.refused else None, markup=False, highlight=False)
     if answer.refused and answer.refusal_reason:
         err.print(f"  (not answered: {answer.refusal_reason})", markup=False, highlight=False, soft_wrap=True)
-    from assistant.chat import changed_note, footnote
+    from assistant.chat import changed_note, footnote, searched
 
     for c in answer.citations:
         console.print("  " + footnote(c), markup=False, highlight=False)
@@ -234,7 +234,7 @@ def ask(
         err.print("  " + changed_note(source), style="yellow", markup=False, highlight=False, soft_wrap=True)
     t = answer.timings
     by = f"; answered by {by}" if by else ""
-    err.print(f"[dim]{answer.mode}; searched: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)
+    err.print(f"[dim]{answer.mode}; {searched(answer)}: {answer.query!r}; {t.total:.2f} s{by}[/]", soft_wrap=True)
 
 
 def _note_ingest(settings: Settings, say: Callable[[str], None]) -> None:

@@ -155,11 +155,16 @@ def test_ask_command_prints_answer_with_quoted_citations_and_json(settings: Sett
     as_json = _cli(settings, "ask", "--json", "What is the capital of France?")
     data = json.loads(as_json.stdout)
     assert data["refused"] is True and data["citations"] == []
-    # a refusal says why; a question in another language than the documents' is told so, not that its words are missing
-    refused = _cli(settings, "ask", "Quelles entreprises technologiques pourraient participer au cadre de recherche "
-                   "conjoint sur l'IA ?")
+    # a question in French is read through Spanish, and the footer says so
+    french = _cli(settings, "ask", "Quelles entreprises technologiques pourraient participer au cadre de recherche "
+                  "conjoint sur l'IA ?")
+    assert french.returncode == 0, french.stderr
+    assert "Nvidia" in french.stdout and "searched (translated from fr by Apertium): 'Which" in french.stderr
+    # a refusal says why; a question in a language no translation reads is told so, not that its words are missing
+    refused = _cli(settings, "ask", "Welche Technologieunternehmen werden an der gemeinsamen Forschung teilnehmen?")
     assert refused.returncode == 0, refused.stderr
-    assert "not answered: the question seems to be in another language (fr) than the documents (en)" in refused.stderr
+    assert "not answered: the question seems to be in another language (de) than the documents (en)" in refused.stderr
+    assert "(no Apertium translation from de to en is installed)" in refused.stderr
 
 
 def test_ask_command_with_empty_question_exits_with_a_message(settings: Settings) -> None:

@@ -76,6 +76,16 @@ def test_new_forgets_the_conversation_and_sources_lists_the_last_passages() -> N
     assert fake.histories[1] == []
 
 
+def test_sources_say_when_the_query_was_translated() -> None:
+    fake, out = ScriptedAssistant(), io.StringIO()
+    fake.enqueue("In April [1].", citations=[CITED])
+    fake.script[0][-1] = fake.script[0][-1].model_copy(update={"translated_from": "es"})  # type: ignore[union-attr]
+    session = ChatSession(fake, out)
+    session.handle("¿Cuándo es la visita?")
+    session.handle("/sources")
+    assert "searched (translated from es by Apertium): searched q" in out.getvalue()
+
+
 class CtrlCBeforeTheStream(ScriptedAssistant):
     def stream(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Iterator[TextDelta | Answer]:
         if question == "Now?":  # Ctrl-C as soon as the line is in: the answer's stream does not exist yet
