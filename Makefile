@@ -12,7 +12,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_LINK_MODE ?= copy
 export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: run test install install-run system-deps translation-deps browser-deps apt ollama-build models lint bench eval lock corpora eval-corpora
+.PHONY: run test install install-run system-deps translation-deps browser-deps apt ollama-build models lint bench eval \
+	lock corpora eval-corpora
 run: install-run
 	$(BIN)/assistant ui
 

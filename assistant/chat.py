@@ -30,7 +30,8 @@ class StreamingAssistant(Protocol):
 
 
 def searched(answer: Answer) -> str:
-    """"searched", saying from which language the query was translated when it was."""
+    """The word that introduces an answer's query: "searched", and from which language it was translated when it
+    was."""
     return f"searched (translated from {answer.translated_from} by Apertium)" if answer.translated_from else "searched"
 
 
