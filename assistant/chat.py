@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from assistant.errors import AssistantError
-from assistant.results import INGEST_WAIT, Answer, Citation, TextDelta, page_name
+from assistant.results import INGEST_WAIT, Answer, Citation, TextDelta, page_name, translated_note
 
 HELP = "Ask about your documents. /new starts over, /sources shows the last answer's passages, /quit leaves."
 PROMPT = "you> "
@@ -32,7 +32,7 @@ class StreamingAssistant(Protocol):
 def searched(answer: Answer) -> str:
     """The word that introduces an answer's query: "searched", and from which language it was translated when it
     was."""
-    return f"searched (translated from {answer.translated_from} by Apertium)" if answer.translated_from else "searched"
+    return "searched" + translated_note(answer)
 
 
 def footnote(c: Citation) -> str:

@@ -128,3 +128,8 @@ def page_name(page: int | None, label: str | None = None) -> str | None:
     if page is None:
         return None
     return f"p. {label} (PDF p. {page})" if label else f"p. {page}"
+
+
+def translated_note(answer: Answer) -> str:
+    """What is said after "searched" of a translated question's query (" (translated from es by Apertium)"), or ""."""
+    return f" (translated from {answer.translated_from} by Apertium)" if answer.translated_from else ""

@@ -68,7 +68,7 @@ def code_spans(text: str) -> list[tuple[int, int]]:
             word, start = word[1:], start + 1
         while word and (word[-1] in _CLOSING or (word[-1] == ")" and "(" not in word)):
             word, end = word[:-1], end - 1
-        if _ABBREVIATION.fullmatch(text, start, min(end + 1, len(text))) or _ABBREVIATION.fullmatch(word):
+        if _ABBREVIATION.fullmatch(text, start, min(end + 1, len(text))):  # its full stop was peeled off above
             continue
         if _CODE_CHAR.search(word) or (len(word) > 1 and word.startswith("-")) or _SLOT.search(word):
             spans.append((start, end))
@@ -77,11 +77,7 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 
 def without_code(text: str) -> str:
     """``text`` with its code strings left out (they say nothing of its language)."""
-    out, at = [], 0
-    for start, end in code_spans(text):
-        out.append(text[at:start])
-        at = end
-    return " ".join([*out, text[at:]])
+    return _SLOT.sub(" ", _mask(text)[0])
 
 
 def _mask(text: str) -> tuple[str, list[str]]:

@@ -29,6 +29,7 @@ from assistant.results import (
     Timings,
     page_name,
     same_content,
+    translated_note,
 )
 from assistant.text import plural
 
@@ -121,13 +122,9 @@ def answer_html(answer: Answer, turn: int) -> str:
 def meta_html(answer: Answer, turn: int) -> str:
     n = len(answer.passages)
     shown = f'<a class="ga-show" href="#{turn_id(turn)}">{n} passage{"" if n == 1 else "s"}</a>'
-    return (f'<div class="ga-meta"><span class="ga-query">Searched{_translated(answer)}: <q>{esc(answer.query)}</q>'
-            f'</span> · {shown}'
+    return (f'<div class="ga-meta"><span class="ga-query">Searched{esc(translated_note(answer))}: '
+            f'<q>{esc(answer.query)}</q></span> · {shown}'
             f' · <span class="ga-timings">{esc(timings_text(answer.timings))}</span></div>')
-
-
-def _translated(answer: Answer) -> str:
-    return f" (translated from {esc(answer.translated_from)} by Apertium)" if answer.translated_from else ""
 
 
 def timings_text(t: Timings) -> str:
@@ -250,7 +247,7 @@ def passage_item(rank: int, passage: Passage, citations: Sequence[Citation], tur
 def turn_html(answer: Answer, turn: int, current: bool) -> str:
     by_id = {p.id: p for p in answer.passages}
     head = (f'<div class="ga-turn-head">Answer {turn}: <q>{esc(answer.question)}</q></div>'
-            f'<div class="ga-searched">Searched{_translated(answer)} for <q>{esc(answer.query)}</q></div>')
+            f'<div class="ga-searched">Searched{esc(translated_note(answer))} for <q>{esc(answer.query)}</q></div>')
     if answer.citations:
         cited = "".join(citation_card(c, by_id, turn) for c in answer.citations)
     elif answer.refused:
