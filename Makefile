@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_LINK_MODE ?= copy
 export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: run test install install-run system-deps translation-deps browser-deps apt ollama-build models lint bench eval \
+.PHONY: run test install install-run system-deps translation-deps word-lists browser-deps apt ollama-build models lint bench eval \
 	lock corpora eval-corpora
 run: install-run
 	$(BIN)/assistant ui
@@ -37,6 +37,16 @@ translation-deps:
 	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing" || \
 	    echo "warning: Apertium not installed: questions in another language than the documents' will be refused"
 
+# English word lists (Debian's wamerican-large and wbritish-large): a question naming a word neither they nor the
+# documents know ("conda" asked of the Python tutorial) is refused naming it. Without them the assistant runs, and
+# such a question goes to the gate's other signals.
+word-lists:
+	@missing=""; \
+	  [ -f /usr/share/dict/american-english-large ] || missing="$$missing wamerican-large"; \
+	  [ -f /usr/share/dict/british-english-large ] || missing="$$missing wbritish-large"; \
+	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing" || \
+	    echo "warning: English word lists not installed: questions naming words the documents never use are not refused for it"
+
 # Chromium, for the browser tests only.
 browser-deps:
 	@[ -x /usr/bin/chromium ] || $(MAKE) -s --no-print-directory apt PACKAGES=chromium
@@ -54,8 +64,8 @@ apt:
 ollama-build: system-deps
 	@PYTHONPATH=$(CURDIR) $(PYTHON) -m assistant.ollama_build --background
 
-install-run: system-deps translation-deps ollama-build $(VENV)/.installed-run
-install: system-deps translation-deps ollama-build $(VENV)/.installed
+install-run: system-deps translation-deps word-lists ollama-build $(VENV)/.installed-run
+install: system-deps translation-deps word-lists ollama-build $(VENV)/.installed
 
 $(VENV)/bin/uv:
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)

@@ -28,6 +28,7 @@ from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
 from assistant.language import SAMPLE_CHARS, language, other_than
+from assistant.lexicon import CorpusTerms, Lexicon, unknown_words
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
@@ -80,8 +81,9 @@ class Assistant:
 
     def __init__(self, retriever: PassageRetriever, llm: LLM, prompts: Prompts, settings: Settings,
                  embed: Embed | None = None, calibration: Calibration | None = None,
-                 translator: Translator | None = None) -> None:
+                 translator: Translator | None = None, lexicon: Lexicon | None = None) -> None:
         self.retriever = retriever
+        self.lexicon = lexicon  # None: no question is refused for naming a word neither English nor the documents know
         self.llm = llm
         self.prompts = prompts
         self.settings = settings
@@ -99,7 +101,8 @@ class Assistant:
         retriever = retriever or Retriever.from_settings(settings)
         translator = Apertium(settings.answer.translation_timeout_s) if settings.answer.translate_questions else None
         return cls(retriever, build_llm(settings), Prompts.load(settings.prompts_dir), settings,
-                   embed=retriever.embedder.embed_passages, translator=translator)
+                   embed=retriever.embedder.embed_passages, translator=translator,
+                   lexicon=Lexicon.load(settings.answer.word_lists))
 
     # -- public API ------------------------------------------------------------------------------------------
 
@@ -132,7 +135,7 @@ class Assistant:
         base: dict[str, Any] = {"question": asked if asked_in else q, "query": query,
                                 "model": self.settings.ollama.chat_model, "translated_from": asked_in}
 
-        exam = self.examine(query, passages, q)
+        exam = self.examine(query, passages, q, translated=bool(asked_in))
         if exam.refusal:
             yield TextDelta(text=self.prompts.refusal)
             yield Answer(**base, text=self.prompts.refusal, refused=True, passages=passages, mode="refused",
@@ -243,11 +246,14 @@ class Assistant:
             return None
         return (now[0], turns, now[1]) if now else (question, turns, "")
 
-    def examine(self, query: str, passages: list[Passage], question: str | None = None) -> Examination:
+    def examine(self, query: str, passages: list[Passage], question: str | None = None, translated: bool = False
+                ) -> Examination:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
         A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); a borrowed rare term (a
         name, number or code string) the passages lack but the corpus holds is the subject carried over, not something
-        the new question asks about."""
+        the new question asks about. A word neither English nor the corpus knows is something the corpus never
+        mentions, unless the question was ``translated`` (a word the translation left as it was may be one of the
+        question's language)."""
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)
@@ -255,9 +261,18 @@ class Assistant:
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
         unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
+        terms = self._terms() if self.lexicon is not None and not translated else None
+        if self.lexicon is not None and terms is not None:
+            unheard += [w for w in unknown_words(query, self.lexicon, terms)
+                        if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,
                                      held={t for t in borrowed if known_share(t) == 1.0})
+
+    def _terms(self) -> CorpusTerms | None:
+        """The retriever's terms of the corpus, when it has them (hybrid retrieval)."""
+        terms = getattr(self.retriever, "terms", None)
+        return terms() if terms else None
 
     def _known_share(self) -> Callable[[str], float | None] | None:
         """The retriever's share of a text's terms the corpus holds, when it can tell (hybrid retrieval)."""

@@ -153,6 +153,12 @@ def diagnose(settings: Settings) -> list[Check]:
                             "" if path.exists() else "assistant ingest"))
     checks.append(Check("data directory", _writable(settings.data_dir), str(settings.data_dir)))
     checks.append(Check("cache directory", _writable(settings.cache_dir), str(settings.cache_dir)))
+    lists = settings.answer.word_lists
+    readable = [str(p) for p in lists if p.is_file()]
+    checks.append(Check("English word lists", bool(readable) or not lists,
+                        ", ".join(readable) if readable else "none set (answer.word_lists)" if not lists else
+                        f"none of {', '.join(map(str, lists))} (questions naming words the documents never use are "
+                        "not refused for it)", "" if readable or not lists else "make word-lists"))
     return checks
 
 

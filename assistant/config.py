@@ -136,6 +136,13 @@ class AnswerSettings(BaseModel):
         True, description="Read a question in another language than the passages found through Apertium, when an "
         "Apertium translation between the two is installed (see assistant/translation.py); otherwise it is refused "
         "saying the languages differ.")
+    word_lists: list[UserPath] = Field(
+        default_factory=lambda: [Path("/usr/share/dict/american-english-large"),
+                                 Path("/usr/share/dict/british-english-large")],
+        description="English word lists, one word per line (Debian's wamerican-large and wbritish-large): a "
+        "question naming a word neither they nor the documents hold, nor a typo or shortening of the documents' "
+        "words, is refused naming it (see assistant/lexicon.py). Empty, or none readable: no question is refused for "
+        "that.")
     translation_timeout_s: float = Field(
         10.0, gt=0, description="Longest wait for one Apertium call (a question takes one or two, and a follow-up's "
         "previous question as many); past it the question is taken as untranslated.")

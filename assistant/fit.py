@@ -59,8 +59,8 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
             used.append(str(path.relative_to(PROJECT_ROOT)))
             for q in load_questions(path):
                 history = [{"role": "user", "content": t} for t in q.history]
-                question, query, passages, _ = a.search(q.question, history)
-                exam = a.examine(query, passages, question)
+                question, query, passages, asked_in = a.search(q.question, history)
+                exam = a.examine(query, passages, question, translated=bool(asked_in))
                 retrieved = any(_holds(p.text, q.evidence) for p in passages) if q.evidence else True
                 label = int(q.answerable and retrieved)
                 gate_rows.append({"corpus": corpus.name, "id": q.id, "answerable": q.answerable,

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
 
     from assistant.lexical import LexicalIndex
+    from assistant.lexicon import CorpusTerms
 
 _ATTEMPTS = 5
 _EMPTY_MESSAGE = ("The index has no passages yet — add documents with `assistant ingest <files or folders>`, or under "
@@ -103,6 +104,7 @@ class Retriever:
         self._loaded = False
         self._lexical: LexicalIndex | None = None
         self._lexical_file: Signature | None = None  # the lexical index file last read
+        self._terms: tuple[LexicalIndex, CorpusTerms] | None = None  # the terms of the lexical index they come from
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.RLock()
 
@@ -130,13 +132,30 @@ class Retriever:
     def known_share(self, query: str) -> float | None:
         """Share of the query's terms found anywhere in the indexed documents: a question about things the corpus
         never names scores low. None in dense mode or on an empty index."""
+        with self._lock:
+            index = self._current_lexical()
+            return index.known_share(query) if index is not None else None
+
+    def terms(self) -> CorpusTerms | None:
+        """Every term of the indexed documents (see :mod:`assistant.lexicon`). None in dense mode or on an empty
+        index."""
+        from assistant.lexicon import CorpusTerms
+
+        with self._lock:
+            index = self._current_lexical()
+            if index is None:
+                return None
+            if self._terms is None or self._terms[0] is not index:
+                self._terms = (index, CorpusTerms(index.vocab))
+            return self._terms[1]
+
+    def _current_lexical(self) -> LexicalIndex | None:
+        """The BM25 index of the documents indexed now (the caller holds the lock); None in dense mode or on an empty
+        index."""
         if not self.hybrid:
             return None
-        with self._lock:
-            manifest, _ = self._snapshot(open_store=True)
-            if not manifest.documents:
-                return None
-            return self._lexical_index(manifest).known_share(query)
+        manifest, _ = self._snapshot(open_store=True)
+        return self._lexical_index(manifest) if manifest.documents else None
 
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""

@@ -119,6 +119,16 @@ def test_a_question_in_spanish_is_read_in_english_through_apertium(assistant: As
     _quotes_match_documents(ans)
 
 
+def test_a_question_naming_a_word_neither_english_nor_the_documents_know_is_refused_by_name(
+        assistant: Assistant) -> None:
+    assert assistant.lexicon is not None, "no English word lists: run `make word-lists`"
+    ans = assistant.ask("Will the joint AI research framework run on Kubernetes?")
+    assert ans.refused and ans.refusal_reason == "the documents never mention kubernetes"
+    # the documents' words misspelt are typos, not unknown words
+    ans = assistant.ask("Which tech compnies will colaborate on the AI framwork?")
+    assert not (ans.refusal_reason or "").startswith("the documents never mention")
+
+
 def test_ollama_down_is_a_server_unavailable_error(assistant: Assistant, settings: Settings) -> None:
     down = settings.model_copy(update={"ollama": settings.ollama.model_copy(update={"host": "http://127.0.0.1:9"})})
     broken = Assistant(assistant.retriever, build_llm(down), assistant.prompts, down)

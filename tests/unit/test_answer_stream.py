@@ -14,6 +14,8 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.config import load_settings
+from assistant.lexical import tokenize
+from assistant.lexicon import CorpusTerms, Lexicon
 from assistant.prompts import Prompts
 from assistant.results import Answer, IndexedDocument, Passage, TextDelta
 from assistant.text import content_stems
@@ -234,6 +236,34 @@ def test_a_name_typed_with_a_capital_inside_the_documents_nowhere_hold_is_refuse
         assert not (answer.refusal_reason or "").startswith("the documents never mention"), question
 
 
+class TermsRetriever(VocabularyRetriever):
+    """Also gives the corpus's terms, as hybrid retrieval does."""
+
+    def terms(self) -> CorpusTerms:
+        return CorpusTerms(tokenize(DOC))
+
+
+ENGLISH = Lexicon("when will host for an official visit with the and in on which".split())
+
+
+def test_a_word_neither_english_nor_the_documents_know_is_refused_by_name(llm: ScriptedLLM) -> None:
+    settings = load_settings()
+    a = Assistant(TermsRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                  embed=bag_embed, lexicon=ENGLISH)
+    _, answer = _run(a, "When will Biden host Kishida for an official visit with Podman?")
+    assert answer.refused and answer.refusal_reason == "the documents never mention podman"
+    assert llm.sent == 0
+    # a typo of the documents' word is no unknown word
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "When will Biden host Kishida for an oficial visit?")
+    assert not (answer.refusal_reason or "").startswith("the documents never mention")
+    # without word lists nothing is refused for it
+    a.lexicon = None
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "When will Biden host Kishida for an official visit with Podman?")
+    assert not (answer.refusal_reason or "").startswith("the documents never mention")
+
+
 def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see_the_question(
         assistant: Assistant, llm: ScriptedLLM) -> None:
     llm.enqueue("Nvidia, Arm, and Amazon are the tech companies involved [1].")
@@ -308,6 +338,19 @@ def test_without_a_translation_a_question_in_another_language_is_refused_saying_
     assert answer.query == ASKED and not answer.translated_from
     _, answer = _run(_assistant(llm), ASKED)  # no translator at all
     assert answer.refused and answer.refusal_reason.endswith("(no Apertium translation from es to en is installed)")
+
+
+def test_a_translated_question_is_not_refused_for_words_english_does_not_know(llm: ScriptedLLM) -> None:
+    """A word the translation left as it was may be one of the question's language, not a name."""
+    settings = load_settings()
+    asked, read = "¿Qué empresas tecnológicas participarán en la colaboración zorbo?", \
+        "Which tech companies are expected to be involved in this colaboración?"
+    a = Assistant(TermsRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                  embed=bag_embed, translator=DictTranslator({asked: read}), lexicon=ENGLISH)
+    llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
+    _, answer = _run(a, asked)
+    assert answer.translated_from == "es" and not (answer.refusal_reason or "").startswith("the documents never")
+    assert a.examine(read, _passages(), read).refusal == "the documents never mention colaboración"
 
 
 def test_an_english_question_is_not_translated(llm: ScriptedLLM) -> None:
