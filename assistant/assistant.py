@@ -102,7 +102,7 @@ class Assistant:
         translator = Apertium(settings.answer.translation_timeout_s) if settings.answer.translate_questions else None
         return cls(retriever, build_llm(settings), Prompts.load(settings.prompts_dir), settings,
                    embed=retriever.embedder.embed_passages, translator=translator,
-                   lexicon=Lexicon.load(settings.answer.word_lists))
+                   lexicon=Lexicon.from_files(settings.answer.word_lists))
 
     # -- public API ------------------------------------------------------------------------------------------
 
@@ -251,9 +251,9 @@ class Assistant:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
         A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); a borrowed rare term (a
         name, number or code string) the passages lack but the corpus holds is the subject carried over, not something
-        the new question asks about. A word neither English nor the corpus knows is something the corpus never
-        mentions, unless the question was ``translated`` (a word the translation left as it was may be one of the
-        question's language)."""
+        the new question asks about. A word of the question neither English nor the corpus knows is something the
+        corpus never mentions, unless the question was ``translated`` (a word the translation left as it was may be
+        one of the question's language)."""
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)
@@ -261,9 +261,10 @@ class Assistant:
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
         unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
+        # the question's own words: a follow-up's borrowed ones were asked about before
         terms = self._terms() if self.lexicon is not None and not translated else None
         if self.lexicon is not None and terms is not None:
-            unheard += [w for w in unknown_words(query, self.lexicon, terms)
+            unheard += [w for w in unknown_words(question if question is not None else query, self.lexicon, terms)
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,

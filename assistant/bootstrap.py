@@ -155,10 +155,12 @@ def diagnose(settings: Settings) -> list[Check]:
     checks.append(Check("cache directory", _writable(settings.cache_dir), str(settings.cache_dir)))
     lists = settings.answer.word_lists
     readable = [str(p) for p in lists if p.is_file()]
-    checks.append(Check("English word lists", bool(readable) or not lists,
-                        ", ".join(readable) if readable else "none set (answer.word_lists)" if not lists else
-                        f"none of {', '.join(map(str, lists))} (questions naming words the documents never use are "
-                        "not refused for it)", "" if readable or not lists else "make word-lists"))
+    # optional: without them the assistant runs, and refuses no question for naming a word English does not know
+    checks.append(Check("English word lists", True, ", ".join(readable) if readable else
+                        "none set (answer.word_lists)" if not lists else
+                        f"not installed (optional: questions naming words neither English nor the documents know "
+                        f"are not refused for it; looked for {', '.join(map(str, lists))})",
+                        "" if readable or not lists else "make word-lists"))
     return checks
 
 

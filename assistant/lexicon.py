@@ -4,7 +4,8 @@ A question word no indexed document holds, that no English word list holds, and 
 prefixed form or compound of a word the documents hold, names something they never mention ("conda", "Podman",
 "tomllib"): as for a code string, no paraphrase of theirs can stand for it, so the question is refused naming it.
 A word English knows is left to the gate's other signals, as the documents may say it in other words ("curbed" for
-"restricted").
+"restricted"). Code strings are left to the code check (a user's own identifiers, "`myfunc`", name nothing of the
+documents').
 
 The word lists are Debian's ``wamerican-large`` and ``wbritish-large`` (general English, with the names of places and
 people; ``make`` installs them; ``answer.word_lists`` names them). Without them nothing is refused for this. Nothing
@@ -14,21 +15,29 @@ here names a document's word.
 from __future__ import annotations
 
 import bisect
+import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import is_function_word, stem, tokens
+from assistant.text import QUESTION_WORDS, STOPWORDS, hyphen_parts, is_function_word, stem, tokens
+from assistant.translation import without_code
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations the lists lack ("ssh", "tmp")
 LONG = 8  # a word this long may be a typo two edits from the documents' word (its stem from theirs); a shorter one, one
 CLIPPED = 5  # a word longer than this may be a clipped form ending in a letter of its own ("distro")
-MIN_PART = 4  # each word of a compound ("dataframe": "data" + "frame"); "pod" + "man" is no compound of "podman"
+# The words of a compound written as one: each of three letters or more, one of four or more ("cronjob", "webserver";
+# "pod" + "man" is no compound of "podman"), or a function word before one ("mylist").
+MIN_PART, LONG_PART = 3, 4
 # General English prefixes: "precompiled", "unpickling", "unfragmented" are words the documents hold, prefixed.
 PREFIXES = ("un", "re", "pre", "non", "de", "dis", "in", "im", "il", "ir", "mis", "over", "under", "sub", "super",
             "inter", "multi", "semi", "auto", "co", "anti", "post", "out")
+# Chat shorthand the word lists lack: it says how a question is asked, not what about ("tldr how do I …").
+CHAT_WORDS = frozenset("tldr noob noobs newbie newbies imho afaik iirc asap smth howto gonna wanna gotta kinda sorta "
+                       "dunno thnx thanx becuz yall aight lotsa".split())
 _ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
 
 
@@ -40,35 +49,56 @@ def _forms(word: str) -> Iterator[str]:
             yield word[:-len(ending)] + base
 
 
-class Lexicon:
-    """English words, lower-cased: a word list of one word per line (a word with "'s" is the word)."""
+def plain(word: str) -> str:
+    """The word without its accents ("éléonor" -> "eleonor"): a question may leave them out."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self._words = frozenset(w.strip().lower().removesuffix("'s") for w in words)
+
+class Lexicon:
+    """English words, lower-cased, from word lists of one word per line (a word with "'s" is the word), read on
+    first use."""
+
+    def __init__(self, words: Iterable[str] = (), paths: Sequence[Path] = ()) -> None:
+        self._given = words
+        self._paths = paths
+        self._words: frozenset[str] | None = None
+        self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, paths: Sequence[str | Path]) -> Lexicon | None:
-        """The words of the lists at ``paths`` that can be read; None when none can."""
-        words: set[str] = set()
-        for path in paths:
-            try:
-                words.update(Path(path).read_text(encoding="utf-8", errors="replace").splitlines())
-            except OSError:
-                continue
-        return cls(words) if words else None
+    def from_files(cls, paths: Sequence[str | Path]) -> Lexicon | None:
+        """The words of the lists at ``paths`` that are files; None when none is (read when first asked)."""
+        found = [Path(p) for p in paths if Path(p).is_file()]
+        return cls(paths=found) if found else None
+
+    def _read(self) -> frozenset[str]:
+        with self._lock:
+            if self._words is None:
+                lines = list(self._given)
+                for path in self._paths:
+                    try:
+                        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+                    except OSError:
+                        continue
+                self._words = frozenset(w.strip().lower().removesuffix("'s") for w in lines)
+            return self._words
 
     def __len__(self) -> int:
-        return len(self._words)
+        return len(self._read())
 
     def knows(self, word: str) -> bool:
-        return any(form in self._words for form in _forms(word.lower()))
+        words = self._read()
+        return any(form in words for form in _forms(word.lower()))
 
 
 class CorpusTerms:
-    """The documents' BM25 terms (stems of words, code strings whole): is a word a typo or a shortening of one?"""
+    """The documents' BM25 terms (stems of words, code strings whole), also without accents: is a word a typo or a
+    shortening of one?"""
 
     def __init__(self, terms: Iterable[str]) -> None:
-        self._sorted = sorted(set(terms))
+        given = set(terms)
+        self._sorted = sorted(given | {plain(t) for t in given})
         self._terms = frozenset(self._sorted)
         self._by_letter: dict[str, list[str]] = {}
         for t in self._sorted:
@@ -88,21 +118,29 @@ class CorpusTerms:
                                   score_cutoff=edits) is not None
 
 
+# Function words: the documents' terms leave them out, and a typo of one ("wich", "thier") is no name.
+_FUNCTION_WORDS = CorpusTerms(STOPWORDS | QUESTION_WORDS)
+
+
 def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
-    """Words of ``text`` (lower-cased, in order) that neither the documents nor English know."""
+    """Words of ``text`` (lower-cased, in order; each word of a hyphenated compound, a possessive without its "'s")
+    that neither the documents nor English know, with or without their accents. Code strings are not read."""
     out: list[str] = []
-    for t in tokens(text):
-        w = t.low
-        if (not t.text.isalpha() or len(w) < MIN_LENGTH or w in out or is_function_word(w) or lexicon.knows(w)
-                or any(_resembles(form, lexicon, terms) for form in _forms(w))):
-            continue
-        out.append(w)
+    for whole in tokens(without_code(text)):
+        for t in hyphen_parts(whole):
+            word = t.low.replace("’", "'").removesuffix("'s")
+            w = plain(word)
+            if (not w.isalpha() or len(w) < MIN_LENGTH or word in out or w in CHAT_WORDS or is_function_word(w)
+                    or lexicon.knows(w) or _FUNCTION_WORDS.near(w, 1)
+                    or any(_resembles(form, lexicon, terms) for form in _forms(w))):
+                continue
+            out.append(word)
     return out
 
 
 def _resembles(word: str, lexicon: Lexicon, terms: CorpusTerms) -> bool:
     """The documents hold the word, a word it is a typo of, a longer word it shortens ("config", "distro"), the
-    word it prefixes ("precompiled"), or each word of a compound it writes as one ("dataframe")."""
+    word it prefixes ("precompiled"), or each word of a compound it writes as one ("dataframe", "chipmakers")."""
     s = stem(word)
     if terms.holds(s) or terms.holds(word) or terms.near(s, 2 if len(word) >= LONG else 1):
         return True
@@ -113,5 +151,18 @@ def _resembles(word: str, lexicon: Lexicon, terms: CorpusTerms) -> bool:
         rest = word[len(p):]
         if word.startswith(p) and len(rest) >= 3 and (terms.holds(stem(rest)) or lexicon.knows(rest)):
             return True
-    return any(terms.holds(stem(word[:i])) and terms.holds(stem(word[i:]))
-               for i in range(MIN_PART, len(word) - MIN_PART + 1))
+    return any(_compound(word[:i], word[i:], lexicon, terms) for i in range(2, len(word) - MIN_PART + 1))
+
+
+def _compound(left: str, right: str, lexicon: Lexicon, terms: CorpusTerms) -> bool:
+    """Two words written as one, one of them the documents' ("cronjob", "chipmakers"), or a function word before
+    one of theirs ("mylist")."""
+    def theirs(part: str) -> bool:
+        return terms.holds(stem(part)) or terms.holds(part)
+
+    if len(right) < MIN_PART or (not theirs(right) and not lexicon.knows(right)):
+        return False
+    if is_function_word(left):
+        return theirs(right)
+    return (len(left) >= MIN_PART and max(len(left), len(right)) >= LONG_PART
+            and (theirs(left) or lexicon.knows(left)) and (theirs(left) or theirs(right)))

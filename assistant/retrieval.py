@@ -104,7 +104,7 @@ class Retriever:
         self._loaded = False
         self._lexical: LexicalIndex | None = None
         self._lexical_file: Signature | None = None  # the lexical index file last read
-        self._terms: tuple[LexicalIndex, CorpusTerms] | None = None  # the terms of the lexical index they come from
+        self._terms: tuple[str, CorpusTerms] | None = None  # the terms of the lexical index, by its key
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.RLock()
 
@@ -145,8 +145,8 @@ class Retriever:
             index = self._current_lexical()
             if index is None:
                 return None
-            if self._terms is None or self._terms[0] is not index:
-                self._terms = (index, CorpusTerms(index.vocab))
+            if self._terms is None or self._terms[0] != index.key:
+                self._terms = (index.key, CorpusTerms(index.vocab))
             return self._terms[1]
 
     def _current_lexical(self) -> LexicalIndex | None:

@@ -257,6 +257,12 @@ def test_a_word_neither_english_nor_the_documents_know_is_refused_by_name(llm: S
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     _, answer = _run(a, "When will Biden host Kishida for an oficial visit?")
     assert not (answer.refusal_reason or "").startswith("the documents never mention")
+    # a follow-up's words borrowed from the question before are not the new question's
+    history = [{"role": "user", "content": "When will Biden host Kishida for an official visit with Podman?"},
+               {"role": "assistant", "content": "I can't answer that from the documents I have."}]
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    answer = next(e for e in a.stream("And when will he host Kishida?", history) if isinstance(e, Answer))
+    assert "Podman" in answer.query and not (answer.refusal_reason or "").startswith("the documents never mention")
     # without word lists nothing is refused for it
     a.lexicon = None
     llm.enqueue("Biden will host Kishida on April 10 [1].")

@@ -9,6 +9,7 @@ from assistant.lexicon import CorpusTerms, Lexicon, unknown_words
 
 ENGLISH = Lexicon("""how do i create an environment instead of a the make run read file module with what is
 python regex boolean graphical desktop get back to from text console precompiled curbed washington safe
+rootless compose mode return forge
 used""".split())
 DOCUMENTS = ("Create a virtual environment with the venv module. The configuration file is read at start-up. "
              "Collaborating on a distribution. Code compiled to bytecode is pickled and unpickled. A data frame "
@@ -19,6 +20,9 @@ TERMS = CorpusTerms(tokenize(DOCUMENTS))
 def test_a_word_neither_english_nor_the_documents_know_is_unknown() -> None:
     assert unknown_words("How do I create a conda environment instead of a venv?", ENGLISH, TERMS) == ["conda"]
     assert unknown_words("How do I run Podman with tomllib?", ENGLISH, TERMS) == ["podman", "tomllib"]
+    # a possessive without its "'s", each word of a hyphenated compound
+    assert unknown_words("What is Podman’s rootless mode, and podman-compose?", ENGLISH, TERMS) == ["podman"]
+    assert unknown_words("How do I run the conda-forge module?", ENGLISH, TERMS) == ["conda"]
 
 
 def test_words_english_or_the_documents_know_are_not_unknown() -> None:
@@ -41,9 +45,29 @@ def test_typos_shortenings_prefixed_words_and_compounds_of_the_documents_words_a
         assert unknown_words(question, ENGLISH, TERMS) == [], question
 
 
+def test_words_written_together_are_compounds_when_the_documents_hold_one_of_them() -> None:
+    lexicon = Lexicon([*"how do i make a my job is what are on in".split(), "maker", "makers", "chip", "pod", "man"])
+    terms = CorpusTerms(tokenize("A cron job runs at night. The chip and the web server. Lists, a pod, a man."))
+    for question in ("How do I make a cronjob?", "What are chipmakers?", "Is mylist a list?", "Is webserver on?"):
+        assert unknown_words(question, lexicon, terms) == [], question
+    # two words of three letters are not enough, nor two English words of which the documents hold neither
+    assert unknown_words("Is podman on? What is makerchip?", lexicon, CorpusTerms(tokenize("A pod."))) == \
+        ["podman", "makerchip"]
+
+
+def test_a_word_written_without_the_documents_accents_is_theirs() -> None:
+    terms = CorpusTerms(tokenize("Thanks to Éléonor and Škoda."))
+    assert unknown_words("Who is Eleonor, and what is Skoda?", ENGLISH, terms) == []
+    assert unknown_words("Who is Éléonor?", ENGLISH, CorpusTerms(tokenize("Thanks to Eleonor."))) == []
+
+
 def test_short_words_code_and_function_words_are_left_to_other_checks() -> None:
     assert unknown_words("Is zfs or read.tabel or x_y used?", ENGLISH, TERMS) == []
     assert unknown_words("Whats this?", ENGLISH, TERMS) == []
+    # nor is a typo of a function word, which the documents' terms leave out
+    assert unknown_words("Wich file, and whcih module?", ENGLISH, TERMS) == []
+    # a user's own identifier is code, and chat shorthand says how a question is asked
+    assert unknown_words("tldr: why does `myfunc` return myvar.attr?", ENGLISH, TERMS) == []
 
 
 def test_a_compound_needs_two_words_of_four_letters_or_more() -> None:
@@ -63,9 +87,9 @@ def test_corpus_terms_tell_a_near_term_and_a_prefix() -> None:
 def test_a_lexicon_loads_the_lists_it_can_read(tmp_path: Path) -> None:
     words = tmp_path / "words"
     words.write_text("Podman\nregex\nWashington's\n", encoding="utf-8")
-    lexicon = Lexicon.load([tmp_path / "missing", words])
+    lexicon = Lexicon.from_files([tmp_path / "missing", words])
     assert lexicon is not None and len(lexicon) == 3
     assert lexicon.knows("podman") and lexicon.knows("Regexes") and lexicon.knows("washington")
     assert not lexicon.knows("conda")
-    assert Lexicon.load([tmp_path / "missing"]) is None
-    assert Lexicon.load([]) is None
+    assert Lexicon.from_files([tmp_path / "missing"]) is None
+    assert Lexicon.from_files([]) is None
