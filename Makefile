@@ -12,8 +12,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_LINK_MODE ?= copy
 export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: run test install install-run system-deps translation-deps word-lists browser-deps apt ollama-build models lint bench eval \
-	lock corpora eval-corpora
+.PHONY: run test install install-run system-deps translation-deps word-lists browser-deps apt ollama-build models \
+	lint bench eval lock corpora eval-corpora
 run: install-run
 	$(BIN)/assistant ui
 
@@ -45,7 +45,7 @@ word-lists:
 	  [ -f /usr/share/dict/american-english-large ] || missing="$$missing wamerican-large"; \
 	  [ -f /usr/share/dict/british-english-large ] || missing="$$missing wbritish-large"; \
 	  $(MAKE) -s --no-print-directory apt PACKAGES="$$missing" || \
-	    echo "warning: English word lists not installed: questions naming words the documents never use are not refused for it"
+	    echo "warning: English word lists not installed: no question is refused for naming a word English does not know"
 
 # Chromium, for the browser tests only.
 browser-deps:

@@ -262,8 +262,7 @@ class Assistant:
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
         unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
         # the question's own words: a follow-up's borrowed ones were asked about before
-        terms = self._terms() if self.lexicon is not None and not translated else None
-        if self.lexicon is not None and terms is not None:
+        if self.lexicon is not None and not translated and (terms := self._terms()) is not None:
             unheard += [w for w in unknown_words(question if question is not None else query, self.lexicon, terms)
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()

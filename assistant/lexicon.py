@@ -49,11 +49,15 @@ def _forms(word: str) -> Iterator[str]:
             yield word[:-len(ending)] + base
 
 
-def plain(word: str) -> str:
+def _plain(word: str) -> str:
     """The word without its accents ("éléonor" -> "eleonor"): a question may leave them out."""
     if word.isascii():
         return word
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _entry(line: str) -> str:
+    return line.strip().lower().removesuffix("'s")
 
 
 class Lexicon:
@@ -75,13 +79,14 @@ class Lexicon:
     def _read(self) -> frozenset[str]:
         with self._lock:
             if self._words is None:
-                lines = list(self._given)
+                words = {_entry(w) for w in self._given}
                 for path in self._paths:
                     try:
-                        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+                        with path.open(encoding="utf-8", errors="replace") as lines:
+                            words.update(_entry(w) for w in lines)
                     except OSError:
                         continue
-                self._words = frozenset(w.strip().lower().removesuffix("'s") for w in lines)
+                self._words = frozenset(words)
             return self._words
 
     def __len__(self) -> int:
@@ -98,7 +103,7 @@ class CorpusTerms:
 
     def __init__(self, terms: Iterable[str]) -> None:
         given = set(terms)
-        self._sorted = sorted(given | {plain(t) for t in given})
+        self._sorted = sorted(given | {_plain(t) for t in given})
         self._terms = frozenset(self._sorted)
         self._by_letter: dict[str, list[str]] = {}
         for t in self._sorted:
@@ -129,7 +134,7 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
     for whole in tokens(without_code(text)):
         for t in hyphen_parts(whole):
             word = t.low.replace("’", "'").removesuffix("'s")
-            w = plain(word)
+            w = _plain(word)
             if (not w.isalpha() or len(w) < MIN_LENGTH or word in out or w in CHAT_WORDS or is_function_word(w)
                     or lexicon.knows(w) or _FUNCTION_WORDS.near(w, 1)
                     or any(_resembles(form, lexicon, terms) for form in _forms(w))):
