@@ -153,14 +153,16 @@ def diagnose(settings: Settings) -> list[Check]:
                             "" if path.exists() else "assistant ingest"))
     checks.append(Check("data directory", _writable(settings.data_dir), str(settings.data_dir)))
     checks.append(Check("cache directory", _writable(settings.cache_dir), str(settings.cache_dir)))
+    from assistant.lexicon import readable
+
     lists = settings.answer.word_lists
-    readable = [str(p) for p in lists if p.is_file()]
+    listed = [str(p) for p in readable(lists)]
     # optional: without them the assistant runs, and refuses no question for naming a word English does not know
-    checks.append(Check("English word lists", True, ", ".join(readable) if readable else
+    checks.append(Check("English word lists", True, ", ".join(listed) if listed else
                         "none set (answer.word_lists)" if not lists else
                         f"not installed (optional: questions naming words neither English nor the documents know "
                         f"are not refused for it; looked for {', '.join(map(str, lists))})",
-                        "" if readable or not lists else "make word-lists"))
+                        "" if listed or not lists else "make word-lists"))
     return checks
 
 

@@ -9,12 +9,15 @@ documents').
 
 The word lists are Debian's ``wamerican-large`` and ``wbritish-large`` (general English, with the names of places and
 people; ``make`` installs them; ``answer.word_lists`` names them). Without them nothing is refused for this. Nothing
-here names a document's word.
+here names a document's word. Only words in Latin letters are read (others are the language check's), and only
+with hybrid retrieval (the default), whose index holds the documents' terms.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
+import os
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +29,10 @@ from rapidfuzz.distance import OSA
 from assistant.text import QUESTION_WORDS, STOPWORDS, hyphen_parts, is_function_word, stem, tokens
 from assistant.translation import without_code
 
+log = logging.getLogger(__name__)
+
 MIN_LENGTH = 4  # shorter words are too often abbreviations the lists lack ("ssh", "tmp")
+MAX_LENGTH = 40  # longer runs of letters are no word anyone asks about (and each split of one costs a stem)
 LONG = 8  # a word this long may be a typo two edits from the documents' word (its stem from theirs); a shorter one, one
 CLIPPED = 5  # a word longer than this may be a clipped form ending in a letter of its own ("distro")
 # The words of a compound written as one: each of three letters or more, one of four or more ("cronjob", "webserver";
@@ -56,8 +62,16 @@ def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-def _entry(line: str) -> str:
-    return line.strip().lower().removesuffix("'s")
+def readable(paths: Sequence[str | Path]) -> list[Path]:
+    """The word lists at ``paths`` that are files this process may read."""
+    return [Path(p) for p in paths if Path(p).is_file() and os.access(p, os.R_OK)]
+
+
+def _entries(line: str) -> tuple[str, str]:
+    """A list's word, and the same without its accents ("zürich", "zurich"): a question's words are looked up
+    without theirs."""
+    word = line.strip().lower().removesuffix("'s")
+    return word, _plain(word)
 
 
 class Lexicon:
@@ -72,20 +86,24 @@ class Lexicon:
 
     @classmethod
     def from_files(cls, paths: Sequence[str | Path]) -> Lexicon | None:
-        """The words of the lists at ``paths`` that are files; None when none is (read when first asked)."""
-        found = [Path(p) for p in paths if Path(p).is_file()]
+        """The words of the lists at ``paths`` that are readable files; None when none is (read when first asked)."""
+        found = readable(paths)
         return cls(paths=found) if found else None
 
     def _read(self) -> frozenset[str]:
         with self._lock:
             if self._words is None:
-                words = {_entry(w) for w in self._given}
+                words = {e for w in self._given for e in _entries(w)}
                 for path in self._paths:
                     try:
                         with path.open(encoding="utf-8", errors="replace") as lines:
-                            words.update(_entry(w) for w in lines)
-                    except OSError:
-                        continue
+                            words.update(e for w in lines for e in _entries(w))
+                    except OSError as e:
+                        log.warning("English word list %s cannot be read (%s)", path, e)
+                words.discard("")
+                if not words:
+                    log.warning("no English word list could be read: no question is refused for naming a word "
+                                "English does not know")
                 self._words = frozenset(words)
             return self._words
 
@@ -93,8 +111,9 @@ class Lexicon:
         return len(self._read())
 
     def knows(self, word: str) -> bool:
+        """Is ``word`` English (or an inflection of an English word)? Every word is, when no list could be read."""
         words = self._read()
-        return any(form in words for form in _forms(word.lower()))
+        return not words or any(form in words for form in _forms(word.lower()))
 
 
 class CorpusTerms:
@@ -135,7 +154,9 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
         for t in hyphen_parts(whole):
             word = t.low.replace("’", "'").removesuffix("'s")
             w = _plain(word)
-            if (not w.isalpha() or len(w) < MIN_LENGTH or word in out or w in CHAT_WORDS or is_function_word(w)
+            # Latin letters only: the word lists are English, and other scripts are the language check's
+            if (not (w.isalpha() and w.isascii()) or not MIN_LENGTH <= len(w) <= MAX_LENGTH or word in out
+                    or w in CHAT_WORDS or is_function_word(w)
                     or lexicon.knows(w) or _FUNCTION_WORDS.near(w, 1)
                     or any(_resembles(form, lexicon, terms) for form in _forms(w))):
                 continue
@@ -154,7 +175,7 @@ def _resembles(word: str, lexicon: Lexicon, terms: CorpusTerms) -> bool:
         return True
     for p in PREFIXES:
         rest = word[len(p):]
-        if word.startswith(p) and len(rest) >= 3 and (terms.holds(stem(rest)) or lexicon.knows(rest)):
+        if word.startswith(p) and len(rest) >= 3 and terms.holds(stem(rest)):
             return True
     return any(_compound(word[:i], word[i:], lexicon, terms) for i in range(2, len(word) - MIN_PART + 1))
 

@@ -253,6 +253,9 @@ def test_a_word_neither_english_nor_the_documents_know_is_refused_by_name(llm: S
     _, answer = _run(a, "When will Biden host Kishida for an official visit with Podman?")
     assert answer.refused and answer.refusal_reason == "the documents never mention podman"
     assert llm.sent == 0
+    # named once, as the name typed with a capital inside it also is
+    _, answer = _run(a, "When will Biden host Kishida for an official visit with PodMan?")
+    assert answer.refusal_reason == "the documents never mention PodMan"
     # a typo of the documents' word is no unknown word
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     _, answer = _run(a, "When will Biden host Kishida for an oficial visit?")
