@@ -8,9 +8,9 @@ A word English knows is left to the gate's other signals, as the documents may s
 documents').
 
 The word lists are Debian's ``wamerican-large`` and ``wbritish-large`` (general English, with the names of places and
-people; ``make`` installs them; ``answer.word_lists`` names them). Without them nothing is refused for this. Nothing
-here names a document's word. Only words in Latin letters are read (others are the language check's), and only
-with hybrid retrieval (the default), whose index holds the documents' terms.
+people; ``make`` installs them; ``answer.word_lists`` names them). Without them, or when none can be read, nothing
+is refused for this. Nothing here names a document's word. Only words in Latin letters are read (others are the
+language check's), and only with hybrid retrieval (the default), whose index holds the documents' terms.
 """
 
 from __future__ import annotations
