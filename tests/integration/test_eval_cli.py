@@ -42,6 +42,8 @@ def _env(settings: Settings) -> dict[str, str]:
         if isinstance(value, dict):
             for k, v in value.items():
                 put(f"{prefix}__{k.upper()}" if prefix != "ASSISTANT" else f"ASSISTANT_{k.upper()}", v)
+        elif isinstance(value, list):
+            env[prefix] = json.dumps(value)  # a list setting is read as JSON ("answer.word_lists")
         elif value is not None:
             env[prefix] = str(value).lower() if isinstance(value, bool) else str(value)
 
