@@ -26,6 +26,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from assistant.spelling import LONG  # as the corrector: a word this long may be a typo two edits away, a shorter one
 from assistant.text import QUESTION_WORDS, STOPWORDS, hyphen_parts, is_function_word, stem, tokens
 from assistant.translation import without_code
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations the lists lack ("ssh", "tmp")
 MAX_LENGTH = 40  # longer runs of letters are no word anyone asks about (and each split of one costs a stem)
-LONG = 8  # a word this long may be a typo two edits from the documents' word (its stem from theirs); a shorter one, one
 CLIPPED = 5  # a word longer than this may be a clipped form ending in a letter of its own ("distro")
 # The words of a compound written as one: each of three letters or more, one of four or more ("cronjob", "webserver";
 # "pod" + "man" is no compound of "podman"), or a function word before one ("mylist").
