@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputRejectedError, ModelNotFoundError, ServerUnavailableError
+from assistant.text import unticked
 
 if TYPE_CHECKING:
     from llama_index.embeddings.ollama import OllamaEmbedding
@@ -53,10 +54,11 @@ class Embedder:
         return out
 
     def embed_query(self, query: str) -> list[float]:
-        return self._call(lambda: self.model.get_query_embedding(query))
+        """The query's embedding, read without its backticks (see :func:`~assistant.text.unticked`)."""
+        return self._call(lambda: self.model.get_query_embedding(unticked(query)))
 
     async def aembed_query(self, query: str) -> list[float]:
-        return await self._acall(lambda: self.model.aget_query_embedding(query))
+        return await self._acall(lambda: self.model.aget_query_embedding(unticked(query)))
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:

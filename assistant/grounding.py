@@ -43,6 +43,7 @@ from assistant.text import (
     stem,
     strip_markers,
     tokens,
+    unticked,
 )
 from assistant.translation import Translator
 from assistant.verify import (
@@ -437,7 +438,7 @@ class Grounder:
             return fallback
         with self._lock:
             todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        vectors = [_unit(v) for v in self.embed([question, *todo])]
+        vectors = [_unit(v) for v in self.embed([unticked(question), *todo])]
         with self._lock:
             if len(self._vectors) + len(todo) > _CACHED_SENTENCES:
                 self._vectors.clear()  # a passage sentence costs an embedding once, until the cache fills up

@@ -30,6 +30,7 @@ TITLES = frozenset("mr mrs ms dr prof gen gov sen rep rev st mt".split())
 # set after a word's full stop, as PDF text has it ("the same.3 There is …").
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\s*(?:\[\d+\])+)?(?=\s+|$)|(?<=[a-z]\.)\d{1,2}(?=\s+[A-Z])"
                        r"|\n\s*\n|\n(?=\s*(?:[-*•▪‣◦]|\d{1,3}[.)])\s)")
+_TICKS = re.compile(r"`+")
 _LOOK_AHEAD = 200  # characters after a full stop searched for the next word
 # What follows an address broken at a full stop and a line end: its next part ("org/wiki/Xz", "org)", "2-Mojave.dmg"),
 # not a word ("gfortran 10 …"), a capitalised one or a numbered heading ("2.5 How …").
@@ -74,6 +75,13 @@ class Span:
     start: int
     end: int
     text: str
+
+
+def unticked(text: str) -> str:
+    """``text`` without the backticks that mark its inline code (`` `Arm` `` → ``Arm``), as a question is embedded:
+    the embedding model reads each backtick as a word of its own, which pulls a short question away from the passages
+    (extracted text writes the same thing without them)."""
+    return _TICKS.sub("", text)
 
 
 def sentence_spans(text: str) -> list[Span]:

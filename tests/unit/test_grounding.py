@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.calibration import Calibration, Logistic
+from assistant.embeddings import Embedder
 from assistant.grounding import (
     AnswerType,
     Grounder,
@@ -324,3 +325,30 @@ def test_a_contraction_of_an_auxiliary_is_a_function_word_with_or_without_its_ap
     for word in ("want", "ant", "event", "Python's", "mount"):
         assert not is_function_word(word), word
     assert question_stems("Why isnt R good for large data?") == question_stems("Why is R good for large data?")
+
+
+def test_a_question_is_embedded_without_its_backticks() -> None:
+    embedded: list[str] = []
+
+    def recording(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return bag_embed(texts)
+
+    Grounder(Calibration.load(), recording).examine("What does the article say about `Arm`?", _passages())
+    assert embedded[0] == "What does the article say about Arm?"
+
+
+def test_a_query_is_embedded_without_its_backticks() -> None:
+    class Model:
+        model_name = "fake"
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def get_query_embedding(self, query: str) -> list[float]:
+            self.asked.append(query)
+            return [1.0]
+
+    model = Model()
+    Embedder(model, "http://localhost:11434", 8).embed_query("What is ``sys.argv[0]``?")  # type: ignore[arg-type]
+    assert model.asked == ["What is sys.argv[0]?"]
