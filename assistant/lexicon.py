@@ -1,8 +1,9 @@
 """Words neither the documents nor English know: names the documents cannot answer about.
 
-A question word no indexed document holds, that no English word list holds, and that is no typo, shortening,
-prefixed form or compound of a word the documents hold, names something they never mention ("conda", "Podman",
-"tomllib"): as for a code string, no paraphrase of theirs can stand for it, so the question is refused naming it.
+A question word no indexed document holds, that no English word list holds, that is no typo, shortening, prefixed
+form or compound of a word the documents hold, and no typo of an English word, names something they never mention
+("conda", "Podman", "tomllib"): as for a code string, no paraphrase of theirs can stand for it, so the question is
+refused naming it.
 A word English knows is left to the gate's other signals, as the documents may say it in other words ("curbed" for
 "restricted"). Code strings are left to the code check (a user's own identifiers, "`myfunc`", name nothing of the
 documents').
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations the lists lack ("ssh", "tmp")
 MAX_LENGTH = 40  # longer runs of letters are no word anyone asks about (and each split of one costs a stem)
+MISSPELT = 6  # a shorter word one letter from an English word is as often a name ("conda" / "coda") as a typo
 CLIPPED = 5  # a word longer than this may be a clipped form ending in a letter of its own ("distro")
 # The words of a compound written as one: each of three letters or more, one of four or more ("cronjob", "webserver";
 # "pod" + "man" is no compound of "podman"), or a function word before one ("mylist").
@@ -53,6 +55,15 @@ def _forms(word: str) -> Iterator[str]:
     for ending, base in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             yield word[:-len(ending)] + base
+
+
+def _edited(word: str) -> set[str]:
+    """The word with one letter added, one dropped or two next to each other swapped, its first and last kept."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out = {word[:i] + c + word[i:] for i in range(1, len(word)) for c in letters}
+    out |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 2)}
+    return out - {word}
 
 
 def _plain(word: str) -> str:
@@ -115,6 +126,14 @@ class Lexicon:
         words = self._read()
         return not words or any(form in words for form in _forms(word.lower()))
 
+    def misspells(self, word: str) -> bool:
+        """Is ``word`` (lower-case, at least ``MISSPELT`` letters) an English word with one letter dropped, one added
+        or two next to each other swapped ("posible", "recomend", "fatser")? Its first and last letters are kept:
+        typing keeps them, and a name often is a word with a letter added at its end ("systemd"). A letter typed in
+        place of another is not asked: too many names are one such letter from a word ("podman" / "potman")."""
+        words = self._read()
+        return bool(words) and any(_edited(form) & words for form in _forms(word) if len(form) >= MISSPELT)
+
 
 class CorpusTerms:
     """The documents' BM25 terms (stems of words, code strings whole), also without accents: is a word a typo or a
@@ -158,7 +177,7 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
             if (not (w.isalpha() and w.isascii()) or not MIN_LENGTH <= len(w) <= MAX_LENGTH or word in out
                     or w in CHAT_WORDS or is_function_word(w)
                     or lexicon.knows(w) or _FUNCTION_WORDS.near(w, 1)
-                    or any(_resembles(form, lexicon, terms) for form in _forms(w))):
+                    or any(_resembles(form, lexicon, terms) for form in _forms(w)) or lexicon.misspells(w)):
                 continue
             out.append(word)
     return out
