@@ -69,6 +69,7 @@ class AnswerType(StrEnum):
     PLACE = "place"
     NAME = "name"
     LIST = "list"
+    EXPANSION = "expansion"  # what an abbreviation stands for
     REASON = "reason"
     ANY = "any"
 
@@ -112,8 +113,25 @@ _AMOUNT_WORDS = frozenset("twice thrice dozens hundreds thousands millions billi
 _VAGUE_AMOUNT = re.compile(r"\b(?:few|several|couple\s+of)\s+(?:(?:more|extra)\s+)?(?:milli|micro|nano|kilo|mega|giga|"
                            r"tera)?(?:seconds|minutes|hours|days|weeks|months|years|bytes|times|percent|lines|"
                            r"characters|[kmgt]b)\b", re.I)
-_TEMPORAL = frozenset("when after before until once while during since whenever today tomorrow yesterday".split())
+# A time may be relative ("in recent months", "two years ago"): general English.
+_TEMPORAL = frozenset("""when after before until once while during since whenever today tomorrow yesterday recent
+recently ago seconds minute minutes hour hours day days week weeks month months year years decade decades century
+centuries""".split())
 _CURRENCY = re.compile(r"[$€£¥]\s?\d")
+# A question asking what an abbreviation stands for, and the abbreviation: one written in capitals, with full stops
+# or in backticks ("What does the abbreviation BLAS stand for …", "what is u.s. short for", "What is `npm` short
+# for?"); after "full name of" one in capitals ending the phrase ("the full name of CUPS?", not "of the BBC show"),
+# as "the full name of the prime minister" asks for a person's. The words that ask it are no words a passage should
+# hold.
+_ABBREVIATION = r"(?:`[^`\s]+`|[`'\"“‘]?(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z&]*|(?:[A-Za-z]\.){2,})[`'\"”’]?)"
+_EXPANSION_ASK = re.compile(rf"(?i:\bwhat\b)(?:\s+\w+){{0,3}}?\s+({_ABBREVIATION})\s+(?i:stands?\s+for|short\s+for)\b"
+                            rf"|(?i:\b(?:full\s+name|long\s+form|expansion)\s+of)\s+(?:the\s+)?({_ABBREVIATION})"
+                            r"(?=\s*[?.,;:!]|\s*$)")
+_EXPANSION_FRAME = re.compile(r"\b(?:stands?\s+for|short\s+for|abbreviations?|acronyms?|initialisms?|full\s+name|"
+                              r"long\s+form|expansion)\b", re.I)
+_LONGEST_ABBREVIATION = 8
+_WORD_OR_DOTTED = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_][\w&-]*")
+_SAYS_SHORT = re.compile(r"\b(?:short\s+for|stands?\s+for|abbreviat\w*|acronym)\b", re.I)
 # Words that mark a reason or a purpose ("since" not as a time: "since version 3.2", "since then"). A reason can go
 # unmarked ("a strategic move to enhance …"): only ranking prefers a marked sentence, and only when one of the
 # retrieved sentences is marked (see ``Grounder.examine``).
@@ -145,6 +163,8 @@ _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\
 
 
 def answer_type(question: str) -> AnswerType:
+    if abbreviation_asked(question):
+        return AnswerType.EXPANSION
     q = _WHY_FRAME.sub(" why ", question.lower())
     lead = _LEAD.search(q)
     if not lead or _YES_NO.match(q):
@@ -175,6 +195,47 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.ANY
 
 
+def abbreviation_asked(question: str, as_written: bool = False) -> str:
+    """The letters of the abbreviation whose words the question asks for ("What does JSON stand for?", "what is the
+    full name of CUPS"), lower-cased ("json", "cups"), or ``as_written`` ("JSON", "u.s."); "" when it asks for
+    none."""
+    m = _EXPANSION_ASK.search(question)
+    written = next((g for g in m.groups() if g), "") if m else ""
+    letters = re.sub(r"[^A-Za-z]", "", written).lower()
+    if not 2 <= len(letters) <= _LONGEST_ABBREVIATION:
+        return ""
+    return written if as_written else letters
+
+
+def spells_out(letters: str, sentence: str) -> bool:
+    """Does ``sentence`` write the abbreviation of ``letters`` in brackets after the words it stands for, or those in
+    brackets after it ("JavaScript Object Notation (JSON)", "JSON (JavaScript Object Notation)", "Linear Algebra
+    PACKage (LAPACK)")? The words are found as Schwartz and Hearst's algorithm finds them (2003): each letter, from the
+    last, in order within the words before, the first letter starting a word."""
+    for m in _WORD_OR_DOTTED.finditer(sentence):
+        if re.sub(r"[^A-Za-z]", "", m.group()).lower() != letters:
+            continue
+        most = min(len(letters) + 5, 2 * len(letters))
+        head = sentence[:m.start()].rstrip()
+        before = re.findall(r"\S+", head[:-1].rstrip(" “\"'‘”’"))[-most:] if head.endswith("(") else []
+        inside = re.match(r"\s*\(([^)]*)\)?", sentence[m.end():])
+        after = inside.group(1).split()[:most] if inside else []
+        if any(len(words) > 1 and _long_form(letters, " ".join(words)) for words in (before, after)):
+            return True
+    return False
+
+
+def _long_form(letters: str, text: str) -> bool:
+    """Do ``letters`` occur in order in ``text``, each after the one before, the first starting a word?"""
+    at = len(text)
+    for k in range(len(letters) - 1, -1, -1):
+        at = next((i for i in range(at - 1, -1, -1) if text[i].lower() == letters[k]
+                   and (k > 0 or i == 0 or not text[i - 1].isalnum())), -1)
+        if at < 0:
+            return False
+    return True
+
+
 def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: bool = False) -> bool:
     """Does ``sentence`` hold a thing of the kind asked for (a date for "what year", a number for "how many"), other
     than what the question itself names?
@@ -201,6 +262,11 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
+    if kind is AnswerType.EXPANSION:
+        # its words' initials, or a sentence saying what it is short for ("'elif' is short for 'else if'")
+        letters = abbreviation_asked(question)
+        return not letters or spells_out(letters, sentence) or (
+            bool(_SAYS_SHORT.search(sentence)) and letters in {re.sub(r"\W", "", w).lower() for w in sentence.split()})
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -236,6 +302,8 @@ def question_stems(question: str) -> set[str]:
     """The content stems a passage should hold to answer ``question``; the unit of time a question asks for ("On
     which day of the week …", "in what year …") names the kind of answer, which the passage states as a day or a date
     without the word."""
+    if abbreviation_asked(question):
+        question = _EXPANSION_FRAME.sub(" ", question)
     return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", question))) - _META_STEMS
 
 
@@ -361,7 +429,8 @@ class Grounder:
         absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
         absent_rare = [t for t in absent_rare if t not in held]
         # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the
-        # ranking does not change the gate's signals): does one of them hold the kind of thing asked for?
+        # ranking does not change the gate's signals): does one of them hold the kind of thing asked for? What an
+        # abbreviation stands for is asked of every sentence: few spell it out by chance.
         top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3] + sorted(ranked, key=lambda c: c.coverage,
                                                                              reverse=True)[:3]
         features = {
@@ -371,7 +440,8 @@ class Grounder:
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
             "typed": 1.0 if not gate_kinds or any(
-                has_answer_type(c.span.text, k, question, loose=True) for c in top for k in gate_kinds) else 0.0,
+                has_answer_type(c.span.text, k, question, loose=True) for k in gate_kinds
+                for c in (ranked if k is AnswerType.EXPANSION else top)) else 0.0,
             "known": 1.0 if known is None else known,
             # how far the best passage and the best sentence stand out from the rest
             "retrieval_margin": _margin([p.score for p in passages]),
@@ -431,7 +501,10 @@ class Grounder:
             have = content_stems(span.text)
             cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
             candidates.append(Candidate(i, span, sim, cov, is_typed))
-        return self._rank(candidates, passages)
+        ranked = self._rank(candidates, passages)
+        if AnswerType.EXPANSION in kinds:  # few sentences spell an abbreviation out by chance: one that does answers
+            ranked.sort(key=lambda c: not c.typed)
+        return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
         if self.embed is None or not texts:
@@ -468,6 +541,8 @@ class Grounder:
         for name, _ in sorted(pulls.items(), key=lambda kv: kv[1]):
             if name == "typed":
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
+                if asked is AnswerType.EXPANSION:
+                    return f"no passage close to the question spells out {abbreviation_asked(question, True)}"
                 article = "an" if asked.value[0] in "aeiou" else "a"
                 return f"no passage close to the question states {article} {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:

@@ -255,7 +255,9 @@ class AnswerRun:
     def _off_topic(self, sentence: str) -> str:
         if self.generated >= MAX_SENTENCES:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
-        if self.kind not in UNCHECKED and not has_answer_type(sentence, self.kind, self.query):
+        # a model's own sentence may say what an abbreviation stands for in words of its own ("It stands for …")
+        if self.kind not in UNCHECKED and self.kind is not AnswerType.EXPANSION \
+                and not has_answer_type(sentence, self.kind, self.query):
             return f"supported, but gives no {self.kind.value}, which the question asks for"
         if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):
             return "only repeats the question or a heading"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -11,11 +12,13 @@ from assistant.embeddings import Embedder
 from assistant.grounding import (
     AnswerType,
     Grounder,
+    abbreviation_asked,
     answer_type,
     has_answer_type,
     question_parts,
     question_stems,
     refers_back,
+    spells_out,
 )
 from assistant.results import Passage
 from assistant.text import is_function_word
@@ -92,6 +95,65 @@ def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
 
 
+@pytest.mark.parametrize(("question", "letters"), [
+    ("What does JSON stand for?", "json"),
+    ("What does the abbreviation BLAS stand for in the manual?", "blas"),
+    ("what does u.s. stand for in this article", "us"),
+    ("What dose APT stand for?", "apt"),  # a typo in the frame
+    ("What does `AI` stand for?", "ai"),
+    ("What is `elif` short for?", "elif"),  # in backticks, any word
+    ("What does LaTeX stand for?", "latex"),
+    ("What is CUPS short for?", "cups"),
+    ("What is the full name of CUPS, the printing system?", "cups"),
+    ("What is the full name of CUPS?", "cups"),
+    # a person's full name, a capitalised word going on into a phrase, a word not written as an abbreviation, a word
+    # too long to abbreviate anything, no abbreviation asked about
+    ("What is the full name of the Japanese prime minister?", ""),
+    ("What is the full name of the BBC show Python is named after?", ""),
+    ("What do these flags stand for in the output?", ""),
+    ("What is this short for?", ""),
+    ("what is elif short for", ""),
+    ("What does `serendipitous` stand for?", ""),
+    ("What does the --vanilla option do?", ""),
+])
+def test_a_question_asking_what_an_abbreviation_stands_for(question: str, letters: str) -> None:
+    assert abbreviation_asked(question) == letters
+    assert re.sub(r"[^a-z]", "", abbreviation_asked(question, as_written=True).lower()) == letters
+    assert (answer_type(question) is AnswerType.EXPANSION) is bool(letters)
+
+
+@pytest.mark.parametrize(("letters", "sentence", "spelled"), [
+    # the words before it or in brackets after it, a letter anywhere in a word but the first
+    ("json", "The data interchange format called JSON (JavaScript Object Notation).", True),
+    ("cups", "The Common UNIX Printing System (CUPS) is the print system.", True),
+    ("cran", "The “Comprehensive R Archive Network” (CRAN) is a collection of sites.", True),
+    ("lapack", "It uses Linear Algebra PACKage (LAPACK) routines.", True),
+    ("lxc", "Run Linux Containers (LXC) on it.", True),
+    ("aic", "Akaike’s An Information Criterion (AIC) is computed.", True),
+    ("us", "The United States (U.S.) will host it.", True),
+    # no abbreviation next to them, or the abbreviation alone
+    ("us", "Japan and the United States are gearing up.", False),
+    ("us", "The U.S. aims to collaborate more closely.", False),
+    ("ai", "AI is important in this area.", False),
+    ("json", "JSON is a format.", False),
+    ("cups", "Configure CUPS (see the printing chapter).", False),  # the letters not in order, from a word's start
+    ("pep", "See PEP 3107 and PEP 484 for more.", False),  # no brackets: the abbreviation spells itself
+    ("sas", "Read Data Stored by Minitab, S, SAS, SPSS.", False),
+    ("elif", "The keyword ‘elif’ is short for ‘else if’.", False),  # no initials: said in words
+])
+def test_words_spelling_out_an_abbreviation(letters: str, sentence: str, spelled: bool) -> None:
+    assert spells_out(letters, sentence) is spelled
+    assert has_answer_type(sentence, AnswerType.EXPANSION, f"What does {letters.upper()} stand for?") is (
+        spelled or "short for" in sentence)
+
+
+def test_a_sentence_saying_what_an_abbreviation_is_short_for_states_its_expansion() -> None:
+    question = "What is `elif` short for?"
+    assert has_answer_type("The keyword ‘elif’ is short for ‘else if’.", AnswerType.EXPANSION, question)
+    assert not has_answer_type("The keyword ‘elif’ is useful.", AnswerType.EXPANSION, question)
+    assert not has_answer_type("The keyword ‘else’ is short for nothing.", AnswerType.EXPANSION, question)
+
+
 def test_has_answer_type() -> None:
     assert has_answer_type("The visit is on April 10.", AnswerType.DATE)
     assert not has_answer_type("The visit is important.", AnswerType.DATE)
@@ -104,6 +166,10 @@ def test_has_answer_type() -> None:
     assert has_answer_type("It needs as much as twice the size of the original file.", AnswerType.AMOUNT)
     assert has_answer_type("A write lock lasts a few milliseconds.", AnswerType.AMOUNT)
     assert has_answer_type("It reads thousands of files.", AnswerType.AMOUNT)
+    # a time said relative to now
+    assert has_answer_type("In recent months, the U.S. has restricted exports.", AnswerType.TIME)
+    assert has_answer_type("It was removed two years ago.", AnswerType.TIME)
+    assert not has_answer_type("The U.S. has restricted exports.", AnswerType.TIME)
     # a vague count is an amount only before a unit; "double" and "quarter" have other senses
     for sentence in ("A few examples follow.", "Several modules are loaded.", "Use double quotes.",
                      "In the first quarter it grew."):
@@ -172,6 +238,10 @@ def test_words_that_ask_why_are_not_what_a_question_is_about(question: str, stem
     ("What happens at the end of the month?", {"happen", "end", "month"}),
     ("What date format does ls use?", {"date", "format", "ls", "use"}),
     ("When is the backup made, and how many days is it kept?", {"backup", "made", "day", "kept"}),
+    # the words asking what an abbreviation stands for
+    ("What does the abbreviation BLAS stand for?", {"blas"}),
+    ("What is the full name of CUPS?", {"cup"}),
+    ("Where do the pipes stand?", {"pipe", "stand"}),
 ])
 def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: set[str]) -> None:
     assert question_stems(question) == stems
@@ -258,6 +328,25 @@ def test_best_ranked_sentence_answers_the_question(grounder: Grounder) -> None:
     assert "April 10" in best.text
     doc = " ".join(PARAS)
     assert doc[best.start:best.end] == best.text
+
+
+def test_a_sentence_spelling_out_the_abbreviation_asked_about_ranks_first(grounder: Grounder) -> None:
+    # sentences nearer the question by its words come first, and the gate looks past them
+    text = " ".join(f"What elif does for part {n}." for n in range(8))
+    text += " The keyword elif is short for else if, and is useful to avoid excessive indentation."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    for question in ("What does `elif` stand for?", "What is `elif` short for?",
+                     "What does `elif` stand for in a part?"):
+        exam = grounder.examine(question, passages)
+        assert exam.refusal is None, exam.refusal
+        assert exam.candidates[0].span.text.startswith("The keyword elif is short for else if"), question
+    # refused for want of it, the reason names the abbreviation as the question wrote it
+    gate = grounder.calibration.gate
+    weak = {**dict(zip(gate.features, gate.mean, strict=True)), "typed": 0.0}
+    assert grounder._reason(weak, [], [AnswerType.EXPANSION], "What does ELSE stand for?", set()) == \
+        "no passage close to the question spells out ELSE"
+    # not when the question asks no such thing
+    assert grounder.rank("What does elif do for a part?", passages)[0].span.text.startswith("What")
 
 
 def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> None:

@@ -386,3 +386,15 @@ def test_the_sentence_giving_what_the_best_one_leads_into_is_quoted_with_it() ->
     question = "When did the environment settings decide where the cache lives?"
     dated = "The environment settings changed on 3 May 2010."
     assert evidence(f"{lead} {dated} Funding rises.", (False, True, True)) == [lead]
+
+
+def test_a_model_sentence_saying_in_its_own_words_what_an_abbreviation_stands_for_is_not_off_topic() -> None:
+    text = "The rules follow the Chip Export Act (CEA) of this year."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    run = AnswerRun(Grounder(Calibration.load()), "What does CEA stand for?", "What does CEA stand for?", passages,
+                    Examination({}, 1.0, None, []))
+    assert run._off_topic("The CEA is the Chip Export Act.") == ""
+    # other kinds asked for are still required ("how many" asks for an amount)
+    count = AnswerRun(Grounder(Calibration.load()), "How many rules?", "How many rules?", passages,
+                      Examination({}, 1.0, None, []))
+    assert "gives no amount" in count._off_topic("The rules follow the Chip Export Act.")
