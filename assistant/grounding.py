@@ -123,9 +123,10 @@ _CURRENCY = re.compile(r"[$€£¥]\s?\d")
 # for?"); after "full name of" one in capitals ending the phrase ("the full name of CUPS?", not "of the BBC show"),
 # as "the full name of the prime minister" asks for a person's. The words that ask it are no words a passage should
 # hold.
-_ABBREVIATION = r"(?:`[^`\s]+`|[`'\"“‘]?(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z&]*|(?:[A-Za-z]\.){2,})[`'\"”’]?)"
-_EXPANSION_ASK = re.compile(rf"(?i:\bwhat\b)(?:\s+\w+){{0,3}}?\s+({_ABBREVIATION})\s+(?i:stands?\s+for|short\s+for)\b"
-                            rf"|(?i:\b(?:full\s+name|long\s+form|expansion)\s+of)\s+(?:the\s+)?({_ABBREVIATION})"
+_ABBREVIATION = r"(`[A-Za-z.&]{2,16}`|[`'\"“‘]?(?:[A-Za-z&]{2,8}|(?:[A-Za-z]\.){2,8})(?![\w.&])[`'\"”’]?)"
+_EXPANSION_ASK = re.compile(rf"(?:^\W*|[,;:]\s*|\b(?:and|but|so|also)\s+)(?i:what(?:'s|’s|s)?)(?:\s+\w+){{0,3}}?\s+"
+                            rf"{_ABBREVIATION}\s+(?i:stands?\s+for|short\s+for)\b"
+                            rf"|(?i:\b(?:full\s+name|long\s+form|expansion)\s+of)\s+(?:the\s+)?{_ABBREVIATION}"
                             r"(?=\s*[?.,;:!]|\s*$)")
 _EXPANSION_FRAME = re.compile(r"\b(?:stands?\s+for|short\s+for|abbreviations?|acronyms?|initialisms?|full\s+name|"
                               r"long\s+form|expansion)\b", re.I)
@@ -202,7 +203,10 @@ def abbreviation_asked(question: str, as_written: bool = False) -> str:
     m = _EXPANSION_ASK.search(question)
     written = next((g for g in m.groups() if g), "") if m else ""
     letters = re.sub(r"[^A-Za-z]", "", written).lower()
-    if not 2 <= len(letters) <= _LONGEST_ABBREVIATION:
+    # in backticks any word; else one in capitals (two at least: "JSON", "LaTeX") or with full stops ("u.s.")
+    bare = written.strip("`'\"“”‘’")
+    looks = written.startswith("`") or "." in bare or sum(c.isupper() for c in bare) >= 2
+    if not looks or not 2 <= len(letters) <= _LONGEST_ABBREVIATION:
         return ""
     return written if as_written else letters
 
@@ -217,16 +221,22 @@ def spells_out(letters: str, sentence: str) -> bool:
             continue
         most = min(len(letters) + 5, 2 * len(letters))
         head = sentence[:m.start()].rstrip()
-        before = re.findall(r"\S+", head[:-1].rstrip(" “\"'‘”’"))[-most:] if head.endswith("(") else []
-        inside = re.match(r"\s*\(([^)]*)\)?", sentence[m.end():])
+        opened = head.endswith("(") and head[:-1][-1:].isspace()  # "list(AI)" is code
+        before = re.findall(r"\S+", head[:-1].rstrip(" “\"'‘”’"))[-most:] if opened else []
+        inside = re.match(r"\s+\(([^)]*)\)?", sentence[m.end():])  # "f(x)" is code
         after = inside.group(1).split()[:most] if inside else []
-        if any(len(words) > 1 and _long_form(letters, " ".join(words)) for words in (before, after)):
+        if any(_long_form(letters, words) for words in (before, after)):
             return True
     return False
 
 
-def _long_form(letters: str, text: str) -> bool:
-    """Do ``letters`` occur in order in ``text``, each after the one before, the first starting a word?"""
+def _long_form(letters: str, words: list[str]) -> bool:
+    """Do ``letters`` occur in order in ``words`` (two or more, none the abbreviation again nor an address or code),
+    each after the one before, the first starting a word?"""
+    if len(words) < 2 or any(re.sub(r"[^A-Za-z]", "", w).lower() == letters or re.search(r"[/=$()]", w)
+                             for w in words):
+        return False
+    text = " ".join(words)
     at = len(text)
     for k in range(len(letters) - 1, -1, -1):
         at = next((i for i in range(at - 1, -1, -1) if text[i].lower() == letters[k]
@@ -503,7 +513,7 @@ class Grounder:
             candidates.append(Candidate(i, span, sim, cov, is_typed))
         ranked = self._rank(candidates, passages)
         if AnswerType.EXPANSION in kinds:  # few sentences spell an abbreviation out by chance: one that does answers
-            ranked.sort(key=lambda c: not c.typed)
+            ranked.sort(key=lambda c: not has_answer_type(c.span.text, AnswerType.EXPANSION, question))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:

@@ -58,11 +58,12 @@ def _forms(word: str) -> Iterator[str]:
 
 
 def _edited(word: str) -> set[str]:
-    """The word with one letter added, one dropped or two next to each other swapped, its first and last kept."""
+    """The word with one letter added, one dropped or two next to each other swapped, its first letter and last two
+    kept."""
     letters = "abcdefghijklmnopqrstuvwxyz"
-    out = {word[:i] + c + word[i:] for i in range(1, len(word)) for c in letters}
-    out |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
-    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 2)}
+    out = {word[:i] + c + word[i:] for i in range(1, len(word) - 1) for c in letters}
+    out |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 2)}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 3)}
     return out - {word}
 
 
@@ -128,9 +129,10 @@ class Lexicon:
 
     def misspells(self, word: str) -> bool:
         """Is ``word`` (lower-case, at least ``MISSPELT`` letters) an English word with one letter dropped, one added
-        or two next to each other swapped ("posible", "recomend", "fatser")? Its first and last letters are kept:
-        typing keeps them, and a name often is a word with a letter added at its end ("systemd"). A letter typed in
-        place of another is not asked: too many names are one such letter from a word ("podman" / "potman")."""
+        or two next to each other swapped ("posible", "recomend", "fatser")? Its first letter and last two are
+        kept: typing keeps them, and a name often is a word with a letter added at its end ("systemd", "auditd"). A
+        letter typed in place of another is not asked: too many names are one such letter from a word ("podman" /
+        "potman")."""
         words = self._read()
         return bool(words) and any(_edited(form) & words for form in _forms(word) if len(form) >= MISSPELT)
 

@@ -115,6 +115,12 @@ def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     ("what is elif short for", ""),
     ("What does `serendipitous` stand for?", ""),
     ("What does the --vanilla option do?", ""),
+    ("What's CUPS short for?", "cups"),
+    ("Which files, and what does JSON stand for?", "json"),
+    ("What does `-la` stand for?", ""),  # code, not an abbreviation
+    ("What does Debian stand for?", ""),  # one capital: a name
+    ("I know what JSON stands for, but how do I load it?", ""),
+    ("What does " + "A" * 2000 + " mean?", ""),  # a long run of capitals is read in linear time
 ])
 def test_a_question_asking_what_an_abbreviation_stands_for(question: str, letters: str) -> None:
     assert abbreviation_asked(question) == letters
@@ -138,6 +144,8 @@ def test_a_question_asking_what_an_abbreviation_stands_for(question: str, letter
     ("json", "JSON is a format.", False),
     ("cups", "Configure CUPS (see the printing chapter).", False),  # the letters not in order, from a word's start
     ("pep", "See PEP 3107 and PEP 484 for more.", False),  # no brackets: the abbreviation spells itself
+    ("cran", "Use CRAN (https://CRAN.R-project.org/ and its mirrors).", False),  # an address, the abbreviation again
+    ("ai", "It applies list(AI) to all.", False),  # code
     ("sas", "Read Data Stored by Minitab, S, SAS, SPSS.", False),
     ("elif", "The keyword ‘elif’ is short for ‘else if’.", False),  # no initials: said in words
 ])

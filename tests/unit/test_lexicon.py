@@ -127,10 +127,10 @@ def test_a_list_that_cannot_be_read_any_more_knows_every_word(tmp_path: Path) ->
 def test_a_typo_of_an_english_word_is_not_unknown() -> None:
     lexicon = Lexicon("is it possible to print faster recommended coda".split())
     # a letter dropped, a letter added, two letters swapped; in any inflection of the word
-    for question in ("Is it posible?", "Is it possibble?", "Print it fatser", "Is it recomended?"):
+    for question in ("Is it posible?", "Is it posssible?", "Print it fatser", "Is it recomended?"):
         assert unknown_words(question, lexicon, TERMS) == [], question
-    # a letter typed in place of another, a first or last letter changed, added or dropped, a word under six letters:
-    # names as often as typos
+    # a letter typed in place of another, one of the first letter or the last two changed, added or dropped, a word
+    # under six letters: names as often as typos
     for word in ("pospible", "aossible", "apossible", "ossible", "opssible", "possiblex", "possibl", "possibel",
-                 "conda"):
+                 "possiblde", "conda"):
         assert unknown_words(f"Is it {word}?", lexicon, TERMS) == [word], word
