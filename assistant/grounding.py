@@ -273,7 +273,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
     if kind is AnswerType.EXPANSION:
-        # its words' initials, or a sentence saying what it is short for ("'elif' is short for 'else if'")
+        # its words next to it in brackets, or a sentence saying what it is short for ("'elif' is short for 'else if'")
         letters = abbreviation_asked(question)
         return not letters or spells_out(letters, sentence) or (
             bool(_SAYS_SHORT.search(sentence)) and letters in {re.sub(r"\W", "", w).lower() for w in sentence.split()})
