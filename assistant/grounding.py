@@ -202,7 +202,7 @@ def abbreviation_asked(question: str, as_written: bool = False) -> str:
     none."""
     m = _EXPANSION_ASK.search(question)
     written = next((g for g in m.groups() if g), "") if m else ""
-    letters = re.sub(r"[^A-Za-z]", "", written).lower()
+    letters = _letters(written)
     # in backticks any word; else one in capitals (two at least: "JSON", "LaTeX") or with full stops ("u.s.")
     bare = written.strip("`'\"“”‘’")
     looks = written.startswith("`") or "." in bare or sum(c.isupper() for c in bare) >= 2
@@ -211,13 +211,25 @@ def abbreviation_asked(question: str, as_written: bool = False) -> str:
     return written if as_written else letters
 
 
+def _letters(text: str) -> str:
+    """The Latin letters of ``text``, lower-cased: an abbreviation however written ("U.S." -> "us")."""
+    return re.sub(r"[^A-Za-z]", "", text).lower()
+
+
+def _states_expansion(letters: str, sentence: str) -> bool:
+    """Does ``sentence`` give the words of the abbreviation of ``letters``: next to it in brackets, or saying what it
+    is short for ("'elif' is short for 'else if'")?"""
+    return spells_out(letters, sentence) or (
+        bool(_SAYS_SHORT.search(sentence)) and letters in {re.sub(r"\W", "", w).lower() for w in sentence.split()})
+
+
 def spells_out(letters: str, sentence: str) -> bool:
     """Does ``sentence`` write the abbreviation of ``letters`` in brackets after the words it stands for, or those in
     brackets after it ("JavaScript Object Notation (JSON)", "JSON (JavaScript Object Notation)", "Linear Algebra
     PACKage (LAPACK)")? The words are found as Schwartz and Hearst's algorithm finds them (2003): each letter, from the
     last, in order within the words before, the first letter starting a word."""
     for m in _WORD_OR_DOTTED.finditer(sentence):
-        if re.sub(r"[^A-Za-z]", "", m.group()).lower() != letters:
+        if _letters(m.group()) != letters:
             continue
         most = min(len(letters) + 5, 2 * len(letters))
         head = sentence[:m.start()].rstrip()
@@ -233,8 +245,7 @@ def spells_out(letters: str, sentence: str) -> bool:
 def _long_form(letters: str, words: list[str]) -> bool:
     """Do ``letters`` occur in order in ``words`` (two or more, none the abbreviation again nor an address or code),
     each after the one before, the first starting a word?"""
-    if len(words) < 2 or any(re.sub(r"[^A-Za-z]", "", w).lower() == letters or re.search(r"[/=$()]", w)
-                             for w in words):
+    if len(words) < 2 or any(_letters(w) == letters or re.search(r"[/=$()]", w) for w in words):
         return False
     text = " ".join(words)
     at = len(text)
@@ -253,6 +264,9 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
     two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing.
     A reason is a sentence that marks one ("because", "so that", …) in words other than the question's."""
+    if kind is AnswerType.EXPANSION:
+        letters = abbreviation_asked(question)
+        return not letters or _states_expansion(letters, sentence)
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -272,11 +286,6 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
-    if kind is AnswerType.EXPANSION:
-        # its words next to it in brackets, or a sentence saying what it is short for ("'elif' is short for 'else if'")
-        letters = abbreviation_asked(question)
-        return not letters or spells_out(letters, sentence) or (
-            bool(_SAYS_SHORT.search(sentence)) and letters in {re.sub(r"\W", "", w).lower() for w in sentence.split()})
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -512,8 +521,9 @@ class Grounder:
             cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
             candidates.append(Candidate(i, span, sim, cov, is_typed))
         ranked = self._rank(candidates, passages)
-        if AnswerType.EXPANSION in kinds:  # few sentences spell an abbreviation out by chance: one that does answers
-            ranked.sort(key=lambda c: not has_answer_type(c.span.text, AnswerType.EXPANSION, question))
+        letters = abbreviation_asked(question) if AnswerType.EXPANSION in kinds else ""
+        if letters:  # few sentences spell an abbreviation out by chance: one that does answers
+            ranked.sort(key=lambda c: not _states_expansion(letters, c.span.text))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:
