@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.llms import LLM
 
-from assistant import spelling
+from assistant import places, spelling
 from assistant.calibration import Calibration
 from assistant.chat_tokens import prompt_counter
 from assistant.config import Settings, load_settings
@@ -200,7 +200,8 @@ class Assistant:
 
         A question, or the previous one a follow-up borrows from, in another language than the passages found is
         read in theirs when a translation between the two is installed; typos the passages' words correct are
-        corrected."""
+        corrected, and a capital or demonym the corpus never writes is read as the country the passages name
+        (:mod:`assistant.places`)."""
         query = self.condense(question, history)
         passages = self.retrieve(query)
         asked_in = ""
@@ -213,6 +214,8 @@ class Assistant:
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
+        if known_share:  # a capital or demonym the corpus never writes, for a country the passages name
+            fixes |= places.readings(query, (p.text for p in passages), lambda w: known_share(w) == 0.0)
         if not fixes:
             return question, query, passages, asked_in
         query = spelling.apply(query, fixes)

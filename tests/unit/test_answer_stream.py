@@ -282,6 +282,20 @@ def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see
     assert not answer.refused and "Nvidia" in answer.text
 
 
+def test_a_capital_the_corpus_never_writes_is_read_as_the_country_the_passages_name(llm: ScriptedLLM) -> None:
+    settings = load_settings()
+    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
+                  embed=bag_embed)
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "Whom will Washington host for an official visit?")
+    assert answer.query == answer.question == "Whom will U.S. host for an official visit?"
+    assert not answer.refused and "Kishida" in answer.text
+    # part of a longer name, it is left as written
+    llm.enqueue("Biden will host Kishida on April 10 [1].")
+    _, answer = _run(a, "Whom will George Washington host for an official visit?")
+    assert answer.query == "Whom will George Washington host for an official visit?"
+
+
 def test_an_answer_names_a_cited_file_that_changed_since_it_was_indexed(
         tmp_path: Path, llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.documents import content_hash
