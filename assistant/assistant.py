@@ -200,7 +200,7 @@ class Assistant:
 
         A question, or the previous one a follow-up borrows from, in another language than the passages found is
         read in theirs when a translation between the two is installed; typos the passages' words correct are
-        corrected, and a capital or demonym the corpus never writes is read as the country the passages name
+        corrected, and a capital the corpus never writes is read as the country the passages name
         (:mod:`assistant.places`)."""
         query = self.condense(question, history)
         passages = self.retrieve(query)
@@ -214,12 +214,14 @@ class Assistant:
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
                                      (lambda w: known_share(w) == 1.0) if known_share else None)
-        if known_share:  # a capital or demonym the corpus never writes, for a country the passages name
-            fixes |= places.readings(query, (p.text for p in passages), lambda w: known_share(w) == 0.0)
-        if not fixes:
-            return question, query, passages, asked_in
-        query = spelling.apply(query, fixes)
-        return spelling.apply(question, fixes), query, self.retrieve(query), asked_in
+        read_query, read_question = spelling.apply(query, fixes), spelling.apply(question, fixes)
+        if known_share:  # a capital the corpus never writes, for a country the passages name
+            texts = [p.text for p in passages]
+            read_query, read_question = (places.read(t, texts, lambda w: known_share(w) == 0.0)
+                                         for t in (read_query, read_question))
+        if read_query == query:
+            return read_question, query, passages, asked_in
+        return read_question, read_query, self.retrieve(read_query), asked_in
 
     def _read(self, question: str, history: Sequence[dict[str, Any]], passages: Sequence[Passage]
               ) -> tuple[str, list[dict[str, Any]], str] | None:

@@ -1,8 +1,8 @@
-"""A capital or demonym the corpus never writes, read as the country the passages name, and nothing else."""
+"""A capital the corpus never writes, read as the country the passages name, and nothing else."""
 
 from __future__ import annotations
 
-from assistant.places import readings
+from assistant.places import read
 
 PASSAGES = ["The U.S. has restricted the export of chips to China. Japan and the U.S. plan closer cooperation.",
             "The United States and Japan will announce it on April 10."]
@@ -12,33 +12,48 @@ def never(name: str) -> bool:
     return True
 
 
-def test_a_capital_or_demonym_is_read_as_its_country_as_the_passages_write_it_most_often() -> None:
-    assert readings("What does Washington gain from deeper ties with Tokyo?", PASSAGES, never) == {
-        "washington": "U.S.", "tokyo": "Japan"}
-    assert readings("Did the Japanese daily say so?", PASSAGES, never) == {"japanese": "Japan"}
-    # the capital written with its trailing abbreviation, whole
-    assert readings("Why is Washington D.C. worried?", PASSAGES, never) == {"washington d.c.": "U.S."}
-    # a question typed all in lower case writes its names so too
-    assert readings("what does washington want from beijing", PASSAGES, never) == {
-        "washington": "U.S.", "beijing": "China"}
+def test_a_capital_is_read_as_its_country_as_the_passages_write_it_most_often() -> None:
+    assert read("What does Washington gain from deeper ties with Tokyo?", PASSAGES, never) == \
+        "What does U.S. gain from deeper ties with Japan?"
+    # the capital written with its trailing abbreviation, whole; one opening the sentence is read too
+    assert read("Why is Washington D.C. worried?", PASSAGES, never) == "Why is U.S. worried?"
+    assert read("Washington wants what from Beijing?", PASSAGES, never) == "U.S. wants what from China?"
+    # each place is read on its own: one inside a longer name is left as written
+    assert read("Did George Washington say what Washington wants?", PASSAGES, never) == \
+        "Did George Washington say what U.S. wants?"
 
 
 def test_names_the_corpus_holds_or_whose_country_the_passages_never_name_are_left_alone() -> None:
-    assert readings("What does Washington want?", PASSAGES, lambda name: name != "Washington") == {}
-    assert readings("What does Paris want from Berlin?", PASSAGES, never) == {}
-    # a two-letter code is a country's only when written as one: "us" is a word
-    assert readings("What does Washington want?", ["Tell us what the plan is."], never) == {}
+    question = "What does Washington want from Paris?"
+    assert read(question, PASSAGES, lambda name: name != "Washington") == "What does Washington want from Paris?"
+    # a code or a demonym is no naming of a country; nor a two-letter code written without full stops
+    for passages in (["The AI framework and the ID card."], ["Tell us about the American plan."],
+                     ["The US plan."]):
+        assert read("What does The Valley gain, and Washington?", passages, never) == \
+            "What does The Valley gain, and Washington?"
 
 
-def test_a_name_inside_a_longer_name_or_written_as_a_word_is_not_read() -> None:
+def test_a_capital_inside_a_longer_name_code_or_lower_case_question_is_not_read() -> None:
     for question in ("Did George Washington sign it?", "What did the Washington Post report?",
-                     "Is Washington State involved?", "What does washington want from Beijing?"):
-        assert "washington" not in readings(question, PASSAGES, never), question
-    # opening the sentence, a capitalised word is no part of the name after it
-    assert readings("Washington wants what?", PASSAGES, never) == {"washington": "U.S."}
+                     "Is Washington State involved?", "Was the University of Washington involved?",
+                     "Did Mr. Washington sign it?", "Set the zone to Asia/Tokyo, see ~/Tokyo or Tokyo.py",
+                     "what does washington want from beijing"):
+        assert read(question, PASSAGES, never) == question
 
 
-def test_a_name_two_countries_share_is_read_only_when_the_passages_name_one_of_them() -> None:
-    # the data gives "American" for the United States and for the Northern Mariana Islands
-    assert readings("Is the American plan new?", PASSAGES, never) == {"american": "U.S."}
-    assert readings("Is the American plan new?", [*PASSAGES, "The Northern Mariana Islands agree."], never) == {}
+def test_a_demonym_is_not_read_as_its_country() -> None:
+    for question in ("How did Chinese officials respond?", "Is the Japanese daily right?", "Is it Swiss cheese?"):
+        assert read(question, [*PASSAGES, "Switzerland"], never) == question
+
+
+def test_unusual_letters_and_empty_text_are_left_alone() -> None:
+    # a dotted capital I in a Turkish spelling, a long s: no such capital, nothing read, nothing raised
+    for question in ("What does BERLİN want?", "what does parıs want", "What does Pariſ want?", "", "?!"):
+        assert read(question, ["Germany, France"], never) == question
+
+
+def test_a_capital_two_countries_share_is_read_only_when_the_passages_name_one_of_them() -> None:
+    # Kingston is the capital of Jamaica and of Norfolk Island in the data
+    assert read("What does Kingston want?", ["Jamaica agrees."], never) == "What does Jamaica want?"
+    assert read("What does Kingston want?", ["Jamaica agrees.", "Norfolk Island too."], never) == \
+        "What does Kingston want?"
