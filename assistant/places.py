@@ -6,11 +6,15 @@ passages write it ("Washington" -> "U.S."): otherwise the question is refused fo
 although they speak of the country. The country data is the ``countryinfo`` package (every country's name and
 capital); nothing here names a document's word.
 
-Only a capital written as a name is read (capitalised; a question typed all in lower case shows no names), and not
-inside a longer one ("George Washington", "Washington Post", "University of Washington", "Mr. Washington"). A
-country counts as named by its name, a longer name of it ("United States of America"), or by the initials of its
-name with full stops ("U.S."); never by a bare code ("AI", "ID", "PS" are words of technical text). A demonym is
-not read: "Chinese officials", "Swiss cheese" and "in Japanese" are not the country.
+Only a capital written as a name is read (capitalised; a question typed all in lower case shows no names), not
+inside a longer one ("George Washington", "Washington Post", "University of Washington", "Mr. Washington"), nor in
+code, quotes or a path ("Asia/Tokyo", "df['Tokyo']"). A country counts as named by its name, not inside a longer
+one ("Sudan" in "South Sudan"), or by its name's initials with full stops when no other country has the same
+("U.S."; not "S.A."); never by a bare code ("AI", "ID", "PS" are words of technical text) or another name of it
+("Holland"). A demonym is not read: "Chinese officials", "Swiss cheese" and "in Japanese" are not the country.
+Left as they are: a capital in a fixed phrase ("the Paris agreement", "Stockholm syndrome") or a person's first
+name ("Victoria", "Sofia") is read as the country when the corpus never writes it and the passages name that
+country.
 """
 
 from __future__ import annotations
@@ -19,25 +23,30 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.text import TITLES, Token, is_function_word, tokens
+from assistant.text import Token, is_function_word, tokens
 
 # A capital's trailing abbreviation ("Washington D.C."): the city is also written without it.
 _DOTTED_TAIL = re.compile(r",?\s+(?:[A-Z]\.)+$")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z .'-]*[A-Za-z]")
-_JOINS = frozenset({"of"})  # a lower-case word inside a name ("University of Washington")
+# a lower-case word inside a name ("University of Washington", "Universidad de Lima", "Kingston upon Thames")
+_JOINS = frozenset("of de del du da upon".split())
 
 
-def _forms(info: dict[str, object]) -> tuple[str, ...]:
-    """The country's names in Latin letters: its name, then longer names of it; and its name's initials with full
-    stops ("U.S."), when the name has two words or more."""
+def _initials(name: str) -> str:
+    """A name's initials with full stops ("United States" -> "U.S."), when it has two capitalised words or more."""
+    letters = [w[0] for w in name.split() if w[:1].isupper() and w != "The"]
+    return "".join(f"{c}." for c in letters) if len(letters) >= 2 else ""
+
+
+def _forms(info: dict[str, object], shared: set[str]) -> tuple[str, ...]:
+    """The country's name in Latin letters, and its initials with full stops ("U.S.") unless another country has
+    the same ("S.A.": South Africa, Saudi Arabia). Not its other names: "Republic of China" is also written inside
+    "People's Republic of China", "Holland" is a name of people."""
     name = str(info.get("name") or "")
     if not _LATIN.fullmatch(name):
         return ()
-    alternatives = info.get("altSpellings")
-    longer = [str(a) for a in alternatives if _LATIN.fullmatch(str(a)) and " " in str(a)] \
-        if isinstance(alternatives, list) else []
-    initials = "".join(f"{w[0]}." for w in name.split() if w[:1].isupper()) if " " in name else ""
-    return tuple(dict.fromkeys([name, *longer, *([initials] if len(initials) >= 4 else [])]))
+    initials = _initials(name)
+    return (name, initials) if initials and initials not in shared else (name,)
 
 
 @functools.cache
@@ -45,9 +54,15 @@ def _capitals() -> dict[str, list[tuple[str, ...]]]:
     """{capital, lower-cased: the forms of each country it is the capital of}."""
     from countryinfo import CountryInfo
 
+    countries = list(CountryInfo.all().values())
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for info in countries:
+        initials = _initials(str(info.get("name") or ""))
+        (shared if initials in seen else seen).add(initials)
     out: dict[str, list[tuple[str, ...]]] = {}
-    for info in CountryInfo.all().values():
-        forms = _forms(dict(info))
+    for info in countries:
+        forms = _forms(dict(info), shared)
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if not forms or not isinstance(capital, str) or not _LATIN.fullmatch(capital.rstrip(".")):
@@ -61,29 +76,26 @@ def _capitals() -> dict[str, list[tuple[str, ...]]]:
 @functools.cache
 def _pattern() -> re.Pattern[str]:
     names = sorted(_capitals(), key=len, reverse=True)
-    return re.compile(r"(?<![\w./~])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w/]|\.\w)", re.IGNORECASE)
+    # not in code, a path, quotes or a hyphenated compound ("Asia/Tokyo", "df['Tokyo']", "Tokyo()", "Tokyo-3")
+    return re.compile(r"(?<![\w./~\\'\"`@#$:-])(?:" + "|".join(re.escape(n) for n in names)
+                      + r")(?![\w/\\'\"`(-]|\.\w|:\d)", re.IGNORECASE)
 
 
 def _written(form: str, text: str) -> int:
-    """How often ``text`` writes the country's name ``form`` as it is."""
-    return len(re.findall(rf"(?<![\w.]){re.escape(form)}(?!\w|\.\w)", text))
+    """How often ``text`` writes the country's name ``form`` as it is, not as the end of a longer name ("South
+    Sudan", "Papua New Guinea", "Democratic Republic of the Congo")."""
+    return len(re.findall(rf"(?<![\w.]){re.escape(form)}(?!\w|\.\w)", text)) - len(
+        re.findall(rf"\b[A-Z][\w'’]*\s+{re.escape(form)}(?!\w|\.\w)", text))
 
 
-def _in_a_longer_name(words: list[Token], first: int, last: int, question: str) -> bool:
+def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:
     """Whether the words ``first``..``last`` of the question stand next to another word of one name ("George
-    Washington", "Washington Post", "University of Washington", "Mr. Washington"); a word opening the sentence is
-    no part of it."""
+    Washington", "Washington Post", "University of Washington", "Mr. Washington"), also opening the question."""
     def named(i: int) -> bool:
-        if not 0 <= i < len(words) or is_function_word(words[i].low) or not words[i].text[:1].isupper():
-            return False
-        if words[i].low.rstrip(".") in TITLES:
-            return True
-        before = question[:words[i].start].rstrip(" \"'“‘(")
-        return bool(before) and before[-1] not in ".!?:"
+        return 0 <= i < len(words) and words[i].text[:1].isupper() and not is_function_word(words[i].low)
 
     joined = first >= 2 and words[first - 1].low in _JOINS and named(first - 2)
-    return joined or named(first - 1) or (last + 1 < len(words) and (
-        named(last + 1) or words[last + 1].low.rstrip(".") in TITLES))
+    return joined or named(first - 1) or named(last + 1)
 
 
 def read(question: str, passages: Iterable[str], never_held: Callable[[str], bool]) -> str:
@@ -99,10 +111,10 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
     for m in _pattern().finditer(question):
         name = m.group()
         countries = _capitals().get(name.lower())
-        if not countries or not name[:1].isupper() or not never_held(name):
+        if not countries or not name[:1].isupper():
             continue
         inside = [i for i, t in enumerate(words) if m.start() <= t.start < m.end()]
-        if not inside or _in_a_longer_name(words, inside[0], inside[-1], question):
+        if not inside or _in_a_longer_name(words, inside[0], inside[-1]) or not never_held(name):
             continue
         found = []
         for forms in countries:
@@ -112,7 +124,8 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             count, form = max((counted[f], f) for f in forms)
             if count:
                 found.append(form)
-        if len(found) == 1:
-            out += [question[at:m.start()], found[0]]
+        if len(found) == 1:  # "left Washington." -> "left U.S.", not "U.S.."
+            out += [question[at:m.start()], found[0].removesuffix(".") if question[m.end():m.end() + 1] == "."
+                    else found[0]]
             at = m.end()
     return "".join([*out, question[at:]])

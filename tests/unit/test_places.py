@@ -57,3 +57,19 @@ def test_a_capital_two_countries_share_is_read_only_when_the_passages_name_one_o
     assert read("What does Kingston want?", ["Jamaica agrees."], never) == "What does Jamaica want?"
     assert read("What does Kingston want?", ["Jamaica agrees.", "Norfolk Island too."], never) == \
         "What does Kingston want?"
+
+
+def test_a_country_is_named_only_by_its_own_name_or_initials_no_other_country_shares() -> None:
+    # "Sudan" ends "South Sudan"; "S.A." is the initials of South Africa and of Saudi Arabia
+    assert read("What does Khartoum say about the pipeline?", ["South Sudan exports its oil."], never) == \
+        "What does Khartoum say about the pipeline?"
+    assert read("What does Riyadh want?", ["The S.A. Reserve Bank and Banco Santander S.A."], never) == \
+        "What does Riyadh want?"
+
+
+def test_longer_names_code_and_full_stops_around_a_capital() -> None:
+    for question in ("George Washington signed what?", "Queen Victoria ruled when?", "Why does Tokyo() fail?",
+                     "What does df['Tokyo'] hold?", "Is Universidad de Lima private?", "Why are Tokyo-3 talks on?"):
+        assert read(question, [*PASSAGES, "Peru and Seychelles"], never) == question
+    assert read("Officials left Washington. What did they say?", PASSAGES, never) == \
+        "Officials left U.S. What did they say?"
