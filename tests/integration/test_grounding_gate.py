@@ -19,7 +19,7 @@ from assistant.evaluate import run_eval
 SPEC = PROJECT_ROOT / "evalsets" / "corpora.yaml"
 FLOORS = {  # corpus: (fact recall ≥, refusal ≥, false refusal ≤), the reached figures less two questions (a margin
     # for changes that move a score sitting near the threshold); reached 2026-12-01: see the README
-    "seed": (0.58, 0.60, 0.30),  # reached 0.65 / 0.73 / 0.23 (0.52 / 0.73 / 0.37 before the 39th round)
+    "seed": (0.58, 0.60, 0.27),  # reached 0.65 / 0.73 / 0.20 (0.52 / 0.73 / 0.37 before the 39th round)
     "r-manuals": (0.68, 0.60, 0.15),  # reached 0.78 / 0.80 / 0.05 (0.75 / 0.80 / 0.10 before the 32nd round)
     "python-tutorial": (0.70, 0.50, 0.25),  # reached 0.80 / 0.70 / 0.15
     "debian-reference": (0.50, 0.70, 0.45),  # reached 0.60 / 0.90 / 0.35 (first run on it: 0.60 / 1.00 / 0.35)
