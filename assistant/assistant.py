@@ -63,14 +63,11 @@ def _telling(term: str) -> bool:
 # "iOS"): like a code string, no paraphrase stands for it. Not a word in capitals, which may be emphasis ("is it OK")
 # or an acronym the documents spell out ("USA"), nor a plain capitalised word (a city may stand for its government).
 _TYPED_NAME = re.compile(r"(?<![\w./-])[A-Za-z]*[a-z][A-Z][A-Za-z]*(?![\w/-]|\.\w)")
-_TICKED = re.compile(r"`([^`\n]{1,80})`")
 
 
 def typed_names(text: str) -> list[str]:
-    """Names in ``text`` with a capital inside, not those within a code string ("x.getElementById"), and text in
-    backticks ("`pathlib`", "`Cheese Shop`"): written exactly as its owner writes it, by the convention for code."""
-    ticked = [t.strip() for t in _TICKED.findall(text) if t.strip()]
-    return list(dict.fromkeys([*_TYPED_NAME.findall(text), *ticked]))
+    """Names in ``text`` with a capital inside, not those within a code string ("x.getElementById")."""
+    return list(dict.fromkeys(_TYPED_NAME.findall(text)))
 
 
 def _held(term: str, texts: Sequence[str]) -> bool:
@@ -268,8 +265,7 @@ class Assistant:
         texts = [p.text.lower() for p in passages]
         unheard = [t for t in sorted(code_terms(query, with_digits=True))
                    if _telling(t) and known_share(t) == 0.0 and not any(t in text for text in texts)]
-        unheard += [t for t in typed_names(query) if _telling(t) and known_share(t) == 0.0 and not _held(t, texts)
-                    and not any(t.lower() == u.lower() for u in unheard)]
+        unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
         # the question's own words: a follow-up's borrowed ones were asked about before
         if self.lexicon is not None and not translated and (terms := self._terms()) is not None:
             unheard += [w for w in unknown_words(question if question is not None else query, self.lexicon, terms)

@@ -219,22 +219,6 @@ def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: Script
     assert "never mention" not in answer.refusal_reason
 
 
-def test_text_in_backticks_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed)
-    _, answer = _run(a, "When will Biden host Kishida for an official visit with `pathlib`?")
-    assert answer.refused and answer.refusal_reason == "the documents never mention pathlib"
-    assert llm.sent == 0
-    # held by the documents, in part ("official" is), or no word of its own ("-m"): not refused for it
-    for question in ("When will Biden host `Kishida` for an official visit?",
-                     "When will Biden host Kishida for an `official trip`?",
-                     "When will Biden host Kishida for an official visit with `-m`?"):
-        llm.enqueue("Biden will host Kishida on April 10 [1].")
-        _, answer = _run(a, question)
-        assert not (answer.refusal_reason or "").startswith("the documents never mention"), question
-
-
 def test_a_name_typed_with_a_capital_inside_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
     settings = load_settings()
     a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
