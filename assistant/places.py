@@ -83,9 +83,12 @@ def _pattern() -> re.Pattern[str]:
 
 def _written(form: str, text: str) -> int:
     """How often ``text`` writes the country's name ``form`` as it is, not as the end of a longer name ("South
-    Sudan", "Papua New Guinea", "Democratic Republic of the Congo")."""
-    return len(re.findall(rf"(?<![\w.]){re.escape(form)}(?!\w|\.\w)", text)) - len(
-        re.findall(rf"\b[A-Z][\w'’]*\s+{re.escape(form)}(?!\w|\.\w)", text))
+    Sudan", "Papua New Guinea", "Democratic Republic of the Congo"; "The United States" is the name)."""
+    count = 0
+    for m in re.finditer(rf"(?<![\w.]){re.escape(form)}(?!\w|\.\w)", text):
+        before = re.search(r"([\w'’]+)\s+$", text[max(0, m.start() - 40):m.start()])
+        count += not (before and before.group(1)[:1].isupper() and not is_function_word(before.group(1).lower()))
+    return count
 
 
 def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:

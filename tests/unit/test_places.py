@@ -73,3 +73,8 @@ def test_longer_names_code_and_full_stops_around_a_capital() -> None:
         assert read(question, [*PASSAGES, "Peru and Seychelles"], never) == question
     assert read("Officials left Washington. What did they say?", PASSAGES, never) == \
         "Officials left U.S. What did they say?"
+
+
+def test_a_country_name_after_a_capitalised_function_word_is_still_its_name() -> None:
+    assert read("What does Washington want?", ["The United States agrees. During United States talks, it did."],
+                never) == "What does United States want?"
