@@ -94,6 +94,13 @@ def llm() -> ScriptedLLM:
     return ScriptedLLM()
 
 
+def _built(retriever: Any, llm: ScriptedLLM, **parts: Any) -> Assistant:
+    """An assistant over ``retriever`` with the default settings, the scripted model and the bag-of-words
+    embedding; ``parts``: further parts (``lexicon``, ``translator``)."""
+    settings = load_settings()
+    return Assistant(retriever, llm, Prompts.load(settings.prompts_dir), settings, embed=bag_embed, **parts)
+
+
 def _assistant(llm: ScriptedLLM, evidence_first: bool = False) -> Assistant:
     settings = load_settings()
     settings = settings.model_copy(update={"answer": settings.answer.model_copy(
@@ -178,9 +185,7 @@ class VocabularyRetriever(FixedRetriever):
 
 
 def test_a_follow_ups_borrowed_name_held_elsewhere_in_the_corpus_is_not_missing(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed)
+    a = _built(VocabularyRetriever(), llm)
     firms = [p for p in _passages() if "Nvidia" in p.text]  # no passage here names Kishida; the corpus does
     query = "Which companies will join? (official visit Kishida)"
     assert a.examine(query, firms, "Which companies will join?").features["rare"] == 1.0
@@ -199,9 +204,7 @@ class BlindRetriever(VocabularyRetriever):
 
 
 def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed)
+    a = _built(VocabularyRetriever(), llm)
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     _, answer = _run(a, "What does visit.schedule() say about the official visit of Kishida?")
     assert answer.refused and answer.refusal_reason == "the documents never mention visit.schedule()"
@@ -220,9 +223,7 @@ def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: Script
 
 
 def test_a_name_typed_with_a_capital_inside_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed)
+    a = _built(VocabularyRetriever(), llm)
     _, answer = _run(a, "When will Biden host Kishida for an official visit with MongoDB?")
     assert answer.refused and answer.refusal_reason == "the documents never mention MongoDB"
     assert llm.sent == 0
@@ -247,9 +248,7 @@ ENGLISH = Lexicon("when will host for an official visit with the and in on which
 
 
 def test_a_word_neither_english_nor_the_documents_know_is_refused_by_name(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(TermsRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed, lexicon=ENGLISH)
+    a = _built(TermsRetriever(), llm, lexicon=ENGLISH)
     _, answer = _run(a, "When will Biden host Kishida for an official visit with Podman?")
     assert answer.refused and answer.refusal_reason == "the documents never mention podman"
     assert llm.sent == 0
@@ -283,9 +282,7 @@ def test_typos_are_corrected_from_the_passages_before_the_gate_and_the_model_see
 
 
 def test_a_capital_the_corpus_never_writes_is_read_as_the_country_the_passages_name(llm: ScriptedLLM) -> None:
-    settings = load_settings()
-    a = Assistant(VocabularyRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed)
+    a = _built(VocabularyRetriever(), llm)
     llm.enqueue("Biden will host Kishida on April 10 [1].")
     _, answer = _run(a, "Whom will Washington host for an official visit?")
     assert answer.query == answer.question == "Whom will U.S. host for an official visit?"
@@ -337,9 +334,7 @@ class DictTranslator:
 
 
 def _translating(llm: ScriptedLLM, read: dict[str, str]) -> Assistant:
-    settings = load_settings()
-    return Assistant(FixedRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                     embed=bag_embed, translator=DictTranslator(read))
+    return _built(FixedRetriever(), llm, translator=DictTranslator(read))
 
 
 ASKED = "¿Qué empresas tecnológicas participarán en la colaboración?"
@@ -365,11 +360,9 @@ def test_without_a_translation_a_question_in_another_language_is_refused_saying_
 
 def test_a_translated_question_is_not_refused_for_words_english_does_not_know(llm: ScriptedLLM) -> None:
     """A word the translation left as it was may be one of the question's language, not a name."""
-    settings = load_settings()
     asked, read = "¿Qué empresas tecnológicas participarán en la colaboración zorbo?", \
         "Which tech companies are expected to be involved in this colaboración?"
-    a = Assistant(TermsRetriever(), llm, Prompts.load(settings.prompts_dir), settings,  # type: ignore[arg-type]
-                  embed=bag_embed, translator=DictTranslator({asked: read}), lexicon=ENGLISH)
+    a = _built(TermsRetriever(), llm, translator=DictTranslator({asked: read}), lexicon=ENGLISH)
     llm.enqueue("Nvidia, Arm and Amazon are expected to be involved [1].")
     _, answer = _run(a, asked)
     assert answer.translated_from == "es" and not (answer.refusal_reason or "").startswith("the documents never")
