@@ -217,8 +217,13 @@ class Assistant:
         read_query, read_question = spelling.apply(query, fixes), spelling.apply(question, fixes)
         if known_share:  # a capital the corpus never writes, for a country the passages name
             texts = [p.text for p in passages]
-            read_query, read_question = (places.read(t, texts, lambda w: known_share(w) == 0.0)
-                                         for t in (read_query, read_question))
+
+            def never_held(name: str) -> bool:
+                return known_share(name) == 0.0
+
+            spelt, read_query = read_query, places.read(read_query, texts, never_held)
+            # a question asked without history is its own query: read once
+            read_question = read_query if read_question == spelt else places.read(read_question, texts, never_held)
         if read_query == query:
             return read_question, query, passages, asked_in
         return read_question, read_query, self.retrieve(read_query), asked_in

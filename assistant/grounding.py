@@ -18,6 +18,7 @@ Signals (all general; weights and threshold fitted on the dev splits, see :mod:`
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -196,6 +197,7 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.ANY
 
 
+@functools.lru_cache(maxsize=64)  # asked again of the same question for every sentence the gate and ranking read
 def abbreviation_asked(question: str, as_written: bool = False) -> str:
     """The letters of the abbreviation whose words the question asks for ("What does JSON stand for?", "what is the
     full name of CUPS"), lower-cased ("json", "cups"), or ``as_written`` ("JSON", "u.s."); "" when it asks for

@@ -19,6 +19,7 @@ country.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -109,6 +110,7 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
         return question
     text = "\n".join(passages)
     words = tokens(question)
+    starts = [t.start for t in words]
     counted: dict[str, int] = {}
     out, at = [], 0
     for m in _pattern().finditer(question):
@@ -116,8 +118,8 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
         countries = _capitals().get(name.lower())
         if not countries or not name[:1].isupper():
             continue
-        inside = [i for i, t in enumerate(words) if m.start() <= t.start < m.end()]
-        if not inside or _in_a_longer_name(words, inside[0], inside[-1]) or not never_held(name):
+        first, end = bisect.bisect_left(starts, m.start()), bisect.bisect_left(starts, m.end())
+        if first == end or _in_a_longer_name(words, first, end - 1) or not never_held(name):
             continue
         found = []
         for forms in countries:
