@@ -71,6 +71,7 @@ class AnswerType(StrEnum):
     NAME = "name"
     LIST = "list"
     EXPANSION = "expansion"  # what an abbreviation stands for
+    FULL_NAME = "full name"  # a person's first, last or full name
     REASON = "reason"
     ANY = "any"
 
@@ -160,6 +161,20 @@ _REFERS_BACK = re.compile(r"^\W*(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|
                           r"article|part|appendix)s?\b)"
                           r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
                           r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b(?!-)", re.I)
+# A question asking for someone's first, last or full name ("What is the first name of W. N. Venables?", "What is
+# Rodin's first name?", "And what's his full name?"): general English. Only a name said to be someone's (after "of",
+# a possessive or "his"/"her"/"their") is asked for: "the last name in the list" is not.
+_NAME_ASK = re.compile(r"\b(?:(first|given|christian|middle|last|family|full)\s+name|(forename|surname))\b", re.I)
+_FIRST_NAMES = frozenset("first given christian middle forename".split())
+_LAST_NAMES = frozenset("last family surname".split())
+_NAME_OF = re.compile(r"\s+of\s+((?:(?:[A-Z]\.|[A-Z][\w'’-]*)\s*)*)")
+_NAME_OWNER = re.compile(r"((?:(?:[A-Z]\.|[A-Z][\w-]*)\s+)*[A-Z][\w-]*)['’]s\s+$")
+_OWNER_PRONOUN = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+# Titles and honorifics written before a name, no part of it ("Prime Minister Kishida"): general English.
+TITLES = frozenset("""mr mrs ms miss mx dr prof professor sir dame lord lady president vice prime minister premier
+chancellor secretary senator governor mayor king queen prince princess emperor empress pope saint st rev reverend
+father sister brother judge justice general colonel captain commander admiral sergeant lieutenant chief chairman
+chairwoman ambassador""".split())
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -167,6 +182,8 @@ _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\
 def answer_type(question: str) -> AnswerType:
     if abbreviation_asked(question):
         return AnswerType.EXPANSION
+    if name_asked(question) is not None:
+        return AnswerType.FULL_NAME
     q = _WHY_FRAME.sub(" why ", question.lower())
     lead = _LEAD.search(q)
     if not lead or _YES_NO.match(q):
@@ -211,6 +228,59 @@ def abbreviation_asked(question: str, as_written: bool = False) -> str:
     if not looks or not 2 <= len(letters) <= _LONGEST_ABBREVIATION:
         return ""
     return written if as_written else letters
+
+
+@functools.lru_cache(maxsize=64)
+def name_asked(question: str) -> tuple[str, tuple[str, ...]] | None:
+    """When ``question`` asks for someone's name: the side of the name it gives that the answer is on ("before" for a
+    first name, "after" for a last name, "either" for a full name) and the words of the name it gives, lower-cased,
+    without titles or initials (none for "his", "the prime minister"). None when it asks for no one's name."""
+    m = _NAME_ASK.search(question)
+    if not m:
+        return None
+    which = (m.group(1) or m.group(2)).lower()
+    side = "before" if which in _FIRST_NAMES else "after" if which in _LAST_NAMES else "either"
+    of = _NAME_OF.match(question, m.end())
+    owner = _NAME_OWNER.search(question[:m.start()])
+    if of:
+        given = of.group(1)
+    elif owner:
+        given = owner.group(1)
+    elif _OWNER_PRONOUN.search(question[:m.start()]):
+        given = ""
+    else:
+        return None
+    return side, tuple(w.lower() for w in re.findall(r"[^\W\d_][\w-]+", given) if w.lower() not in TITLES)
+
+
+def _gives_name(sentence: str, question: str) -> bool:
+    """Does ``sentence`` write the name ``question`` asks for: a word of a name next to the name the question gives,
+    on the side asked for ("Josip Rodin" for Rodin's first name), or, the question giving none, two such words
+    together ("Prime Minister Fumio Kishida")? A word of a name is capitalised, two letters at least, no title,
+    month or function word, and not the question's."""
+    asked = name_asked(question)
+    if asked is None:
+        return True
+    side, given = asked
+    said = {t.low for t in tokens(question)}
+    toks = tokens(sentence)
+    low = [re.sub(r"['’]s$", "", t.low) for t in toks]
+
+    def named(i: int) -> bool:
+        w = toks[i].text
+        return (w[:1].isupper() and w.replace("-", "").isalpha() and len(w) > 1 and low[i] not in said
+                and low[i] not in TITLES and low[i] not in MONTHS and low[i] not in WEEKDAYS
+                and not is_function_word(low[i]))
+
+    def joined(i: int) -> bool:  # tokens i and i + 1 with only spaces between ("N. Venables" has a full stop)
+        return i + 1 < len(toks) and sentence[toks[i].end:toks[i + 1].start].isspace()
+
+    if not given:
+        if side == "either":  # a thing's full name may hold the question's words ("the Python Package Index")
+            said = set()
+        return any(joined(i) and named(i) and named(i + 1) for i in range(len(toks)))
+    return any((side != "after" and low[i] == given[-1] and i > 0 and joined(i - 1) and named(i - 1))
+               or (side != "before" and low[i] == given[0] and joined(i) and named(i + 1)) for i in range(len(toks)))
 
 
 def _letters(text: str) -> str:
@@ -269,6 +339,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     if kind is AnswerType.EXPANSION:
         letters = abbreviation_asked(question)
         return not letters or _states_expansion(letters, sentence)
+    if kind is AnswerType.FULL_NAME:
+        return _gives_name(sentence, question)
     asked = {t.low for t in tokens(question)}
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
@@ -526,6 +598,8 @@ class Grounder:
         letters = abbreviation_asked(question) if AnswerType.EXPANSION in kinds else ""
         if letters:  # few sentences spell an abbreviation out by chance: one that does answers
             ranked.sort(key=lambda c: not _states_expansion(letters, c.span.text))
+        elif AnswerType.FULL_NAME in kinds:  # nor write a name next to the one asked about
+            ranked.sort(key=lambda c: not _gives_name(c.span.text, question))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:

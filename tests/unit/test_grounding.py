@@ -15,6 +15,7 @@ from assistant.grounding import (
     abbreviation_asked,
     answer_type,
     has_answer_type,
+    name_asked,
     question_parts,
     question_stems,
     refers_back,
@@ -160,6 +161,44 @@ def test_a_sentence_saying_what_an_abbreviation_is_short_for_states_its_expansio
     assert has_answer_type("The keyword ‘elif’ is short for ‘else if’.", AnswerType.EXPANSION, question)
     assert not has_answer_type("The keyword ‘elif’ is useful.", AnswerType.EXPANSION, question)
     assert not has_answer_type("The keyword ‘else’ is short for nothing.", AnswerType.EXPANSION, question)
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("What is the first name of W. N. Venables, co-author of the manual?", ("before", ("venables",))),
+    ("What is Rodin's first name?", ("before", ("rodin",))),
+    ("What is the first name of Prime Minister Kishida?", ("before", ("kishida",))),  # a title is no name
+    ("what is the surname of Josip?", ("after", ("josip",))),
+    ("And what's his full name?", ("either", ())),
+    ("What is the full name of the Japanese prime minister?", ("either", ())),
+    # no one's name: a name in a list, a name to choose
+    ("What is the last name in the list?", None),
+    ("Which first name should I give the variable?", None),
+])
+def test_a_question_asking_for_someones_name(question: str, asked: tuple[str, tuple[str, ...]] | None) -> None:
+    assert name_asked(question) == asked
+    assert (answer_type(question) is AnswerType.FULL_NAME) is (asked is not None)
+
+
+@pytest.mark.parametrize(("question", "sentence", "gives"), [
+    ("What is the first name of Prime Minister Kishida?", "a meeting between Prime Minister Fumio Kishida and "
+     "President Joe Biden", True),
+    ("What is the first name of Prime Minister Kishida?", "President Biden will host Prime Minister Kishida.", False),
+    ("What is the first name of W. N. Venables?", "It was written by Bill Venables and David M. Smith.", True),
+    ("What is the first name of W. N. Venables?", "W. N. Venables, D. M. Smith and the R Core Team", False),
+    ("What is the first name of Sussman?", "It was influenced by Sussman’s Scheme.", False),
+    ("What is the first name of Sussman?", "Abelson and Sussman wrote it.", False),  # "and" is no name
+    ("What is the first name of Rodin?", "Rodin, Josip: see the list.", False),  # a comma between
+    ("what is the surname of Josip?", "Following a suggestion from Josip Rodin, the book was begun.", True),
+    ("what is the surname of Josip?", "Following a suggestion from Rodin Josip, it was begun.", False),
+    ("What is the full name of the prime minister?", "Prime Minister Fumio Kishida will visit.", True),
+    ("What is the full name of the prime minister?", "President Biden will host Prime Minister Kishida.", False),
+    ("What is the full name of the prime minister?", "The visit is on Saturday April 10.", False),
+    # a thing's full name may hold the question's words, a person's first name not
+    ("What is the full name of the package index?", "Packages come from the Python Package Index.", True),
+    ("What is the first name of the clerk in the Cheese Shop?", "See the Cheese Shop sketch.", False),
+])
+def test_a_sentence_giving_the_name_asked_for(question: str, sentence: str, gives: bool) -> None:
+    assert has_answer_type(sentence, AnswerType.FULL_NAME, question) is gives
 
 
 def test_has_answer_type() -> None:
