@@ -35,8 +35,10 @@ from assistant.text import (
     META_WORDS,
     MONTHS,
     NUMBER_WORDS,
+    QUESTION_WORDS,
     WEEKDAYS,
     Span,
+    Token,
     content_stems,
     is_function_word,
     is_number,
@@ -167,9 +169,13 @@ _REFERS_BACK = re.compile(r"^\W*(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|
 _NAME_ASK = re.compile(r"\b(?:(first|given|christian|middle|last|family|full)\s+name|(forename|surname))\b", re.I)
 _FIRST_NAMES = frozenset("first given christian middle forename".split())
 _LAST_NAMES = frozenset("last family surname".split())
-_NAME_OF = re.compile(r"\s+of\s+((?:(?:[A-Z]\.|[A-Z][\w'’-]*)\s*)*)")
-_NAME_OWNER = re.compile(r"((?:(?:[A-Z]\.|[A-Z][\w-]*)\s+)*[A-Z][\w-]*)['’]s\s+$")
-_OWNER_PRONOUN = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+_NAME_OF = re.compile(r"\s+of\s+")
+_OWNER_PRONOUN = re.compile(r"\b(?:his|her|its|their)\s+$", re.I)
+# A sentence saying a name outright ("His first name is Fumio.").
+_NAME_IS = re.compile(r"\b(?:(?:first|given|christian|middle|last|family|full)\s+name|forename|surname)\s+(?:is|was)\s+"
+                      r"[^\W\d_]", re.I)
+# Lower-case words within a name ("Guido van Rossum", "Simone de Beauvoir"): general.
+_NAME_PARTICLES = frozenset("van von der den de del della di da du la le bin ibn al".split())
 # Titles and honorifics written before a name, no part of it ("Prime Minister Kishida"): general English.
 TITLES = frozenset("""mr mrs ms miss mx dr prof professor sir dame lord lady president vice prime minister premier
 chancellor secretary senator governor mayor king queen prince princess emperor empress pope saint st rev reverend
@@ -182,13 +188,13 @@ _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\
 def answer_type(question: str) -> AnswerType:
     if abbreviation_asked(question):
         return AnswerType.EXPANSION
-    if name_asked(question) is not None:
-        return AnswerType.FULL_NAME
     q = _WHY_FRAME.sub(" why ", question.lower())
     lead = _LEAD.search(q)
     if not lead or _YES_NO.match(q):
         return AnswerType.ANY
     q = q[lead.start():]
+    if q.startswith(("what", "which")) and name_asked(question) is not None:
+        return AnswerType.FULL_NAME
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
@@ -234,53 +240,78 @@ def abbreviation_asked(question: str, as_written: bool = False) -> str:
 def name_asked(question: str) -> tuple[str, tuple[str, ...]] | None:
     """When ``question`` asks for someone's name: the side of the name it gives that the answer is on ("before" for a
     first name, "after" for a last name, "either" for a full name) and the words of the name it gives, lower-cased,
-    without titles or initials (none for "his", "the prime minister"). None when it asks for no one's name."""
+    without titles or initials (none for "his", "the prime minister"). None when it asks for no one's name, or for
+    the name of someone the name it gives only owns ("the first name of Kishida's wife")."""
     m = _NAME_ASK.search(question)
     if not m:
         return None
     which = (m.group(1) or m.group(2)).lower()
     side = "before" if which in _FIRST_NAMES else "after" if which in _LAST_NAMES else "either"
     of = _NAME_OF.match(question, m.end())
-    owner = _NAME_OWNER.search(question[:m.start()])
     if of:
-        given = of.group(1)
-    elif owner:
-        given = owner.group(1)
-    elif _OWNER_PRONOUN.search(question[:m.start()]):
-        given = ""
+        run = _capitalised_run(tokens(question[of.end():]), question[of.end():])
+        if run and re.search(r"['’]s$", run[-1].text):
+            return None  # the name of someone the named one owns
     else:
-        return None
-    return side, tuple(w.lower() for w in re.findall(r"[^\W\d_][\w-]+", given) if w.lower() not in TITLES)
+        before = tokens(question[:m.start()])
+        owner = before[-1:] if before and re.search(r"['’]s$", before[-1].text) else []
+        if not owner and not _OWNER_PRONOUN.search(question[:m.start()]):
+            return None
+        run = owner
+    given = (re.sub(r"['’]s$", "", t.low) for t in run)
+    return side, tuple(w for w in given if len(w) > 1 and w not in TITLES and not is_function_word(w)
+                       and w not in QUESTION_WORDS)
+
+
+def _capitalised_run(toks: list[Token], text: str) -> list[Token]:
+    """The capitalised words (and initials) ``text`` opens with, only spaces or an initial's full stop between."""
+    run: list[Token] = []
+    for t in toks:
+        gap = text[run[-1].end:t.start] if run else text[:t.start]
+        if not t.text[:1].isupper() or (run and gap.strip(" .")) or (not run and gap.strip()):
+            break
+        run.append(t)
+    return run
 
 
 def _gives_name(sentence: str, question: str) -> bool:
     """Does ``sentence`` write the name ``question`` asks for: a word of a name next to the name the question gives,
-    on the side asked for ("Josip Rodin" for Rodin's first name), or, the question giving none, two such words
-    together ("Prime Minister Fumio Kishida")? A word of a name is capitalised, two letters at least, no title,
-    month or function word, and not the question's."""
+    on the side asked for ("Josip Rodin" for Rodin's first name, "Guido van Rossum" for Guido's surname), or, the
+    question giving none, two such words together ("Prime Minister Fumio Kishida"); or say it ("His first name is
+    Fumio")? A word of a name is capitalised, two letters at least, no title, month or function word, no short
+    word in capitals ("PM"); next to the name it gives, no word of the question either."""
     asked = name_asked(question)
-    if asked is None:
+    if asked is None or _NAME_IS.search(sentence):
         return True
     side, given = asked
-    said = {t.low for t in tokens(question)}
+    said = {t.low for t in tokens(question)} if given else set()
     toks = tokens(sentence)
     low = [re.sub(r"['’]s$", "", t.low) for t in toks]
 
     def named(i: int) -> bool:
+        if not 0 <= i < len(toks):
+            return False
         w = toks[i].text
-        return (w[:1].isupper() and w.replace("-", "").isalpha() and len(w) > 1 and low[i] not in said
-                and low[i] not in TITLES and low[i] not in MONTHS and low[i] not in WEEKDAYS
-                and not is_function_word(low[i]))
+        return (w[:1].isupper() and w.replace("-", "").isalpha() and len(w) > 1
+                and not (w.isupper() and len(w) <= 3) and low[i] not in said and low[i] not in TITLES
+                and low[i] not in MONTHS and low[i] not in WEEKDAYS and not is_function_word(low[i]))
 
-    def joined(i: int) -> bool:  # tokens i and i + 1 with only spaces between ("N. Venables" has a full stop)
-        return i + 1 < len(toks) and sentence[toks[i].end:toks[i + 1].start].isspace()
+    def next_word(i: int, step: int) -> int:
+        """The token next to token i on one side (past name particles), with only spaces between; -1 if none."""
+        j = i + step
+        while 0 <= j < len(toks):
+            a, b = (toks[j - step], toks[j]) if step > 0 else (toks[j], toks[j - step])
+            if not sentence[a.end:b.start].isspace():
+                return -1
+            if low[j] not in _NAME_PARTICLES:
+                return j
+            j += step
+        return -1
 
     if not given:
-        if side == "either":  # a thing's full name may hold the question's words ("the Python Package Index")
-            said = set()
-        return any(joined(i) and named(i) and named(i + 1) for i in range(len(toks)))
-    return any((side != "after" and low[i] == given[-1] and i > 0 and joined(i - 1) and named(i - 1))
-               or (side != "before" and low[i] == given[0] and joined(i) and named(i + 1)) for i in range(len(toks)))
+        return any(named(i) and named(next_word(i, 1)) for i in range(len(toks)))
+    return any((side != "after" and low[i] == given[-1] and named(next_word(i, -1)))
+               or (side != "before" and low[i] == given[0] and named(next_word(i, 1))) for i in range(len(toks)))
 
 
 def _letters(text: str) -> str:
@@ -598,8 +629,12 @@ class Grounder:
         letters = abbreviation_asked(question) if AnswerType.EXPANSION in kinds else ""
         if letters:  # few sentences spell an abbreviation out by chance: one that does answers
             ranked.sort(key=lambda c: not _states_expansion(letters, c.span.text))
-        elif AnswerType.FULL_NAME in kinds:  # nor write a name next to the one asked about
-            ranked.sort(key=lambda c: not _gives_name(c.span.text, question))
+        elif AnswerType.FULL_NAME in kinds and ranked:
+            # nor write a name next to the one asked about; with none given, any two capitalised words pass, so
+            # only a sentence as much about the question as the best one goes first
+            asked = name_asked(question)
+            least = 0.0 if asked and asked[1] else ranked[0].coverage
+            ranked.sort(key=lambda c: not (c.coverage >= least and _gives_name(c.span.text, question)))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:

@@ -175,6 +175,7 @@ class AnswerRun:
         self.unsupported = unsupported
         self.kind = answer_type(query)
         self.parts = question_parts(query) or [query]
+        self._part_kinds = [answer_type(p) for p in self.parts]
         # the query's content stems and its key terms (names, numbers, code strings), read by every sentence check
         self._asked = question_stems(query)
         self._query_terms = key_terms(query)
@@ -256,9 +257,11 @@ class AnswerRun:
         if self.generated >= MAX_SENTENCES:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
         # a model's own sentence may say what an abbreviation stands for in words of its own ("It stands for …")
-        if self.kind not in UNCHECKED and self.kind is not AnswerType.EXPANSION \
-                and not has_answer_type(sentence, self.kind, self.query):
-            return f"supported, but gives no {self.kind.value}, which the question asks for"
+        # a question of several parts asks for the kind of any of them ("What is his full name, and when …?")
+        kinds = [k for k in self._part_kinds if k is not AnswerType.EXPANSION]
+        if kinds and all(k not in UNCHECKED for k in kinds) \
+                and not any(has_answer_type(sentence, k, self.query) for k in kinds):
+            return f"supported, but gives no {kinds[0].value}, which the question asks for"
         if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):
             return "only repeats the question or a heading"
         if _META.search(sentence):

@@ -170,13 +170,26 @@ def test_a_sentence_saying_what_an_abbreviation_is_short_for_states_its_expansio
     ("what is the surname of Josip?", ("after", ("josip",))),
     ("And what's his full name?", ("either", ())),
     ("What is the full name of the Japanese prime minister?", ("either", ())),
-    # no one's name: a name in a list, a name to choose
+    ("What is the last name of Ōhira?", ("after", ("ōhira",))),
+    ("What is its full name?", ("either", ())),
+    # no one's name: a name in a list, a name to choose, the name of someone the named one owns
     ("What is the last name in the list?", None),
     ("Which first name should I give the variable?", None),
+    ("What is the first name of Kishida's wife?", None),
 ])
 def test_a_question_asking_for_someones_name(question: str, asked: tuple[str, tuple[str, ...]] | None) -> None:
     assert name_asked(question) == asked
     assert (answer_type(question) is AnswerType.FULL_NAME) is (asked is not None)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Why is Kishida's first name rarely used?", AnswerType.REASON),
+    ("When did Rodin change his surname?", AnswerType.TIME),
+    ("How many characters can the last name field hold?", AnswerType.AMOUNT),
+    ("Is Kishida his first name or his surname?", AnswerType.ANY),
+])
+def test_a_name_in_a_question_asking_something_else(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
 
 
 @pytest.mark.parametrize(("question", "sentence", "gives"), [
@@ -193,9 +206,15 @@ def test_a_question_asking_for_someones_name(question: str, asked: tuple[str, tu
     ("What is the full name of the prime minister?", "Prime Minister Fumio Kishida will visit.", True),
     ("What is the full name of the prime minister?", "President Biden will host Prime Minister Kishida.", False),
     ("What is the full name of the prime minister?", "The visit is on Saturday April 10.", False),
-    # a thing's full name may hold the question's words, a person's first name not
+    # with no name given, the question's words may be part of it: a thing's full name, a follow-up's borrowed name
     ("What is the full name of the package index?", "Packages come from the Python Package Index.", True),
-    ("What is the first name of the clerk in the Cheese Shop?", "See the Cheese Shop sketch.", False),
+    ("what is his first name? (Kishida)", "Fumio Kishida is the prime minister.", True),
+    ("What is Guido's surname?", "Guido van Rossum created Python.", True),  # a name particle
+    ("What is the full name of the author?", "It was written by Guido van Rossum.", True),
+    ("What is Kishida's first name?", "Kishida's first name is Fumio.", True),  # said outright
+    ("What is the first name of Kishida?", "PM Kishida arrived.", False),  # a short word in capitals
+    ("What is the last name of Ōhira?", "Masayoshi Ōhira went.", False),
+    ("What is the first name of Ōhira?", "Masayoshi Ōhira went.", True),
 ])
 def test_a_sentence_giving_the_name_asked_for(question: str, sentence: str, gives: bool) -> None:
     assert has_answer_type(sentence, AnswerType.FULL_NAME, question) is gives

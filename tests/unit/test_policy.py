@@ -398,3 +398,12 @@ def test_a_model_sentence_saying_in_its_own_words_what_an_abbreviation_stands_fo
     count = AnswerRun(Grounder(Calibration.load()), "How many rules?", "How many rules?", passages,
                       Examination({}, 1.0, None, []))
     assert "gives no amount" in count._off_topic("The rules follow the Chip Export Act.")
+
+
+def test_a_model_sentence_answering_either_part_of_a_two_part_question_gives_what_is_asked() -> None:
+    text = "Prime Minister Fumio Kishida visited Washington on April 10."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    question = "What is the full name of the prime minister, and when did he visit Washington?"
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, []))
+    assert run._off_topic("The prime minister visited Washington on April 10.") == ""  # the second part's date
+    assert "gives no full name" in run._off_topic("The prime minister visited Washington.")
