@@ -254,10 +254,11 @@ def name_asked(question: str) -> tuple[str, tuple[str, ...]] | None:
             return None  # the name of someone the named one owns
     else:
         before = tokens(question[:m.start()])
-        owner = before[-1:] if before and re.search(r"['’]s$", before[-1].text) else []
-        if not owner and not _OWNER_PRONOUN.search(question[:m.start()]):
+        owned = bool(before) and bool(re.search(r"['’]s$", before[-1].text))
+        if not owned and not _OWNER_PRONOUN.search(question[:m.start()]):
             return None
-        run = owner
+        # a name owns it ("Rodin's first name"); "his", "the host's" give none
+        run = before[-1:] if owned and before[-1].text[:1].isupper() else []
     given = (re.sub(r"['’]s$", "", t.low) for t in run)
     return side, tuple(w for w in given if len(w) > 1 and w not in TITLES and not is_function_word(w)
                        and w not in QUESTION_WORDS)
@@ -435,7 +436,8 @@ def rare_terms(question: str) -> set[str]:
     """Terms of a question a passage must hold to be about the same thing: numbers, code strings, quoted strings,
     and capitalised words past the first."""
     terms = {t for t in missing_terms(question, [], question=True)}
-    terms |= {m.lower() for m in re.findall(r"[\"“'‘`]([^\"”'’`]{2,40})[\"”'’`]", question)}
+    # a quote opens and closes outside a word: "what's the host's name" quotes nothing
+    terms |= {m.lower() for m in re.findall(r"(?<!\w)[\"“'‘`]([^\"”'’`]{2,40})[\"”'’`](?!\w)", question)}
     return {t for t in terms if stem(t) not in _META_STEMS}
 
 

@@ -18,6 +18,7 @@ from assistant.grounding import (
     name_asked,
     question_parts,
     question_stems,
+    rare_terms,
     refers_back,
     spells_out,
 )
@@ -172,6 +173,7 @@ def test_a_sentence_saying_what_an_abbreviation_is_short_for_states_its_expansio
     ("What is the full name of the Japanese prime minister?", ("either", ())),
     ("What is the last name of Ōhira?", ("after", ("ōhira",))),
     ("What is its full name?", ("either", ())),
+    ("And what's the host's first name?", ("before", ())),  # someone the question does not name
     # no one's name: a name in a list, a name to choose, the name of someone the named one owns
     ("What is the last name in the list?", None),
     ("Which first name should I give the variable?", None),
@@ -507,3 +509,8 @@ def test_a_query_is_embedded_without_its_backticks() -> None:
     model = Model()
     Embedder(model, "http://localhost:11434", 8).embed_query("What is ``sys.argv[0]``?")  # type: ignore[arg-type]
     assert model.asked == ["What is sys.argv[0]?"]
+
+
+def test_apostrophes_inside_words_quote_nothing() -> None:
+    assert rare_terms("And what's the host's first name?") == set()
+    assert "blue book" in rare_terms("What does the 'Blue Book' say?")
