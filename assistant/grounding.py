@@ -170,6 +170,9 @@ _NAME_ASK = re.compile(r"\b(?:(first|given|christian|middle|last|family|full)\s+
 _FIRST_NAMES = frozenset("first given christian middle forename".split())
 _LAST_NAMES = frozenset("last family surname".split())
 _NAME_OF = re.compile(r"\s+of\s+")
+# "What is / What's / Which was … name": the name is what is asked ("What year did she change her last name?" asks a
+# year).
+_NAME_LEAD = re.compile(r"(?:what|which)(?:'s|’s|\s+(?:is|was|are|were)\b)")
 _OWNER_PRONOUN = re.compile(r"\b(?:his|her|its|their)\s+$", re.I)
 # A sentence saying a name outright ("His first name is Fumio.").
 _NAME_IS = re.compile(r"\b(?:(?:first|given|christian|middle|last|family|full)\s+name|forename|surname)\s+(?:is|was)\s+"
@@ -193,7 +196,7 @@ def answer_type(question: str) -> AnswerType:
     if not lead or _YES_NO.match(q):
         return AnswerType.ANY
     q = q[lead.start():]
-    if q.startswith(("what", "which")) and name_asked(question) is not None:
+    if _NAME_LEAD.match(q) and name_asked(question) is not None:
         return AnswerType.FULL_NAME
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
@@ -254,12 +257,12 @@ def name_asked(question: str) -> tuple[str, tuple[str, ...]] | None:
             return None  # the name of someone the named one owns
     else:
         before = tokens(question[:m.start()])
-        owned = bool(before) and bool(re.search(r"['’]s$", before[-1].text))
+        owned = bool(before) and bool(re.search(r"['’]s?\s*$", question[:m.start()]))
         if not owned and not _OWNER_PRONOUN.search(question[:m.start()]):
             return None
         # a name owns it ("Rodin's first name"); "his", "the host's" give none
         run = before[-1:] if owned and before[-1].text[:1].isupper() else []
-    given = (re.sub(r"['’]s$", "", t.low) for t in run)
+    given = (re.sub(r"['’]s$", "", t.low) for t in run if not (t.text.isupper() and len(t.text) <= 3))
     return side, tuple(w for w in given if len(w) > 1 and w not in TITLES and not is_function_word(w)
                        and w not in QUESTION_WORDS)
 

@@ -258,8 +258,8 @@ class AnswerRun:
             return f"supported, but the answer already has {MAX_SENTENCES} sentences"
         # a model's own sentence may say what an abbreviation stands for in words of its own ("It stands for …")
         # a question of several parts asks for the kind of any of them ("What is his full name, and when …?")
-        kinds = [k for k in self._part_kinds if k is not AnswerType.EXPANSION]
-        if kinds and all(k not in UNCHECKED for k in kinds) \
+        kinds = self._part_kinds
+        if all(k not in UNCHECKED and k is not AnswerType.EXPANSION for k in kinds) \
                 and not any(has_answer_type(sentence, k, self.query) for k in kinds):
             return f"supported, but gives no {kinds[0].value}, which the question asks for"
         if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):

@@ -173,6 +173,8 @@ def test_a_sentence_saying_what_an_abbreviation_is_short_for_states_its_expansio
     ("What is the full name of the Japanese prime minister?", ("either", ())),
     ("What is the last name of Ōhira?", ("after", ("ōhira",))),
     ("What is its full name?", ("either", ())),
+    ("What is James' first name?", ("before", ("james",))),
+    ("What is the first name of PM Kishida?", ("before", ("kishida",))),
     ("And what's the host's first name?", ("before", ())),  # someone the question does not name
     # no one's name: a name in a list, a name to choose, the name of someone the named one owns
     ("What is the last name in the list?", None),
@@ -189,6 +191,7 @@ def test_a_question_asking_for_someones_name(question: str, asked: tuple[str, tu
     ("When did Rodin change his surname?", AnswerType.TIME),
     ("How many characters can the last name field hold?", AnswerType.AMOUNT),
     ("Is Kishida his first name or his surname?", AnswerType.ANY),
+    ("What year did Mary change her last name?", AnswerType.DATE),
 ])
 def test_a_name_in_a_question_asking_something_else(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind

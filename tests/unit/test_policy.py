@@ -407,3 +407,7 @@ def test_a_model_sentence_answering_either_part_of_a_two_part_question_gives_wha
     run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, []))
     assert run._off_topic("The prime minister visited Washington on April 10.") == ""  # the second part's date
     assert "gives no full name" in run._off_topic("The prime minister visited Washington.")
+    # a part asking what an abbreviation stands for may be answered in the model's own words
+    question = "What does CEA stand for, and when was it passed?"
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, []))
+    assert run._off_topic("The CEA is the chip export act.") == ""
