@@ -73,7 +73,7 @@ class AnswerType(StrEnum):
     NAME = "name"
     LIST = "list"
     EXPANSION = "expansion"  # what an abbreviation stands for
-    FULL_NAME = "full name"  # a person's first, last or full name
+    FULL_NAME = "full name"  # someone's first, last or full name (or something's full name)
     REASON = "reason"
     ANY = "any"
 
@@ -164,8 +164,9 @@ _REFERS_BACK = re.compile(r"^\W*(?:to\s+[a-z]+\s+(?=(?:it|them|this|these|those|
                           r"(?:it|its|they|them|their|this|these|that|those|he|she|his|her|such|otherwise|instead(?!\s+of)"
                           r"|in\s+(?:this|that|either|such)\s+cases?|if\s+(?:so|not))\b(?!-)", re.I)
 # A question asking for someone's first, last or full name ("What is the first name of W. N. Venables?", "What is
-# Rodin's first name?", "And what's his full name?"): general English. Only a name said to be someone's (after "of",
-# a possessive or "his"/"her"/"their") is asked for: "the last name in the list" is not.
+# Rodin's first name?", "And what's his full name?"): general English. Only a name said to be someone's or
+# something's (after "of", a possessive or "his"/"her"/"its"/"their") is asked for: "the last name in the list" is
+# not.
 _NAME_ASK = re.compile(r"\b(?:(first|given|christian|middle|last|family|full)\s+name|(forename|surname))\b", re.I)
 _FIRST_NAMES = frozenset("first given christian middle forename".split())
 _LAST_NAMES = frozenset("last family surname".split())
