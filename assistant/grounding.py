@@ -289,7 +289,7 @@ def _gives_name(sentence: str, question: str) -> bool:
     if asked is None or _NAME_IS.search(sentence):
         return True
     side, given = asked
-    said = {t.low for t in tokens(question)} if given else set()
+    said = _question_words(question) if given else frozenset()
     toks = tokens(sentence)
     low = [re.sub(r"['’]s$", "", t.low) for t in toks]
 
@@ -317,6 +317,12 @@ def _gives_name(sentence: str, question: str) -> bool:
         return any(named(i) and named(next_word(i, 1)) for i in range(len(toks)))
     return any((side != "after" and low[i] == given[-1] and named(next_word(i, -1)))
                or (side != "before" and low[i] == given[0] and named(next_word(i, 1))) for i in range(len(toks)))
+
+
+@functools.lru_cache(maxsize=64)  # read again for every sentence the gate and ranking check
+def _question_words(question: str) -> frozenset[str]:
+    """The question's words, lower-cased: a sentence's answer is in words other than these."""
+    return frozenset(t.low for t in tokens(question))
 
 
 def _letters(text: str) -> str:
@@ -377,7 +383,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         return not letters or _states_expansion(letters, sentence)
     if kind is AnswerType.FULL_NAME:
         return _gives_name(sentence, question)
-    asked = {t.low for t in tokens(question)}
+    asked = _question_words(question)
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
     if kind is AnswerType.DATE:

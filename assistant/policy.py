@@ -365,7 +365,7 @@ class AnswerRun:
                     later.append(pick)
                     continue
                 # what holds the kind of answer asked for is judged for the part
-                goes_on = [c for c in self._going_on(pick, part_ranked or ranked, answer_type(part))
+                goes_on = [c for c in self._going_on(pick, part_ranked or ranked, self._part_kinds[k])
                            if _same(c.span.text) not in picked]
                 picked.update(_same(c.span.text) for c in goes_on)
                 chosen += [pick, *goes_on]
