@@ -30,6 +30,7 @@ import numpy as np
 
 from assistant.calibration import Calibration
 from assistant.language import SAMPLE_CHARS, other_language
+from assistant.places import names_country
 from assistant.results import Passage
 from assistant.text import (
     META_WORDS,
@@ -98,6 +99,7 @@ _TYPE_PATTERNS = [
     (AnswerType.PERSON, r"^(who|whom|whose)\b"),
     (AnswerType.PLACE, r"^where\b"),
     (AnswerType.REASON, r"^why\b"),
+    (AnswerType.PLACE, r"^(which|what) (city|cities|town|towns|village|villages)\b"),
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
 # an article, a determiner, a pronoun or "to" is a verb ("what happens to a file", "what keeps one person …").
@@ -185,6 +187,11 @@ TITLES = frozenset("""mr mrs ms miss mx dr prof professor sir dame lord lady pre
 chancellor secretary senator governor mayor king queen prince princess emperor empress pope saint st rev reverend
 father sister brother judge justice general colonel captain commander admiral sergeant lieutenant chief chairman
 chairwoman ambassador""".split())
+# A question asking which town or city ("In which city will they meet?"): a country or a region does not answer it.
+_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b", re.I)
+# Where a place's name stands ("held in Osaka", "flew to the Hague"): general English prepositions.
+_AT_PLACE = frozenset("in at to from near outside inside around across throughout within via into toward towards "
+                      "visiting".split())
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -320,6 +327,28 @@ def _gives_name(sentence: str, question: str) -> bool:
 
 
 @functools.lru_cache(maxsize=64)  # read again for every sentence the gate and ranking check
+def _names_a_town(sentence: str, question: str) -> bool:
+    """Does ``sentence`` name a place smaller than a country where a place's name stands ("… in Osaka", "… at
+    the Hague"): a capitalised word after a preposition of place, no word of the question's, a title, a month, a
+    country or a region ("to the U.S." names no town), nor next to one of the question's names ("Fumio" of "Fumio
+    Kishida")?"""
+    toks = tokens(sentence)
+    asked = _question_words(question)
+
+    for i, t in enumerate(toks):
+        before = i - 2 if i >= 2 and toks[i - 1].low == "the" else i - 1
+        if (before < 0 or toks[before].low not in _AT_PLACE or not t.text[:1].isupper() or t.low in asked
+                or t.low in MONTHS or t.low in WEEKDAYS or t.low in TITLES or names_country(t.text)
+                or (t.text.isupper() and len(t.text) <= 3)):
+            continue
+        # a word of a name the question gives, right next to it with nothing between ("Fumio Kishida")
+        if any(0 <= j < len(toks) and toks[j].low in asked and toks[j].text[:1].isupper()
+               and not sentence[min(t.end, toks[j].end):max(t.start, toks[j].start)].strip() for j in (i - 1, i + 1)):
+            continue
+        return True
+    return False
+
+
 def _question_words(question: str) -> frozenset[str]:
     """The question's words, lower-cased: a sentence's answer is in words other than these."""
     return frozenset(t.low for t in tokens(question))
@@ -402,6 +431,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
+    if kind is AnswerType.PLACE and _TOWN_ASK.search(question):
+        return _names_a_town(sentence, question)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
         return bool(names) or (kind is not AnswerType.PERSON and bool(code_terms(sentence, with_digits=True)
@@ -686,6 +717,8 @@ class Grounder:
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 if asked is AnswerType.EXPANSION:
                     return f"no passage close to the question spells out {abbreviation_asked(question, True)}"
+                if asked is AnswerType.PLACE and _TOWN_ASK.search(question):
+                    return "no passage close to the question names a town or city"
                 article = "an" if asked.value[0] in "aeiou" else "a"
                 return f"no passage close to the question states {article} {asked.value}"
             if name in ("coverage", "all_coverage") and unseen:

@@ -134,3 +134,32 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
                     else found[0]]
             at = m.end()
     return "".join([*out, question[at:]])
+
+
+@functools.cache
+def _country_words() -> frozenset[str]:
+    """Every word of a country's or a region's name, other names, initials and demonym, lower-cased ("united",
+    "states", "u.s", "america", "american", "asia", "eastern"): words naming a country or more, not a town."""
+    from countryinfo import CountryInfo
+
+    out: set[str] = set()
+    for info in CountryInfo.all().values():
+        alt = info.get("altSpellings")
+        names = [info.get(k) for k in ("name", "demonym", "region", "subregion")]
+        for name in [*names, *(alt if isinstance(alt, list) else [])]:
+            if not isinstance(name, str):
+                continue
+            out.update(w.lower() for w in re.findall(r"[^\W\d_]+", name) if not is_function_word(w.lower()))
+            initials = _initials(name)
+            if initials:
+                out.update({initials.lower(), initials.lower().rstrip(".")})
+    # "Americas" is a region, "America" a name of it
+    out.update(w[:-1] for w in list(out) if w.endswith("s") and len(w) > 4)
+    return frozenset(out)
+
+
+def names_country(word: str) -> bool:
+    """Is ``word`` a word of a country's or a region's name or its demonym ("Japan", "U.S", "American", "Asia"), or
+    a region's adjective ("Asian", "European")?"""
+    low, words = word.lower(), _country_words()
+    return low in words or any(low.endswith(end) and low[:-len(end)] in words for end in ("n", "an") if len(low) >= 5)

@@ -98,6 +98,9 @@ def grounder() -> Grounder:
     ("How many characters can the last name field hold?", AnswerType.AMOUNT),
     ("Is Kishida his first name or his surname?", AnswerType.ANY),
     ("What year did Mary change her last name?", AnswerType.DATE),
+    # a town or city is a place
+    ("In which city will they hold their meeting?", AnswerType.PLACE),
+    ("What town is the summit in?", AnswerType.PLACE),
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -253,6 +256,18 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("the option builds it with the old library.", AnswerType.NAME,
                                question="Which option builds it with PCRE1?")
     assert not has_answer_type("Kishida meets Biden.", AnswerType.PERSON, question="Who meets Biden and Kishida?")
+    # a town or city stands after a preposition of place; a country, a region, a title or a word of one of the
+    # question's names is none
+    town = "In which city will Biden and Kishida meet?"
+    for sentence in ("They meet in Osaka on Monday.", "The talks take place at the Hague.",
+                     "Biden flies to Washington D.C. to meet Kishida."):
+        assert has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
+    for sentence in ("Biden will host Kishida for a visit to the U.S. on April 10.",
+                     "The meeting between Prime Minister Fumio Kishida and President Joe Biden is in Japan.",
+                     "The Asahi Shimbun reported the meeting on Saturday.", "They meet in Asia, in April."):
+        assert not has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
+    assert has_answer_type("Biden will host Kishida for a visit to the U.S.", AnswerType.PLACE,
+                           question="Where will Biden and Kishida meet?")
     # a reason is marked, in words other than the question's; "since" a time is no reason
     assert has_answer_type("Lists cannot be keys, since they can be modified in place.", AnswerType.REASON)
     assert has_answer_type("Set umask first so that the files are readable.", AnswerType.REASON)
