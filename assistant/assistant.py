@@ -28,7 +28,7 @@ from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
 from assistant.grounding import Embed, Examination, Grounder, rare_terms
 from assistant.language import SAMPLE_CHARS, language, other_than
-from assistant.lexicon import CorpusTerms, Lexicon, unknown_words
+from assistant.lexicon import CorpusTerms, Lexicon, unheard_names, unknown_words
 from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
@@ -273,7 +273,8 @@ class Assistant:
         unheard += [t for t in typed_names(query) if known_share(t) == 0.0 and not _held(t, texts)]
         # the question's own words: a follow-up's borrowed ones were asked about before
         if self.lexicon is not None and not translated and (terms := self._terms()) is not None:
-            unheard += [w for w in unknown_words(question if question is not None else query, self.lexicon, terms)
+            own = question if question is not None else query
+            unheard += [w for w in [*unknown_words(own, self.lexicon, terms), *unheard_names(own, self.lexicon, terms)]
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,

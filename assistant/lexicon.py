@@ -27,8 +27,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from assistant.places import names_country
 from assistant.spelling import LONG  # as the corrector: a word this long may be a typo two edits away, a shorter one
-from assistant.text import QUESTION_WORDS, STOPWORDS, hyphen_parts, is_function_word, stem, tokens
+from assistant.text import MONTHS, QUESTION_WORDS, STOPWORDS, WEEKDAYS, hyphen_parts, is_function_word, stem, tokens
 from assistant.translation import without_code
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,13 @@ def _entries(line: str) -> tuple[str, str]:
 
 class Lexicon:
     """English words, lower-cased, from word lists of one word per line (a word with "'s" is the word), read on
-    first use."""
+    first use; those the lists write only capitalised are names."""
 
     def __init__(self, words: Iterable[str] = (), paths: Sequence[Path] = ()) -> None:
         self._given = words
         self._paths = paths
         self._words: frozenset[str] | None = None
+        self._names: frozenset[str] = frozenset()  # words the lists hold only capitalised ("seoul", "obama")
         self._lock = threading.Lock()
 
     @classmethod
@@ -105,14 +107,25 @@ class Lexicon:
     def _read(self) -> frozenset[str]:
         with self._lock:
             if self._words is None:
-                words = {e for w in self._given for e in _entries(w)}
+                words: set[str] = set()
+                capitalised: set[str] = set()
+                lower: set[str] = set()
+
+                def add(lines: Iterable[str]) -> None:
+                    for line in lines:
+                        entries = _entries(line)
+                        words.update(entries)
+                        (capitalised if line[:1].isupper() else lower).add(entries[0])
+
+                add(self._given)
                 for path in self._paths:
                     try:
                         with path.open(encoding="utf-8", errors="replace") as lines:
-                            words.update(e for w in lines for e in _entries(w))
+                            add(lines)
                     except OSError as e:
                         log.warning("English word list %s cannot be read (%s)", path, e)
                 words.discard("")
+                self._names = frozenset(capitalised - lower - {""})
                 if not words:
                     log.warning("no English word list could be read: no question is refused for naming a word "
                                 "English does not know")
@@ -126,6 +139,11 @@ class Lexicon:
         """Is ``word`` English (or an inflection of an English word)? Every word is, when no list could be read."""
         words = self._read()
         return not words or any(form in words for form in _forms(word.lower()))
+
+    def is_name(self, word: str) -> bool:
+        """Do the lists hold ``word`` only as a name, capitalised ("Seoul", "Obama"; not "Windows", also "windows")?"""
+        self._read()
+        return word.lower() in self._names
 
     def misspells(self, word: str) -> bool:
         """Is ``word`` (lower-case, at least ``MISSPELT`` letters) an English word with one letter dropped, one added
@@ -182,6 +200,24 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
                     or any(_resembles(form, lexicon, terms) for form in _forms(w)) or lexicon.misspells(w)):
                 continue
             out.append(word)
+    return out
+
+
+def unheard_names(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
+    """Names ``text`` writes (capitalised, not its first word) that English knows only as names ("Seoul", "Obama")
+    and the documents never hold, nor a typo, shortening or compound of a word of theirs: a place or a person they
+    never mention. Not a country's or a region's name or adjective ("America" may stand for the "U.S." they name,
+    see :mod:`assistant.places`), a month or a weekday."""
+    out: list[str] = []
+    for t in tokens(without_code(text)):
+        word = t.text.replace("’", "'").removesuffix("'s")
+        low = word.lower()
+        if (t.start == 0 or not word[:1].isupper() or not (word.isalpha() and word.isascii())
+                or not MIN_LENGTH <= len(word) <= MAX_LENGTH or low in out or low in MONTHS or low in WEEKDAYS
+                or not lexicon.is_name(low) or names_country(word)
+                or any(_resembles(form, lexicon, terms) for form in _forms(low))):
+            continue
+        out.append(low)
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.lexical import tokenize
-from assistant.lexicon import CorpusTerms, Lexicon, unknown_words
+from assistant.lexicon import CorpusTerms, Lexicon, unheard_names, unknown_words
 
 ENGLISH = Lexicon("""how do i create an environment instead of a the make run read file module with what is
 python regex boolean graphical desktop get back to from text console curbed washington safe
@@ -134,3 +134,25 @@ def test_a_typo_of_an_english_word_is_not_unknown() -> None:
     for word in ("pospible", "aossible", "apossible", "ossible", "opssible", "possiblex", "possibl", "possibel",
                  "possiblde", "conda"):
         assert unknown_words(f"Is it {word}?", lexicon, TERMS) == [word], word
+
+
+NAMES = Lexicon([*"how do i create an in what why is the stopping on way to of does windows Windows".split(),
+                 "Seoul", "Obama", "America", "April", "Asia", "Kishida"])
+NEWS = CorpusTerms(tokenize("Kishida will visit the U.S. on April 10. He is stopping in Osaka first."))
+
+
+def test_a_name_english_knows_only_as_a_name_and_the_documents_never_hold_is_unheard() -> None:
+    assert unheard_names("Why is Kishida stopping in Seoul on the way?", NAMES, NEWS) == ["seoul"]
+    assert unheard_names("What did Obama’s aides say?", NAMES, NEWS) == ["obama"]
+
+
+def test_names_the_documents_hold_countries_months_first_words_and_common_words_are_not_unheard() -> None:
+    for question in ("Why is Kishida stopping in Osaka?",  # the documents' own name
+                     "Why is America stopping in April?",  # a country's other name may stand for their "U.S.";
+                     "Is Asia on the way?",  # a region; a month
+                     "Seoul is on the way?",  # a first word is capitalised by grammar
+                     "Does it run on Windows?",  # English has the word in lower case too
+                     "why is kishida stopping in seoul"):  # typed in lower case: no name shows
+        assert unheard_names(question, NAMES, NEWS) == [], question
+    # a typo of a name the documents hold
+    assert unheard_names("Why is Kishda stopping?", Lexicon(["Kishda"]), NEWS) == []
