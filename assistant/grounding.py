@@ -326,7 +326,6 @@ def _gives_name(sentence: str, question: str) -> bool:
                or (side != "before" and low[i] == given[0] and named(next_word(i, 1))) for i in range(len(toks)))
 
 
-@functools.lru_cache(maxsize=64)  # read again for every sentence the gate and ranking check
 def _names_a_town(sentence: str, question: str) -> bool:
     """Does ``sentence`` name a place smaller than a country where a place's name stands ("… in Osaka", "… at
     the Hague"): a capitalised word after a preposition of place, no word of the question's, a title, a month, a
@@ -334,7 +333,6 @@ def _names_a_town(sentence: str, question: str) -> bool:
     Kishida")?"""
     toks = tokens(sentence)
     asked = _question_words(question)
-
     for i, t in enumerate(toks):
         before = i - 2 if i >= 2 and toks[i - 1].low == "the" else i - 1
         if (before < 0 or toks[before].low not in _AT_PLACE or not t.text[:1].isupper() or t.low in asked
@@ -349,6 +347,7 @@ def _names_a_town(sentence: str, question: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)  # read again for every sentence the gate and ranking check
 def _question_words(question: str) -> frozenset[str]:
     """The question's words, lower-cased: a sentence's answer is in words other than these."""
     return frozenset(t.low for t in tokens(question))
