@@ -28,6 +28,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from assistant import places
 from assistant.calibration import Calibration
 from assistant.language import SAMPLE_CHARS, other_language
 from assistant.places import names_country
@@ -99,7 +100,7 @@ _TYPE_PATTERNS = [
     (AnswerType.PERSON, r"^(who|whom|whose)\b"),
     (AnswerType.PLACE, r"^where\b"),
     (AnswerType.REASON, r"^why\b"),
-    (AnswerType.PLACE, r"^(which|what) (city|cities|town|towns|village|villages)\b"),
+    (AnswerType.PLACE, r"^(which|what) (city|cities|town|towns|village|villages)\b(?![-'’])"),
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
 # an article, a determiner, a pronoun or "to" is a verb ("what happens to a file", "what keeps one person …").
@@ -188,7 +189,7 @@ chancellor secretary senator governor mayor king queen prince princess emperor e
 father sister brother judge justice general colonel captain commander admiral sergeant lieutenant chief chairman
 chairwoman ambassador""".split())
 # A question asking which town or city ("In which city will they meet?"): a country or a region does not answer it.
-_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b", re.I)
+_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b(?![-'’])", re.I)
 # Where a place's name stands ("held in Osaka", "flew to the Hague"): general English prepositions.
 _AT_PLACE = frozenset("in at to from near outside inside around across throughout within via into toward towards "
                       "visiting".split())
@@ -326,24 +327,41 @@ def _gives_name(sentence: str, question: str) -> bool:
                or (side != "before" and low[i] == given[0] and named(next_word(i, 1))) for i in range(len(toks)))
 
 
+def _town_word(word: str) -> bool:
+    """May ``word`` be a word of a town's name: no month, weekday, title, name particle, short word in capitals, nor
+    a word of a country's or region's name?"""
+    low = word.lower()
+    return (low not in MONTHS and low not in WEEKDAYS and low not in TITLES and low not in _NAME_PARTICLES
+            and not names_country(word) and not (word.isupper() and len(word) <= 3))
+
+
 def _names_a_town(sentence: str, question: str) -> bool:
-    """Does ``sentence`` name a place smaller than a country where a place's name stands ("… in Osaka", "… at
-    the Hague"): a capitalised word after a preposition of place, no word of the question's, a title, a month, a
-    country or a region ("to the U.S." names no town), nor next to one of the question's names ("Fumio" of "Fumio
-    Kishida")?"""
+    """Does ``sentence`` name a place smaller than a country: a capital city anywhere ("Its capital is Canberra",
+    "Mexico City"), or, where a place's name stands, after a preposition of place ("… in Osaka", "… at the Hague"),
+    a name with a word that is no country's, region's, title, month or weekday ("to the U.S." and "in South Korea"
+    name no town)? A name holding one of the question's names is theirs ("Fumio Kishida"), no town. A name is a
+    run of capitalised words, with joining words ("Rio de Janeiro")."""
     toks = tokens(sentence)
-    asked = _question_words(question)
-    for i, t in enumerate(toks):
+    named = {t.low for t in tokens(question) if t.text[:1].isupper() and not is_function_word(t.low)}
+    capitals = places.capitals()
+    i = 0
+    while i < len(toks):
+        # a capitalised preposition opens a sentence ("In Osaka, they …"): the name comes after it
+        if not toks[i].text[:1].isupper() or toks[i].low in _NAME_PARTICLES or toks[i].low in _AT_PLACE:
+            i += 1
+            continue
+        j = i + 1  # the run: capitalised words, and joining words between two of them
+        while j < len(toks) and not sentence[toks[j - 1].end:toks[j].start].strip(" .") and (
+                toks[j].text[:1].isupper() or (toks[j].low in _NAME_PARTICLES and j + 1 < len(toks)
+                                               and toks[j + 1].text[:1].isupper())):
+            j += 1
+        words = [re.sub(r"['’]s$", "", t.text) for t in toks[i:j]]
         before = i - 2 if i >= 2 and toks[i - 1].low == "the" else i - 1
-        if (before < 0 or toks[before].low not in _AT_PLACE or not t.text[:1].isupper() or t.low in asked
-                or t.low in MONTHS or t.low in WEEKDAYS or t.low in TITLES or names_country(t.text)
-                or (t.text.isupper() and len(t.text) <= 3)):
-            continue
-        # a word of a name the question gives, right next to it with nothing between ("Fumio Kishida")
-        if any(0 <= j < len(toks) and toks[j].low in asked and toks[j].text[:1].isupper()
-               and not sentence[min(t.end, toks[j].end):max(t.start, toks[j].start)].strip() for j in (i - 1, i + 1)):
-            continue
-        return True
+        at_place = before >= 0 and toks[before].low in _AT_PLACE
+        if not any(w.lower() in named for w in words) and (
+                " ".join(words).lower() in capitals or (at_place and any(_town_word(w) for w in words))):
+            return True
+        i = j
     return False
 
 

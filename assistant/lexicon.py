@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import logging
 import os
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,6 +48,13 @@ PREFIXES = ("un", "re", "pre", "non", "de", "dis", "in", "im", "il", "ir", "mis"
 # Chat shorthand the word lists lack: it says how a question is asked, not what about ("tldr how do I …").
 CHAT_WORDS = frozenset("tldr noob noobs newbie newbies imho afaik iirc asap smth howto gonna wanna gotta kinda sorta "
                        "dunno thnx thanx becuz yall aight lotsa".split())
+# Where a sentence opens: its first word is capitalised by grammar, name or not.
+_OPENS = re.compile(r"(?:^|[.!?:;]\s+)[\W\d_]*$")
+# A question asking how to do something: "How do I …", "How can we …", "Can I …", "Is it possible to …".
+_HOW_TO = re.compile(r"^\W*(?:how\s+(?:do|can|could|should|would|might)\s+(?:i|we|you|one)|(?:can|could|should|may)\s+"
+                     r"(?:i|we|you|one)|is\s+(?:it|there\s+a\s+way)\s+(?:possible\s+)?to)\b", re.I)
+# Adjectives English makes of names ("Gaussian", "Euclidean", "Arabic", "Japanese", "Kafkaesque"): general English.
+_ADJECTIVE_ENDINGS = ("ian", "ean", "ic", "ese", "ish", "esque")
 _ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
 
 
@@ -204,17 +212,21 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
 
 
 def unheard_names(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
-    """Names ``text`` writes (capitalised, not its first word) that English knows only as names ("Seoul", "Obama")
-    and the documents never hold, nor a typo, shortening or compound of a word of theirs: a place or a person they
-    never mention. Not a country's or a region's name or adjective ("America" may stand for the "U.S." they name,
-    see :mod:`assistant.places`), a month or a weekday."""
+    """Names ``text`` writes (capitalised, not a sentence's first word) that English knows only as names ("Seoul",
+    "Obama") and the documents never hold, nor a typo, shortening or compound of a word of theirs: a place or a
+    person they never mention. Not a country's or a region's name or adjective ("America" may stand for the "U.S."
+    they name, see :mod:`assistant.places`), an adjective made of a name ("Gaussian", "Arabic"), a month or a
+    weekday; nothing in a question asking how to do something ("How do I run it on Ubuntu?"), whose names are where
+    it is done, not what it asks about."""
     out: list[str] = []
+    if _HOW_TO.match(text):
+        return out
     for t in tokens(without_code(text)):
         word = t.text.replace("’", "'").removesuffix("'s")
         low = word.lower()
-        if (t.start == 0 or not word[:1].isupper() or not (word.isalpha() and word.isascii())
+        if (not word[:1].isupper() or _OPENS.search(text[:t.start]) or not (word.isalpha() and word.isascii())
                 or not MIN_LENGTH <= len(word) <= MAX_LENGTH or low in out or low in MONTHS or low in WEEKDAYS
-                or not lexicon.is_name(low) or names_country(word)
+                or low.endswith(_ADJECTIVE_ENDINGS) or not lexicon.is_name(low) or names_country(word)
                 or any(_resembles(form, lexicon, terms) for form in _forms(low))):
             continue
         out.append(low)

@@ -158,8 +158,13 @@ def _country_words() -> frozenset[str]:
     return frozenset(out)
 
 
+def capitals() -> frozenset[str]:
+    """Every country's capital, lower-cased ("tokyo", "mexico city", "washington d.c.")."""
+    return frozenset(_capitals())
+
+
 def names_country(word: str) -> bool:
     """Is ``word`` a word of a country's or a region's name or its demonym ("Japan", "U.S", "American", "Asia"), or
     a region's adjective ("Asian", "European")?"""
-    low, words = word.lower(), _country_words()
+    low, words = re.sub(r"['’]s$", "", word.lower()), _country_words()
     return low in words or any(low.endswith(end) and low[:-len(end)] in words for end in ("n", "an") if len(low) >= 5)

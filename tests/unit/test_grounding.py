@@ -101,6 +101,7 @@ def grounder() -> Grounder:
     # a town or city is a place
     ("In which city will they hold their meeting?", AnswerType.PLACE),
     ("What town is the summit in?", AnswerType.PLACE),
+    ("Which city-states are in Europe?", AnswerType.NAME),
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -260,11 +261,14 @@ def test_has_answer_type() -> None:
     # question's names is none
     town = "In which city will Biden and Kishida meet?"
     for sentence in ("They meet in Osaka on Monday.", "The talks take place at the Hague.",
-                     "Biden flies to Washington D.C. to meet Kishida."):
+                     "Biden flies to Washington D.C. to meet Kishida.", "In Osaka, Biden and Kishida will meet.",
+                     "They meet in New York.", "They meet in Mexico City.",  # a name of several words
+                     "Its capital is Canberra."):  # a capital city, wherever it stands
         assert has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
     for sentence in ("Biden will host Kishida for a visit to the U.S. on April 10.",
                      "The meeting between Prime Minister Fumio Kishida and President Joe Biden is in Japan.",
-                     "The Asahi Shimbun reported the meeting on Saturday.", "They meet in Asia, in April."):
+                     "The Asahi Shimbun reported the meeting on Saturday.", "They meet in Asia, in April.",
+                     "They meet in South Korea.", "Kishida returned to Japan's parliament."):
         assert not has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
     assert has_answer_type("Biden will host Kishida for a visit to the U.S.", AnswerType.PLACE,
                            question="Where will Biden and Kishida meet?")

@@ -136,8 +136,8 @@ def test_a_typo_of_an_english_word_is_not_unknown() -> None:
         assert unknown_words(f"Is it {word}?", lexicon, TERMS) == [word], word
 
 
-NAMES = Lexicon([*"how do i create an in what why is the stopping on way to of does windows Windows".split(),
-                 "Seoul", "Obama", "America", "April", "Asia", "Kishida"])
+NAMES = Lexicon([*"how do i create an in what why is the stopping on way to of does windows Windows run it".split(),
+                 "Seoul", "Obama", "America", "April", "Asia", "Kishida", "Ubuntu", "Gaussian"])
 NEWS = CorpusTerms(tokenize("Kishida will visit the U.S. on April 10. He is stopping in Osaka first."))
 
 
@@ -150,7 +150,10 @@ def test_names_the_documents_hold_countries_months_first_words_and_common_words_
     for question in ("Why is Kishida stopping in Osaka?",  # the documents' own name
                      "Why is America stopping in April?",  # a country's other name may stand for their "U.S.";
                      "Is Asia on the way?",  # a region; a month
-                     "Seoul is on the way?",  # a first word is capitalised by grammar
+                     "Seoul is on the way?",  # a sentence's first word is capitalised by grammar
+                     "I ask twice. Seoul is on the way?",
+                     "How do I run it on Ubuntu?",  # where something is done, not what is asked about
+                     "Is the noise Gaussian?",  # an adjective made of a name
                      "Does it run on Windows?",  # English has the word in lower case too
                      "why is kishida stopping in seoul"):  # typed in lower case: no name shows
         assert unheard_names(question, NAMES, NEWS) == [], question
