@@ -100,7 +100,6 @@ _TYPE_PATTERNS = [
     (AnswerType.PERSON, r"^(who|whom|whose)\b"),
     (AnswerType.PLACE, r"^where\b"),
     (AnswerType.REASON, r"^why\b"),
-    (AnswerType.PLACE, r"^(which|what) (city|cities|town|towns|village|villages)\b(?![-'’])"),
 ]
 # "Which companies …", "What steps …": a plural noun after which/what asks for several things; a word followed by
 # an article, a determiner, a pronoun or "to" is a verb ("what happens to a file", "what keeps one person …").
@@ -189,10 +188,14 @@ chancellor secretary senator governor mayor king queen prince princess emperor e
 father sister brother judge justice general colonel captain commander admiral sergeant lieutenant chief chairman
 chairwoman ambassador""".split())
 # A question asking which town or city ("In which city will they meet?"): a country or a region does not answer it.
-_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b(?![-'’])", re.I)
-# Where a place's name stands ("held in Osaka", "flew to the Hague"): general English prepositions.
+_TOWN_NOUNS = frozenset("city cities town towns village villages".split())
+_LETTERS_ONLY = re.compile(r"[^\W\d_]+(?:[.'’][^\W\d_]+)*\.?")
+_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b(?![-'’])"
+                       r"(?:\s+([\w'’]+)(?:\s+([\w'’]+))?)?", re.I)
+# Where a place's name stands ("held in Osaka", "flew to the Hague", "visited Hiroshima"): general English
+# prepositions, and the verb of a visit.
 _AT_PLACE = frozenset("in at to from near outside inside around across throughout within via into toward towards "
-                      "visiting".split())
+                      "visit visits visited visiting".split())
 _PART_SPLIT = re.compile(r",?\s+and\s+(?=(?:(?:on|in|at|for|from|to|by|with|of)\s+)?"
                          r"(?:who|whom|which|what|when|where|how|why)\b)", re.I)
 
@@ -207,6 +210,8 @@ def answer_type(question: str) -> AnswerType:
     q = q[lead.start():]
     if _NAME_LEAD.match(q) and name_asked(question) is not None:
         return AnswerType.FULL_NAME
+    if q.startswith(("which", "what")) and town_asked(q):
+        return AnswerType.PLACE
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
@@ -327,39 +332,72 @@ def _gives_name(sentence: str, question: str) -> bool:
                or (side != "before" and low[i] == given[0] and named(next_word(i, 1))) for i in range(len(toks)))
 
 
+@functools.lru_cache(maxsize=64)
+def town_asked(question: str) -> bool:
+    """Does ``question`` ask which town or city ("In which city will they meet?", "Which city hosts it?"), not about
+    a town's people or things ("What city officials approved it?", "Which town council …")? The word after the noun
+    is an auxiliary, a subject, a function word, or a verb before an object."""
+    m = _TOWN_ASK.search(question)
+    if not m:
+        return False
+    after, then = (g.lower() if g else None for g in m.groups())
+    return (after is None or after in _AFTER_NOUN or is_function_word(after)
+            or (after.endswith(("s", "ed")) and (then is None or then in _AFTER_VERB or is_function_word(then)
+                                                 or bool(m.group(2)[:1].isupper()))))
+
+
 def _town_word(word: str) -> bool:
-    """May ``word`` be a word of a town's name: no month, weekday, title, name particle, short word in capitals, nor
-    a word of a country's or region's name?"""
+    """May ``word`` be a word of a town's name: letters (an initial's or an abbreviation's full stops, an
+    apostrophe), no month, weekday, title, name particle or short word in capitals ("AI")?"""
     low = word.lower()
-    return (low not in MONTHS and low not in WEEKDAYS and low not in TITLES and low not in _NAME_PARTICLES
-            and not names_country(word) and not (word.isupper() and len(word) <= 3))
+    return (bool(_LETTERS_ONLY.fullmatch(word)) and low not in MONTHS and low not in WEEKDAYS and low not in TITLES
+            and low not in _NAME_PARTICLES and not (word.isupper() and len(word) <= 3))
 
 
 def _names_a_town(sentence: str, question: str) -> bool:
     """Does ``sentence`` name a place smaller than a country: a capital city anywhere ("Its capital is Canberra",
-    "Mexico City"), or, where a place's name stands, after a preposition of place ("… in Osaka", "… at the Hague"),
-    a name with a word that is no country's, region's, title, month or weekday ("to the U.S." and "in South Korea"
-    name no town)? A name holding one of the question's names is theirs ("Fumio Kishida"), no town. A name is a
-    run of capitalised words, with joining words ("Rio de Janeiro")."""
+    "Mexico City"), or, where a place's name stands ("… in Osaka", "visited Hiroshima", "the city of Osaka"), a name
+    that is no country's or region's ("to the U.S." and "in South Korea" name no town)? Not one opening a clause
+    ("Osaka will host it"): capitalised there, a newspaper's or a firm's name is as likely. A name holding one of the
+    question's words is theirs ("Fumio Kishida"), no town. A name is a run of capitalised words, with name
+    particles ("Rio de Janeiro", "La Paz") and initials ("Washington D.C."); the words of a hyphenated compound each
+    are one ("U.S.-Japan" names two countries)."""
     toks = tokens(sentence)
-    named = {t.low for t in tokens(question) if t.text[:1].isupper() and not is_function_word(t.low)}
+    named = {w for w in _question_words(question) if not is_function_word(w)} - _TOWN_NOUNS
     capitals = places.capitals()
+
+    def joined(k: int) -> bool:  # the word k continues the name before it: spaces between, or an initial's stop
+        gap = sentence[toks[k - 1].end:toks[k].start]
+        return (bool(gap) and not gap.strip(" ")) or (gap.startswith(".") and not gap[1:].strip(" ")
+                                                     and (len(toks[k - 1].text) == 1 or "." in toks[k - 1].text))
+
+    def capitalised(k: int) -> bool:
+        return toks[k].text[:1].isupper() and (toks[k].low not in _NAME_PARTICLES or (
+            k + 1 < len(toks) and joined(k + 1) and toks[k + 1].text[:1].isupper()))
+
     i = 0
     while i < len(toks):
         # a capitalised preposition opens a sentence ("In Osaka, they …"): the name comes after it
-        if not toks[i].text[:1].isupper() or toks[i].low in _NAME_PARTICLES or toks[i].low in _AT_PLACE:
+        if not capitalised(i) or toks[i].low in _AT_PLACE or is_function_word(toks[i].low):
             i += 1
             continue
-        j = i + 1  # the run: capitalised words, and joining words between two of them
-        while j < len(toks) and not sentence[toks[j - 1].end:toks[j].start].strip(" .") and (
-                toks[j].text[:1].isupper() or (toks[j].low in _NAME_PARTICLES and j + 1 < len(toks)
-                                               and toks[j + 1].text[:1].isupper())):
+        j = i + 1
+        while j < len(toks) and joined(j) and (capitalised(j) or (
+                toks[j].low in _NAME_PARTICLES and j + 1 < len(toks) and joined(j + 1) and capitalised(j + 1))):
             j += 1
         words = [re.sub(r"['’]s$", "", t.text) for t in toks[i:j]]
+        name = " ".join(words)
         before = i - 2 if i >= 2 and toks[i - 1].low == "the" else i - 1
-        at_place = before >= 0 and toks[before].low in _AT_PLACE
-        if not any(w.lower() in named for w in words) and (
-                " ".join(words).lower() in capitals or (at_place and any(_town_word(w) for w in words))):
+        at_place = before >= 0 and (toks[before].low in _AT_PLACE or (
+            toks[before].low == "of" and before > 0 and toks[before - 1].low in _TOWN_NOUNS | {"capital"}))
+        parts = [p for w in words for p in w.split("-")]
+        if any(w.lower() in named for w in parts):
+            i = j
+            continue
+        if name.lower() in capitals or f"{name.lower()}." in capitals:
+            return True
+        if at_place and not names_country(name) and not all(names_country(p) for p in parts) \
+                and any(_town_word(p) and not names_country(p) for p in parts):
             return True
         i = j
     return False
@@ -448,7 +486,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
     if kind is AnswerType.REASON:
         return bool(_CAUSAL.search(" ".join(lows)))
-    if kind is AnswerType.PLACE and _TOWN_ASK.search(question):
+    if kind is AnswerType.PLACE and town_asked(question):
         return _names_a_town(sentence, question)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
         names = [t for t in toks if t.text[:1].isupper() and t.low not in MONTHS and t.start > 0]
@@ -734,7 +772,7 @@ class Grounder:
                 asked = next(k for k in kinds if k is not AnswerType.ANY)
                 if asked is AnswerType.EXPANSION:
                     return f"no passage close to the question spells out {abbreviation_asked(question, True)}"
-                if asked is AnswerType.PLACE and _TOWN_ASK.search(question):
+                if asked is AnswerType.PLACE and town_asked(question):
                     return "no passage close to the question names a town or city"
                 article = "an" if asked.value[0] in "aeiou" else "a"
                 return f"no passage close to the question states {article} {asked.value}"

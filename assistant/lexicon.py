@@ -28,9 +28,19 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.places import names_country
+from assistant.places import in_a_country_name
 from assistant.spelling import LONG  # as the corrector: a word this long may be a typo two edits away, a shorter one
-from assistant.text import MONTHS, QUESTION_WORDS, STOPWORDS, WEEKDAYS, hyphen_parts, is_function_word, stem, tokens
+from assistant.text import (
+    MONTHS,
+    QUESTION_WORDS,
+    STOPWORDS,
+    WEEKDAYS,
+    hyphen_parts,
+    is_function_word,
+    sentence_spans,
+    stem,
+    tokens,
+)
 from assistant.translation import without_code
 
 log = logging.getLogger(__name__)
@@ -48,11 +58,11 @@ PREFIXES = ("un", "re", "pre", "non", "de", "dis", "in", "im", "il", "ir", "mis"
 # Chat shorthand the word lists lack: it says how a question is asked, not what about ("tldr how do I …").
 CHAT_WORDS = frozenset("tldr noob noobs newbie newbies imho afaik iirc asap smth howto gonna wanna gotta kinda sorta "
                        "dunno thnx thanx becuz yall aight lotsa".split())
-# Where a sentence opens: its first word is capitalised by grammar, name or not.
-_OPENS = re.compile(r"(?:^|[.!?:;]\s+)[\W\d_]*$")
-# A question asking how to do something: "How do I …", "How can we …", "Can I …", "Is it possible to …".
-_HOW_TO = re.compile(r"^\W*(?:how\s+(?:do|can|could|should|would|might)\s+(?:i|we|you|one)|(?:can|could|should|may)\s+"
-                     r"(?:i|we|you|one)|is\s+(?:it|there\s+a\s+way)\s+(?:possible\s+)?to)\b", re.I)
+# A question asking how to do something, in any clause: "How do I …", "how to …", "How does one …", "Can I …", "Do
+# I need …", "Is it possible to …".
+_HOW_TO = re.compile(r"(?:^|[,;:.?!]\s*|\b(?:and|but|so|or)\s+)\W*(?:how\s+(?:(?:do|can|could|should|would|might|does|"
+                     r"did)\s+(?:i|we|you|one)|to)|(?:can|could|should|may|do|must)\s+(?:i|we|you|one)"
+                     r"|is\s+(?:it|there\s+a\s+way)\s+(?:possible\s+)?to)\b", re.I)
 # Adjectives English makes of names ("Gaussian", "Euclidean", "Arabic", "Japanese", "Kafkaesque"): general English.
 _ADJECTIVE_ENDINGS = ("ian", "ean", "ic", "ese", "ish", "esque")
 _ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
@@ -214,19 +224,21 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
 def unheard_names(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
     """Names ``text`` writes (capitalised, not a sentence's first word) that English knows only as names ("Seoul",
     "Obama") and the documents never hold, nor a typo, shortening or compound of a word of theirs: a place or a
-    person they never mention. Not a country's or a region's name or adjective ("America" may stand for the "U.S."
-    they name, see :mod:`assistant.places`), an adjective made of a name ("Gaussian", "Arabic"), a month or a
-    weekday; nothing in a question asking how to do something ("How do I run it on Ubuntu?"), whose names are where
-    it is done, not what it asks about."""
+    person they never mention. Not a word of a country's or a region's name or adjective ("America" may stand for
+    the "U.S." they name, see :mod:`assistant.places`), an adjective made of a name ("Gaussian", "Arabic"), a month
+    or a weekday; nothing in a question asking how to do something ("How do I run it on Ubuntu?", "In Ubuntu, how
+    to …"), whose names say where it is done, not what it asks about."""
     out: list[str] = []
-    if _HOW_TO.match(text):
+    plain = without_code(text)
+    if _HOW_TO.search(plain):
         return out
-    for t in tokens(without_code(text)):
+    firsts = {next((t.start for t in tokens(s.text)), -1) + s.start for s in sentence_spans(plain)}
+    for t in tokens(plain):
         word = t.text.replace("’", "'").removesuffix("'s")
         low = word.lower()
-        if (not word[:1].isupper() or _OPENS.search(text[:t.start]) or not (word.isalpha() and word.isascii())
+        if (not word[:1].isupper() or t.start in firsts or not (word.isalpha() and word.isascii())
                 or not MIN_LENGTH <= len(word) <= MAX_LENGTH or low in out or low in MONTHS or low in WEEKDAYS
-                or low.endswith(_ADJECTIVE_ENDINGS) or not lexicon.is_name(low) or names_country(word)
+                or low.endswith(_ADJECTIVE_ENDINGS) or not lexicon.is_name(low) or in_a_country_name(word)
                 or any(_resembles(form, lexicon, terms) for form in _forms(low))):
             continue
         out.append(low)

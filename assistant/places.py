@@ -137,34 +137,47 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
 
 
 @functools.cache
-def _country_words() -> frozenset[str]:
-    """Every word of a country's or a region's name, other names, initials and demonym, lower-cased ("united",
-    "states", "u.s", "america", "american", "asia", "eastern"): words naming a country or more, not a town."""
+def _country_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Every country's and region's name, other names, initials and demonym, lower-cased ("united states", "u.s",
+    "united states of america", "american", "asia", "eastern asia"), and every word of them ("america"). Not the
+    short codes among the other names ("US", "KOR": "Ken", "Kazan" are no country)."""
     from countryinfo import CountryInfo
 
-    out: set[str] = set()
+    phrases: set[str] = set()
     for info in CountryInfo.all().values():
         alt = info.get("altSpellings")
-        names = [info.get(k) for k in ("name", "demonym", "region", "subregion")]
-        for name in [*names, *(alt if isinstance(alt, list) else [])]:
-            if not isinstance(name, str):
+        for name in [*(info.get(k) for k in ("name", "demonym", "region", "subregion")),
+                     *(a for a in (alt if isinstance(alt, list) else []) if isinstance(a, str) and not a.isupper())]:
+            if not isinstance(name, str) or not name:
                 continue
-            out.update(w.lower() for w in re.findall(r"[^\W\d_]+", name) if not is_function_word(w.lower()))
+            phrases.add(" ".join(name.lower().split()))
             initials = _initials(name)
             if initials:
-                out.update({initials.lower(), initials.lower().rstrip(".")})
+                phrases.update({initials.lower(), initials.lower().rstrip(".")})
     # "Americas" is a region, "America" a name of it
-    out.update(w[:-1] for w in list(out) if w.endswith("s") and len(w) > 4)
-    return frozenset(out)
+    phrases.update(p[:-1] for p in list(phrases) if p.endswith("as") and " " not in p)
+    words = {w for p in phrases for w in (re.findall(r"[^\W\d_]+", p) if " " in p else [p]) if not is_function_word(w)}
+    return frozenset(phrases), frozenset(words)
 
 
 def capitals() -> frozenset[str]:
-    """Every country's capital, lower-cased ("tokyo", "mexico city", "washington d.c.")."""
+    """Every country's capital, lower-cased ("tokyo", "mexico city", "washington d.c.", "washington")."""
     return frozenset(_capitals())
 
 
-def names_country(word: str) -> bool:
-    """Is ``word`` a word of a country's or a region's name or its demonym ("Japan", "U.S", "American", "Asia"), or
-    a region's adjective ("Asian", "European")?"""
-    low, words = re.sub(r"['’]s$", "", word.lower()), _country_words()
-    return low in words or any(low.endswith(end) and low[:-len(end)] in words for end in ("n", "an") if len(low) >= 5)
+def _bare(name: str) -> str:
+    return " ".join(re.sub(r"['’]s$", "", name.lower()).split())
+
+
+def names_country(name: str) -> bool:
+    """Is ``name`` a country or a region, by name, other name, initials or demonym ("Japan", "South Korea", "U.S",
+    "American", "Asia"), or a region's adjective ("Asian", "European")? "Mexico City" and "Jersey City" are not."""
+    low, (phrases, _) = _bare(name), _country_names()
+    return low in phrases or (" " not in low and len(low) >= 5 and any(
+        low.endswith(end) and low[:-len(end)] in phrases for end in ("n", "an")))
+
+
+def in_a_country_name(word: str) -> bool:
+    """Is ``word`` a word of a country's or a region's name ("America" of "United States of America", "Korea"), or
+    one itself?"""
+    return names_country(word) or _bare(word) in _country_names()[1]

@@ -102,6 +102,8 @@ def grounder() -> Grounder:
     ("In which city will they hold their meeting?", AnswerType.PLACE),
     ("What town is the summit in?", AnswerType.PLACE),
     ("Which city-states are in Europe?", AnswerType.NAME),
+    ("Which city hosts the meeting?", AnswerType.PLACE),
+    ("What city officials approved the plan?", AnswerType.ANY),  # a town's people, not the town
 ])
 def test_answer_type_of_question(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
@@ -263,12 +265,16 @@ def test_has_answer_type() -> None:
     for sentence in ("They meet in Osaka on Monday.", "The talks take place at the Hague.",
                      "Biden flies to Washington D.C. to meet Kishida.", "In Osaka, Biden and Kishida will meet.",
                      "They meet in New York.", "They meet in Mexico City.",  # a name of several words
-                     "Its capital is Canberra."):  # a capital city, wherever it stands
+                     "They meet in Jersey City.", "They meet in La Paz.", "Kishida visited Hiroshima on Monday.",
+                     "The summit is held in the city of Osaka.",
+                     "Its capital is Canberra. The city is small."):  # a capital city, wherever it stands
         assert has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
     for sentence in ("Biden will host Kishida for a visit to the U.S. on April 10.",
                      "The meeting between Prime Minister Fumio Kishida and President Joe Biden is in Japan.",
                      "The Asahi Shimbun reported the meeting on Saturday.", "They meet in Asia, in April.",
-                     "They meet in South Korea.", "Kishida returned to Japan's parliament."):
+                     "They meet in South Korea.", "Kishida returned to Japan's parliament.",
+                     "It opens a new chapter in U.S.-Japan relations.",
+                     "Osaka will host the summit."):  # opening a clause, a firm's name is as likely
         assert not has_answer_type(sentence, AnswerType.PLACE, question=town), sentence
     assert has_answer_type("Biden will host Kishida for a visit to the U.S.", AnswerType.PLACE,
                            question="Where will Biden and Kishida meet?")

@@ -144,6 +144,8 @@ NEWS = CorpusTerms(tokenize("Kishida will visit the U.S. on April 10. He is stop
 def test_a_name_english_knows_only_as_a_name_and_the_documents_never_hold_is_unheard() -> None:
     assert unheard_names("Why is Kishida stopping in Seoul on the way?", NAMES, NEWS) == ["seoul"]
     assert unheard_names("What did Obama’s aides say?", NAMES, NEWS) == ["obama"]
+    assert unheard_names("What did Mr. Obama say?", NAMES, NEWS) == ["obama"]  # a title's full stop ends nothing
+    assert unheard_names("Why is `a. 1.2 b` in Seoul?", NAMES, NEWS) == ["seoul"]
 
 
 def test_names_the_documents_hold_countries_months_first_words_and_common_words_are_not_unheard() -> None:
@@ -152,7 +154,9 @@ def test_names_the_documents_hold_countries_months_first_words_and_common_words_
                      "Is Asia on the way?",  # a region; a month
                      "Seoul is on the way?",  # a sentence's first word is capitalised by grammar
                      "I ask twice. Seoul is on the way?",
+                     "Why does `os.path.join('a', 'b')` fail? Seoul is on the way?",
                      "How do I run it on Ubuntu?",  # where something is done, not what is asked about
+                     "In Ubuntu, how to run it?",
                      "Is the noise Gaussian?",  # an adjective made of a name
                      "Does it run on Windows?",  # English has the word in lower case too
                      "why is kishida stopping in seoul"):  # typed in lower case: no name shows

@@ -1,8 +1,8 @@
-"""A capital the corpus never writes, read as the country the passages name, and nothing else."""
+"""A capital the corpus never writes, read as the country the passages name, and nothing else; what names a country."""
 
 from __future__ import annotations
 
-from assistant.places import read
+from assistant.places import capitals, in_a_country_name, names_country, read
 
 PASSAGES = ["The U.S. has restricted the export of chips to China. Japan and the U.S. plan closer cooperation.",
             "The United States and Japan will announce it on April 10."]
@@ -78,3 +78,13 @@ def test_longer_names_code_and_full_stops_around_a_capital() -> None:
 def test_a_country_name_after_a_capitalised_function_word_is_still_its_name() -> None:
     assert read("What does Washington want?", ["The United States agrees. During United States talks, it did."],
                 never) == "What does United States want?"
+
+
+def test_a_country_or_region_is_named_by_its_name_initials_demonym_or_adjective_not_a_town_or_a_code() -> None:
+    for name in ("Japan", "Japan's", "South Korea", "U.S", "United States", "American", "Asia", "Asian", "European"):
+        assert names_country(name), name
+    # towns named after a country, and names a country's short code would have matched ("KAZ", "KEN")
+    for name in ("Mexico City", "Jersey City", "Seoul", "Kazan", "Ken", "Osaka"):
+        assert not names_country(name), name
+    assert in_a_country_name("America") and in_a_country_name("Korea") and not in_a_country_name("Seoul")
+    assert "canberra" in capitals() and "mexico city" in capitals()
