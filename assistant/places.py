@@ -15,6 +15,11 @@ one ("Sudan" in "South Sudan"), or by its name's initials with full stops when n
 Left as they are: a capital in a fixed phrase ("the Paris agreement", "Stockholm syndrome") or a person's first
 name ("Victoria", "Sofia") is read as the country when the corpus never writes it and the passages name that
 country.
+
+The same data says what names a country or a region rather than a town (``names_country``: "South Korea", "U.S",
+"Asian"; not "Mexico City") and which names are capital cities (``capitals``), for a question asking which town
+or city, and which words of a question are words of a country's name (``in_a_country_name``: "America"), which
+may stand for a country the documents name otherwise.
 """
 
 from __future__ import annotations
@@ -160,6 +165,7 @@ def _country_names() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(phrases), frozenset(words)
 
 
+@functools.cache
 def capitals() -> frozenset[str]:
     """Every country's capital, lower-cased ("tokyo", "mexico city", "washington d.c.", "washington")."""
     return frozenset(_capitals())
