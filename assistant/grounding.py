@@ -31,7 +31,6 @@ import numpy as np
 from assistant import places
 from assistant.calibration import Calibration
 from assistant.language import SAMPLE_CHARS, other_language
-from assistant.places import names_country
 from assistant.results import Passage
 from assistant.text import (
     META_WORDS,
@@ -190,7 +189,7 @@ chairwoman ambassador""".split())
 # A question asking which town or city ("In which city will they meet?"): a country or a region does not answer it.
 _TOWN_NOUNS = frozenset("city cities town towns village villages".split())
 _LETTERS_ONLY = re.compile(r"[^\W\d_]+(?:[.'’][^\W\d_]+)*\.?")
-_TOWN_ASK = re.compile(r"\b(?:which|what)\s+(?:city|cities|town|towns|village|villages)\b(?![-'’])"
+_TOWN_ASK = re.compile(rf"\b(?:which|what)\s+(?:{'|'.join(sorted(_TOWN_NOUNS))})\b(?![-'’])"
                        r"(?:\s+([\w'’]+)(?:\s+([\w'’]+))?)?", re.I)
 # Where a place's name stands ("held in Osaka", "flew to the Hague", "visited Hiroshima"): general English
 # prepositions, and the verb of a visit.
@@ -396,8 +395,8 @@ def _names_a_town(sentence: str, question: str) -> bool:
             continue
         if name.lower() in capitals or f"{name.lower()}." in capitals:
             return True
-        if at_place and not names_country(name) and not all(names_country(p) for p in parts) \
-                and any(_town_word(p) and not names_country(p) for p in parts):
+        if at_place and not places.names_country(name) and any(
+                _town_word(p) and not places.names_country(p) for p in parts):
             return True
         i = j
     return False
