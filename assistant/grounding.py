@@ -40,6 +40,7 @@ from assistant.text import (
     WEEKDAYS,
     Span,
     Token,
+    as_written,
     content_stems,
     is_function_word,
     is_number,
@@ -762,7 +763,7 @@ class Grounder:
         """The signal that pulled the score down most, in words; a term of the question no passage holds first, as
         the most concrete reason a user can act on. ``unseen``: stems of the question no passage holds."""
         pulls = self.calibration.gate_pulls(features)
-        never = f"no passage found mentions {', '.join(absent[:4])}" if absent else ""
+        never = f"no passage found mentions {', '.join(as_written(absent[:4], question))}" if absent else ""
         if never and pulls.get("rare", 0.0) < 0:
             return never
         # Every signal in ``pulls`` is below its fitted mean (so "typed" and "known" are below 1 here).
@@ -805,7 +806,7 @@ class Grounder:
             reasons.append(found)
         absent = missing_terms(text, [p.text for p in passages])
         if absent:
-            return Support(text, (), f"mentions {', '.join(absent)}, which no passage holds")
+            return Support(text, (), f"mentions {', '.join(as_written(absent, text))}, which no passage holds")
         return Support(text, (), most_telling(reasons))
 
 

@@ -236,6 +236,16 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
 
 
+def as_written(terms: Iterable[str], text: str) -> list[str]:
+    """``terms`` (stems of words of ``text``, or terms as they are) as ``text`` writes them, lower-cased: a reason
+    shows "override", not its stem "overrid"."""
+    written: dict[str, str] = {}
+    for whole in tokens(text):
+        for t in (whole, *hyphen_parts(whole)):
+            written.setdefault(stem(t.text), t.low)
+    return [written.get(t, t) for t in terms]
+
+
 # Auxiliaries as they stand before "n't" ("isn't", "can't", "won't"), which users also write without the apostrophe
 _NOT_AUX = frozenset("is are was were do does did has have had can could would should must might need ca wo sha ai"
                      .split())

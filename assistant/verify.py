@@ -39,6 +39,7 @@ from assistant.text import (
     QUANTIFIERS,
     WEEKDAYS,
     Token,
+    as_written,
     hyphen_parts,
     is_function_word,
     is_number,
@@ -631,14 +632,15 @@ def check_span(sentence: str, span: str, min_coverage: float = 1.0) -> str | Non
     have = Counter(span_t.stems)
     if words and len([w for w in words if w in have]) / len(words) < min_coverage:
         absent = sorted(w for w in words if w not in have)
-        return f"says {', '.join(absent[:3])}, which the passage does not"
+        return f"says {', '.join(as_written(absent[:3], sentence))}, which the passage does not"
     said = Counter(s for s, c in zip(claim.stems, claim.content, strict=True) if c)
     repeated = sorted(w for w, n in said.items() if n > 1 and have[w] and n > have[w])
     if repeated:
-        return f"says {', '.join(repeated)} more often than the passage does (a word in place of another)"
+        shown = ", ".join(as_written(repeated, sentence))
+        return f"says {shown} more often than the passage does (a word in place of another)"
     absent_terms = missing_terms(sentence, [span])
     if absent_terms:
-        return f"mentions {', '.join(absent_terms)}, which the passage does not"
+        return f"mentions {', '.join(as_written(absent_terms, sentence))}, which the passage does not"
     problem, region = _align(claim, span_t)
     if problem:
         return problem

@@ -8,7 +8,7 @@ import pytest
 from assistant.calibration import Calibration
 from assistant.grounding import Grounder, Support
 from assistant.results import Passage
-from assistant.text import sentence_spans, split_sentences, strip_markers
+from assistant.text import as_written, sentence_spans, split_sentences, strip_markers
 from assistant.verify import (
     Swap,
     check_span,
@@ -300,3 +300,10 @@ def test_a_version_series_holds_its_number_and_a_negation_needs_no_apostrophe() 
     assert isinstance(check_window("You cant resize the array in place.", ["You can resize the array in place."]), str)
     assert isinstance(check_window("You can't resize the array in place.", ["You cannot resize the array in place."]),
                       tuple)
+
+
+def test_a_reason_names_the_words_as_the_sentence_writes_them_not_their_stems() -> None:
+    assert as_written(["overrid", "charact", "12", "gpl-2"], "Override the Characters, 12 of them, GPL-2") == \
+        ["override", "characters", "12", "gpl-2"]
+    reason = check_span("The compilers accept overrides.", "The compiler rejects nothing.")
+    assert reason is not None and "accept" in reason and "overrides" in reason, reason
