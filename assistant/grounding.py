@@ -54,6 +54,7 @@ from assistant.translation import Translator
 from assistant.verify import (
     check_window,
     code_terms,
+    key_terms,
     mismatched_names,
     missing_terms,
     most_telling,
@@ -528,6 +529,11 @@ def question_stems(question: str) -> set[str]:
     return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", question))) - _META_STEMS
 
 
+def _squeezed(text: str) -> str:
+    """``text`` without spaces and hyphens: a compound is written as one word, two or hyphenated."""
+    return re.sub(r"[\s-]", "", text)
+
+
 def rare_terms(question: str) -> set[str]:
     """Terms of a question a passage must hold to be about the same thing: numbers, code strings, quoted strings,
     and capitalised words past the first."""
@@ -648,7 +654,14 @@ class Grounder:
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
-        absent_rare += sorted(t for t in rare if " " in t and t not in " ".join(p.text.lower() for p in passages))
+        # A quoted string is no key term: it is found when the passages write it, its one word in any form
+        # ("`add_note()`" / "add_note(note)"), or its words run together, apart or hyphenated ("`dataframe`" /
+        # "data frame")
+        said = " ".join(" ".join(p.text.lower().split()) for p in passages)
+        squeezed = _squeezed(said)
+        absent_rare += sorted(t for t in rare - key_terms(question, True) if t not in said
+                              and _squeezed(t) not in squeezed
+                              and (" " in t or any(stem(w.text) not in all_have for w in tokens(t))))
         absent_rare = [t for t in absent_rare if t not in held]
         # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the
         # ranking does not change the gate's signals): does one of them hold the kind of thing asked for? What an

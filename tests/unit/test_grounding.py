@@ -369,6 +369,22 @@ def test_a_held_rare_term_counts_as_found(grounder: Grounder) -> None:
     assert grounder.examine(question, _passages(), held={"suga"}).features["rare"] == 1.0
 
 
+@pytest.mark.parametrize(("term", "found"), [
+    ("`quantum`", False),
+    ("`Kishida`", True),
+    ("`visits`", True),  # its one word in another form
+    ("`Prime Minister`", True),
+    ("`primeminister`", True),  # its words run together
+    ("`prime-minister`", True),
+    ("`prime-ministers`", False),
+    ("`Suga`", False),
+])
+def test_a_quoted_term_counts_as_found_only_when_a_passage_writes_it(grounder: Grounder, term: str,
+                                                                     found: bool) -> None:
+    exam = grounder.examine(f"What do the passages say about {term}?", _passages())
+    assert (exam.features["rare"] == 1.0) is found, exam.features
+
+
 def test_only_a_signal_weaker_than_usual_can_be_the_reason_for_a_refusal() -> None:
     cal = Calibration.load()
     gate = cal.gate
