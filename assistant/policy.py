@@ -52,6 +52,10 @@ _ANSWER_GAP = 8  # characters of whitespace between a question ending one passag
 # "-5 °C" keeps its minus and "**bold**" its stars.
 _LEADING_MARKS = re.compile(r"(?:[-•*]+(?=\s)|\s)*")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
+# A document's own footnote mark ("… files [57] are called …", "… characters.\n\n[15]"): in an answer it would read
+# as a citation of the answer's. After a word and a space, right after a sentence's punctuation, or opening the
+# quote; not code ("a[15]", "print([1])", "x = [1]", "[1, 2]").
+_FOOTNOTE_MARK = re.compile(r"(?:(?<=[\w.;:!?)\"'”’])\s+|(?<=[.;:!?)\"'”’])|^)\[\d+\](?=[\s.,;:!?)]|$)")
 
 
 def _same(sentence: str) -> str:
@@ -522,6 +526,7 @@ class AnswerRun:
         wrapped = not introduced and (p.page is not None or (kind_of(p.source) in ("text", "markdown")
                                       and _hard_wrapped(quote, p.text, ev.start - p.start)))
         shown = " ".join(quote.split()) if wrapped else quote
+        shown = _FOOTNOTE_MARK.sub("", shown).strip() or shown
         yield self._emit(self._cite(shown, Support(quote, (ev,))))
 
     def _cite(self, sentence: str, support: Support) -> str:

@@ -18,7 +18,7 @@ from assistant.lexical import tokenize
 from assistant.lexicon import CorpusTerms, Lexicon
 from assistant.prompts import Prompts
 from assistant.results import Answer, IndexedDocument, Passage, TextDelta
-from assistant.text import content_stems
+from assistant.text import content_stems, strip_markers
 
 DOC = ("President Biden is scheduled to host Prime Minister Kishida for an official visit to the U.S. on April 10. "
        "This meeting is expected to reinforce the global partnership between Japan and the U.S.\n\n"
@@ -201,6 +201,28 @@ class BlindRetriever(VocabularyRetriever):
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         text = "Call visit.schedule() to plan the official visit of Kishida."
         return [Passage(id="q0", text=text, source="api.txt", start=0, end=len(text), score=0.6)]
+
+
+class FootnotedRetriever(FixedRetriever):
+    """Its passage carries the document's own footnote marks, as extracted from HTML."""
+
+    TEXT = ("These postinst, preinst, postrm and prerm files [57] are called maintainer scripts. Package names are "
+            "less than 24 characters.\n\n[15] Call a[15] to read the fifteenth.")
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        return [Passage(id="f0", text=self.TEXT, source="guide.html", start=0, end=len(self.TEXT), score=0.6)]
+
+
+def test_a_documents_footnote_marks_are_left_out_of_the_quotes_and_the_citations_keep_them(llm: ScriptedLLM) -> None:
+    a = _built(FootnotedRetriever(), llm)
+    llm.enqueue("They are maintainer scripts.")
+    answer = a.ask("What are the postinst, preinst, postrm and prerm files called?")
+    assert not answer.refused, answer.refusal_reason
+    assert "files are called maintainer scripts" in answer.text and "[57]" not in answer.text
+    assert all(strip_markers(s)[1] and max(strip_markers(s)[1]) <= len(answer.citations)
+               for s in answer.text.split(". ") if s.strip())
+    assert all(FootnotedRetriever.TEXT[c.start:c.end] == c.quote for c in answer.citations)
+    assert any("[57]" in c.quote for c in answer.citations)
 
 
 def test_a_code_string_the_documents_nowhere_hold_is_refused_by_name(llm: ScriptedLLM) -> None:
