@@ -460,7 +460,8 @@ class AnswerRun:
         """A lead-in ending in a colon ("The syntax for a coprocess is:") says nothing without what it introduces
         (code, a list, a definition): the block right after it in its passage (up to ``_BLOCK_SPANS`` sentences or
         lines, to the next blank line) is quoted with it, as part of the same quote (in the lead when the lead-in
-        is), keeping its line ends."""
+        is), keeping its line ends. A further quote's lead-in whose block is not among the passages (it ends its
+        passage) is left out: alone it introduces nothing ("… can be generated as:")."""
         out: list[Candidate] = []
         grown = lead
         for i, c in enumerate(chosen):
@@ -479,6 +480,8 @@ class AnswerRun:
                 self._follows.add((n.passage, n.span.start))
                 grown += i < lead
                 end, gap = n.span.end, between or " "
+            if not spans and i >= lead:
+                out.pop()
         return out, grown
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:

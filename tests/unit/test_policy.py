@@ -114,6 +114,11 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     text = "A coprocess runs in a subshell. Its syntax is:\n\ncoproc NAME command\n\nFunding rises next year."
     assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.1, 0.1))) == [
         "A coprocess runs in a subshell.", "Its syntax is:", "coproc NAME command"]
+    # a further quote's lead-in ending its passage, what it introduces in the next, is left out; the best one stays
+    text = "A coprocess runs in a subshell. Funding rises next year. You start one with the coproc keyword as follows:"
+    assert _evidence(question, *_one_passage(text, (0.9, 0.1, HIGH))) == ["A coprocess runs in a subshell."]
+    assert _evidence(question, *_one_passage(text, (0.1, 0.2, 0.9))) == [
+        "You start one with the coproc keyword as follows:"]
 
 
 def test_an_underlined_title_gives_way_to_the_text_under_it() -> None:
