@@ -410,6 +410,32 @@ def _question_words(question: str) -> frozenset[str]:
     return frozenset(t.low for t in tokens(question))
 
 
+# "What is a set in Python?", "what's the `Blue Book` that … mentions", "What are modules, and …": asks what a thing
+# is; the thing ends at the question's end, a comma, a relative pronoun or a preposition of scope.
+_DEFINITION_ASK = re.compile(r"^\W*(?:and\s+)?what(?:\s+(?:is|are)|['’]s)\s+(?:(?:a|an|the)\s+)?(?P<thing>[^?,]{1,60}?)"
+                             r"\s*(?:[?,]|$|\s+(?:in|within|on|under|for|that|which|who|exactly|actually)\b)", re.I)
+_COPULA = frozenset({"is", "are", "was", "were"})
+
+
+@functools.lru_cache(maxsize=64)  # read again for every sentence the ranking checks
+def definition_asked(question: str) -> tuple[str, ...]:
+    """The stems of the thing a question asks to have defined ("What is a set in Python?" -> ("set",)); () when it
+    asks no such thing, or names it by a pronoun only ("What is it?")."""
+    m = _DEFINITION_ASK.match(question)
+    words = tuple(stem(t.text) for t in tokens(m.group("thing"))) if m else ()
+    return () if all(is_function_word(w) for w in words) else words
+
+
+def defines(sentence: str, thing: tuple[str, ...]) -> bool:
+    """Does ``sentence`` open by saying what ``thing`` (stems, :func:`definition_asked`) is: "A set is an unordered
+    collection …", "Sets are …"?"""
+    toks = tokens(sentence)
+    if toks and toks[0].low in ("a", "an", "the"):
+        toks = toks[1:]
+    n = len(thing)
+    return bool(thing) and len(toks) > n and tuple(stem(t.text) for t in toks[:n]) == thing and toks[n].low in _COPULA
+
+
 def _letters(text: str) -> str:
     """The Latin letters of ``text``, lower-cased: an abbreviation however written ("U.S." -> "us")."""
     return re.sub(r"[^A-Za-z]", "", text).lower()
@@ -746,6 +772,9 @@ class Grounder:
             asked = name_asked(question)
             least = 0.0 if asked and asked[1] else ranked[0].coverage
             ranked.sort(key=lambda c: not (c.coverage >= least and _gives_name(c.span.text, question)))
+        elif definition_asked(question):  # "What is a set?": a sentence saying what one is ("A set is …") answers
+            thing = definition_asked(question)
+            ranked.sort(key=lambda c: not defines(c.span.text, thing))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:

@@ -14,6 +14,8 @@ from assistant.grounding import (
     Grounder,
     abbreviation_asked,
     answer_type,
+    defines,
+    definition_asked,
     has_answer_type,
     name_asked,
     question_parts,
@@ -454,6 +456,30 @@ def test_a_sentence_spelling_out_the_abbreviation_asked_about_ranks_first(ground
         "no passage close to the question spells out ELSE"
     # not when the question asks no such thing
     assert grounder.rank("What does elif do for a part?", passages)[0].span.text.startswith("What")
+
+
+@pytest.mark.parametrize(("question", "thing"), [
+    ("What is a set in Python, and what is it used for?", ("set",)),
+    ("what's the `Blue Book` that the FAQ mentions", ("blue", "book")),
+    ("And what are modules?", ("modul",)),
+    ("What is it?", ()),  # a pronoun names nothing to define
+    ("What does a set do?", ()),
+    ("Why is a set fast?", ()),
+])
+def test_what_a_question_asks_to_have_defined(question: str, thing: tuple[str, ...]) -> None:
+    assert definition_asked(question) == thing
+
+
+def test_a_sentence_saying_what_the_thing_asked_about_is_ranks_first(grounder: Grounder) -> None:
+    text = ("Python also includes a data type for sets. Sets in Python support union and difference. Set objects "
+            "are built with set(). Curly braces create sets too. A set is an unordered collection with no duplicate "
+            "elements. The set of tools is large.")
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    assert grounder.rank("What is a set in Python?", passages)[0].span.text.startswith("A set is an unordered")
+    assert grounder.rank("What are sets?", passages)[0].span.text.startswith("A set is an unordered")
+    # not when the question asks no such thing
+    assert not grounder.rank("How do I make a set in Python?", passages)[0].span.text.startswith("A set is")
+    assert not defines("The set of tools is large.", ("set",))
 
 
 def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> None:
