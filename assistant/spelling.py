@@ -2,10 +2,10 @@
 
 A question word the corpus does not know ("compnies", "matricies") is replaced by the passage word one edit away
 (two for long words), starting with the same letter, when exactly one such word is nearest; a shorter word only to
-the one question word it has two letters swapped from ("waht" -> "what"). A code name
-("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of the passages: one
-changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the corpus knows, short
-words and numbers are left alone: the dictionary is the user's own documents, never a word list.
+the one question word it has two letters swapped from ("waht" -> "what") or one letter more or less than ("wher" ->
+"where"). A code name ("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of
+the passages: one changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the
+corpus knows, short words and numbers are left alone: the dictionary is the user's own documents, never a word list.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ from assistant.text import QUESTION_WORDS, hyphen_parts, is_function_word, stem,
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
 _CODE = re.compile(r"[^\W\d_][\w.]*[._][\w.]*\w")  # a name with a dot or underscore inside: read.table, max_len
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    """``b`` is ``a`` with one letter added or dropped, past the first ("wher" / "where", "wich" / "which")."""
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and short[:1] == long[:1] and any(
+        long[:i] + long[i + 1:] == short for i in range(1, len(long)))
 
 
 def _swapped(a: str, b: str) -> bool:
@@ -53,12 +60,12 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
         if w in out or (known is not None and known(w)):
             continue
         if len(w) < MIN_LENGTH:
-            # a short word is corrected only to the one question word it has two letters swapped from ("waht"):
-            # the question word says what kind of answer is asked for, and a short word's other neighbours one
-            # edit away are too many ("lift" / "list"; "form" / "from"). Not an acronym ("HWY"), nor a word of the
-            # passages
+            # a short word is corrected only to the one question word it has two letters swapped from ("waht") or
+            # one letter added to or dropped from ("wher", "wich"): the question word says what kind of answer is
+            # asked for, and a short word's other neighbours one edit away are too many ("lift" / "list"; "form" /
+            # "from"). Not an acronym ("HWY"), nor a word of the passages
             typed = t.text.isalpha() and len(w) >= 3 and not t.text.isupper() and w not in vocab.get(w[0], ())
-            swaps = [q for q in QUESTION_WORDS if _swapped(w, q)] if typed else []
+            swaps = [q for q in QUESTION_WORDS if _swapped(w, q) or _one_letter_off(w, q)] if typed else []
             if len(swaps) == 1 and not is_function_word(w):
                 out[w] = swaps[0]
             continue

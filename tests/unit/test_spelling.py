@@ -11,7 +11,7 @@ PASSAGES = ["Nvidia, Arm and Amazon are among the companies expected to join the
 def test_words_one_or_two_edits_from_a_passage_word_are_corrected() -> None:
     q = "Wich tech compnies are expectd to join the reserch framwork, and how are matricies multiplied?"
     fixes = corrections(q, PASSAGES)
-    assert fixes == {"compnies": "companies", "expectd": "expected", "reserch": "research",
+    assert fixes == {"wich": "which", "compnies": "companies", "expectd": "expected", "reserch": "research",
                      "framwork": "framework", "matricies": "matrices"}
     assert apply("Compnies and matricies", fixes) == "Companies and matrices"
 
@@ -23,8 +23,11 @@ def test_known_short_and_distant_words_are_left_alone() -> None:
     assert corrections("What about the frameworx?", PASSAGES, known=lambda w: w == "frameworx") == {}
 
 
-def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swapped() -> None:
+def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swapped_or_one_more_or_less() -> None:
     assert corrections("Waht does the framework do, and wehn?", PASSAGES) == {"waht": "what", "wehn": "when"}
+    assert corrections("Wher is the framework, and wat joins it?", PASSAGES) == {"wher": "where", "wat": "what"}
+    # "whos" is one letter from "who" and from "whose"; "were" is a word of its own, a letter from "where"
+    assert corrections("whos framework were they in?", PASSAGES) == {}
     # "hwo" is as near "how" as "who"; "form" is a word of its own, a swap away from "from"; "teh" asks nothing
     assert corrections("hwo joins the form of teh framework?", PASSAGES) == {}
     # an acronym, or a word the passages hold, is no typo
