@@ -49,6 +49,7 @@ from assistant.text import (
     strip_markers,
     tokens,
     unticked,
+    without_accents,
 )
 from assistant.translation import Translator
 from assistant.verify import (
@@ -415,6 +416,7 @@ def _question_words(question: str) -> frozenset[str]:
 _DEFINITION_ASK = re.compile(r"^\W*(?:and\s+)?what(?:\s+(?:is|are)|['’]s)\s+(?:(?:a|an|the)\s+)?(?P<thing>[^?,]{1,60}?)"
                              r"\s*(?:[?,]|$|\s+(?:in|within|on|under|for|that|which|who|exactly|actually)\b)", re.I)
 _COPULA = frozenset({"is", "are", "was", "were"})
+_ARTICLES = frozenset({"a", "an", "the"})
 
 
 @functools.lru_cache(maxsize=64)  # read again for every sentence the ranking checks
@@ -427,13 +429,15 @@ def definition_asked(question: str) -> tuple[str, ...]:
 
 
 def defines(sentence: str, thing: tuple[str, ...]) -> bool:
-    """Does ``sentence`` open by saying what ``thing`` (stems, :func:`definition_asked`) is: "A set is an unordered
-    collection …", "Sets are …"?"""
+    """Does ``sentence`` open by saying what ``thing`` (stems, :func:`definition_asked`) is, a kind of something: "A
+    set is an unordered collection …", "Sets are a kind of …"? Not what is done with it ("A set is returned by …",
+    "The options are parsed by …")."""
     toks = tokens(sentence)
-    if toks and toks[0].low in ("a", "an", "the"):
+    if toks and toks[0].low in _ARTICLES:
         toks = toks[1:]
     n = len(thing)
-    return bool(thing) and len(toks) > n and tuple(stem(t.text) for t in toks[:n]) == thing and toks[n].low in _COPULA
+    return (bool(thing) and len(toks) > n + 1 and tuple(stem(t.text) for t in toks[:n]) == thing
+            and toks[n].low in _COPULA and toks[n + 1].low in _ARTICLES)
 
 
 def _letters(text: str) -> str:
@@ -680,13 +684,13 @@ class Grounder:
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
-        # A quoted string is no key term: it is found when the passages write it, its one word in any form
-        # ("`add_note()`" / "add_note(note)"), or its words run together, apart or hyphenated ("`dataframe`" /
-        # "data frame")
-        said = " ".join(" ".join(p.text.lower().split()) for p in passages)
+        # A quoted string is no key term: it is found when the passages write it, with or without accents, its one
+        # word in any form ("`add_note()`" / "add_note(note)"), or its words run together, apart or hyphenated
+        # ("`dataframe`" / "data frame")
+        said = without_accents(" ".join(" ".join(p.text.lower().split()) for p in passages))
         squeezed = _squeezed(said)
-        absent_rare += sorted(t for t in rare - key_terms(question, True) if t not in said
-                              and _squeezed(t) not in squeezed
+        absent_rare += sorted(t for t in rare - key_terms(question, True) if without_accents(t) not in said
+                              and _squeezed(without_accents(t)) not in squeezed
                               and (" " in t or any(stem(w.text) not in all_have for w in tokens(t))))
         absent_rare = [t for t in absent_rare if t not in held]
         # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the

@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from assistant.text import (
     sentence_spans,
     stem,
     tokens,
+    without_accents,
 )
 from assistant.translation import without_code
 
@@ -86,13 +86,6 @@ def _edited(word: str) -> set[str]:
     return out - {word}
 
 
-def _plain(word: str) -> str:
-    """The word without its accents ("éléonor" -> "eleonor"): a question may leave them out."""
-    if word.isascii():
-        return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
 def readable(paths: Sequence[str | Path]) -> list[Path]:
     """The word lists at ``paths`` that are files this process may read."""
     return [Path(p) for p in paths if Path(p).is_file() and os.access(p, os.R_OK)]
@@ -102,7 +95,7 @@ def _entries(line: str) -> tuple[str, str]:
     """A list's word, and the same without its accents ("zürich", "zurich"): a question's words are looked up
     without theirs."""
     word = line.strip().lower().removesuffix("'s")
-    return word, _plain(word)
+    return word, without_accents(word)
 
 
 class Lexicon:
@@ -179,7 +172,7 @@ class CorpusTerms:
 
     def __init__(self, terms: Iterable[str]) -> None:
         given = set(terms)
-        self._sorted = sorted(given | {_plain(t) for t in given})
+        self._sorted = sorted(given | {without_accents(t) for t in given})
         self._terms = frozenset(self._sorted)
         self._by_letter: dict[str, list[str]] = {}
         for t in self._sorted:
@@ -210,7 +203,7 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
     for whole in tokens(without_code(text)):
         for t in hyphen_parts(whole):
             word = t.low.replace("’", "'").removesuffix("'s")
-            w = _plain(word)
+            w = without_accents(word)
             # Latin letters only: the word lists are English, and other scripts are the language check's
             if (not (w.isalpha() and w.isascii()) or not MIN_LENGTH <= len(w) <= MAX_LENGTH or word in out
                     or w in CHAT_WORDS or is_function_word(w)

@@ -52,10 +52,16 @@ _ANSWER_GAP = 8  # characters of whitespace between a question ending one passag
 # "-5 °C" keeps its minus and "**bold**" its stars.
 _LEADING_MARKS = re.compile(r"(?:[-•*]+(?=\s)|\s)*")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
-# A document's own footnote mark ("… files [57] are called …", "… characters.\n\n[15]"): in an answer it would read
-# as a citation of the answer's. After a word and a space, right after a sentence's punctuation, or opening the
-# quote; not code ("a[15]", "print([1])", "x = [1]", "[1, 2]").
-_FOOTNOTE_MARK = re.compile(r"(?:(?<=[\w.;:!?)\"'”’])\s+|(?<=[.;:!?)\"'”’])|^)\[\d+\](?=[\s.,;:!?)]|$)")
+# A document's own footnote marks: in an answer they would read as its citations. One between two words of a line
+# ("… files [57] are called …") or ending the quote after its sentence ("… characters.\n\n[15]"); not code or a
+# console's output ("x[15]", ".libPaths()[1]", "[1] 4", "ports: [80]"), nor a reference the sentence reads on
+# from ("as shown in [3], the …").
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z])[ \t](?:\[[1-9]\d*\])+(?=[ \t][a-z])|(?<=[.!?])\s*(?:\[[1-9]\d*\])+\s*$")
+
+
+def without_footnote_marks(quote: str) -> str:
+    """``quote`` without the document's own footnote marks (:data:`_FOOTNOTE_MARK`)."""
+    return _FOOTNOTE_MARK.sub("", quote).strip() or quote
 
 
 def _same(sentence: str) -> str:
@@ -474,7 +480,8 @@ class AnswerRun:
         (code, a list, a definition): the block right after it in its passage (up to ``_BLOCK_SPANS`` sentences or
         lines, to the next blank line) is quoted with it, as part of the same quote (in the lead when the lead-in
         is), keeping its line ends. A further quote's lead-in whose block is not among the passages (it ends its
-        passage) is left out: alone it introduces nothing ("… can be generated as:")."""
+        passage) is left out when it adds nothing to the other quotes: alone it introduces nothing ("… can be
+        generated as:")."""
         out: list[Candidate] = []
         grown = lead
         for i, c in enumerate(chosen):
@@ -493,9 +500,15 @@ class AnswerRun:
                 self._follows.add((n.passage, n.span.start))
                 grown += i < lead
                 end, gap = n.span.end, between or " "
-            if not spans and i >= lead:
+            if not spans and i >= lead and not self._adds(c, [o for o in chosen if o is not c]):
                 out.pop()
         return out, grown
+
+    def _adds(self, c: Candidate, others: Sequence[Candidate]) -> bool:
+        """Does ``c`` hold a name, number or code, or a word of the question, that none of ``others`` holds?"""
+        held = {st for o in others for st in content_stems(o.span.text)}
+        terms = {t for o in others for t in key_terms(o.span.text)}
+        return bool((content_stems(c.span.text) & self._asked) - held or key_terms(c.span.text) - terms)
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question or a heading in the text stands where its answer starts: the sentence after it, when there is
@@ -547,7 +560,7 @@ class AnswerRun:
         wrapped = not introduced and (p.page is not None or (kind_of(p.source) in ("text", "markdown")
                                       and _hard_wrapped(quote, p.text, ev.start - p.start)))
         shown = " ".join(quote.split()) if wrapped else quote
-        shown = _FOOTNOTE_MARK.sub("", shown).strip() or shown
+        shown = without_footnote_marks(shown)
         yield self._emit(self._cite(shown, Support(quote, (ev,))))
 
     def _cite(self, sentence: str, support: Support) -> str:

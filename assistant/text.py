@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -236,14 +237,23 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
 
 
+def without_accents(text: str) -> str:
+    """``text`` without its accents ("éléonor" -> "eleonor", "naïve" -> "naive"): a question may leave them out."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def as_written(terms: Iterable[str], text: str) -> list[str]:
     """``terms`` (stems of words of ``text``, or terms as they are) as ``text`` writes them, lower-cased: a reason
-    shows "override", not its stem "overrid"."""
+    shows "override", not its stem "overrid"; a term the text writes as it is stays ("run" of "Running `run`")."""
     written: dict[str, str] = {}
+    lows: set[str] = set()
     for whole in tokens(text):
         for t in (whole, *hyphen_parts(whole)):
             written.setdefault(stem(t.text), t.low)
-    return [written.get(t, t) for t in terms]
+            lows.add(t.low)
+    return [t if t in lows else written.get(t, t) for t in terms]
 
 
 # Auxiliaries as they stand before "n't" ("isn't", "can't", "won't"), which users also write without the apostrophe

@@ -387,6 +387,13 @@ def test_a_quoted_term_counts_as_found_only_when_a_passage_writes_it(grounder: G
     assert (exam.features["rare"] == 1.0) is found, exam.features
 
 
+def test_a_quoted_term_is_found_with_or_without_its_accents(grounder: Grounder) -> None:
+    text = "A naïve datetime object does not hold enough information to locate itself."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    for term in ("`naive`", "`naïve`", "'naive datetime'"):
+        assert grounder.examine(f"What is a {term} object?", passages).features["rare"] == 1.0, term
+
+
 def test_only_a_signal_weaker_than_usual_can_be_the_reason_for_a_refusal() -> None:
     cal = Calibration.load()
     gate = cal.gate
@@ -472,14 +479,15 @@ def test_what_a_question_asks_to_have_defined(question: str, thing: tuple[str, .
 
 def test_a_sentence_saying_what_the_thing_asked_about_is_ranks_first(grounder: Grounder) -> None:
     text = ("Python also includes a data type for sets. Sets in Python support union and difference. Set objects "
-            "are built with set(). Curly braces create sets too. A set is an unordered collection with no duplicate "
-            "elements. The set of tools is large.")
+            "are built with set(). A set is returned by intersection(). Curly braces create sets too. A set is an "
+            "unordered collection with no duplicate elements. The set of tools is large.")
     passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
     assert grounder.rank("What is a set in Python?", passages)[0].span.text.startswith("A set is an unordered")
     assert grounder.rank("What are sets?", passages)[0].span.text.startswith("A set is an unordered")
     # not when the question asks no such thing
     assert not grounder.rank("How do I make a set in Python?", passages)[0].span.text.startswith("A set is")
     assert not defines("The set of tools is large.", ("set",))
+    assert not defines("A set is returned by intersection().", ("set",))  # what is done with one
 
 
 def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.calibration import Calibration
 from assistant.grounding import Candidate, Embed, Examination, Grounder
-from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun
+from assistant.policy import ALSO_QUOTE, MAX_SENTENCES, AnswerRun, without_footnote_marks
 from assistant.results import Citation, Passage
 from assistant.text import sentence_spans
 
@@ -115,10 +115,32 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.1, 0.1))) == [
         "A coprocess runs in a subshell.", "Its syntax is:", "coproc NAME command"]
     # a further quote's lead-in ending its passage, what it introduces in the next, is left out; the best one stays
-    text = "A coprocess runs in a subshell. Funding rises next year. You start one with the coproc keyword as follows:"
+    text = "A coprocess runs in a subshell. Funding rises next year. A coprocess is started as follows:"
     assert _evidence(question, *_one_passage(text, (0.9, 0.1, HIGH))) == ["A coprocess runs in a subshell."]
-    assert _evidence(question, *_one_passage(text, (0.1, 0.2, 0.9))) == [
-        "You start one with the coproc keyword as follows:"]
+    # unless it says what the others do not: a word of the question, a name, number or code
+    for adds in ("Its syntax, since version 2.1, is given as follows:", "Use the coproc keyword as follows:"):
+        text = f"A coprocess runs in a subshell. Funding rises next year. {adds}"
+        assert _evidence(question, *_one_passage(text, (0.9, 0.1, HIGH)))[-1] == adds
+    assert _evidence(question, *_one_passage(text, (0.1, 0.2, 0.9)))[-1] == "Use the coproc keyword as follows:"
+
+
+@pytest.mark.parametrize(("quote", "shown"), [
+    ("These postinst files [57] are called maintainer scripts.", "These postinst files are called maintainer scripts."),
+    ("Names are less than 24 characters.\n\n[15]", "Names are less than 24 characters."),
+    ("It was released in 1991.[3][4]", "It was released in 1991."),
+    # code, a console's output, a reference read on from: as they are
+    ("(that shown by .libPaths()[1])", "(that shown by .libPaths()[1])"),
+    ("Write\nR> (-2)^2\n[1] 4\nto get the square of -2.", "Write\nR> (-2)^2\n[1] 4\nto get the square of -2."),
+    ("sleep 60 & # put into background\n[1] 8022", "sleep 60 & # put into background\n[1] 8022"),
+    (">>> f(1)\n[1]", ">>> f(1)\n[1]"),
+    ('Send {"ids": [1]} and ports: [80]', 'Send {"ids": [1]} and ports: [80]'),
+    ("It returns [0] when empty.", "It returns [0] when empty."),
+    ("As shown in [3], the sort is stable.", "As shown in [3], the sort is stable."),
+    ("Tuples (see [5]) are immutable.", "Tuples (see [5]) are immutable."),
+    ("Call print([1]) or a[15] = x = [1].", "Call print([1]) or a[15] = x = [1]."),
+])
+def test_a_documents_footnote_marks_are_left_out_of_a_quote_and_nothing_else(quote: str, shown: str) -> None:
+    assert without_footnote_marks(quote) == shown
 
 
 def test_a_pointer_to_another_text_is_no_answer() -> None:

@@ -307,3 +307,5 @@ def test_a_reason_names_the_words_as_the_sentence_writes_them_not_their_stems() 
         ["override", "characters", "12", "gpl-2"]
     reason = check_span("The compilers accept overrides.", "The compiler rejects nothing.")
     assert reason is not None and "accept" in reason and "overrides" in reason, reason
+    # a term the text writes as it is stays, whatever other word shares its stem
+    assert as_written(["run"], "Running `run` fails") == ["run"]
