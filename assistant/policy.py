@@ -52,16 +52,25 @@ _ANSWER_GAP = 8  # characters of whitespace between a question ending one passag
 # "-5 °C" keeps its minus and "**bold**" its stars.
 _LEADING_MARKS = re.compile(r"(?:[-•*]+(?=\s)|\s)*")
 MAX_FAILED_IN_A_ROW = 2  # after this many unsupported or repeated sentences the model has lost the thread
-# A document's own footnote marks: in an answer they would read as its citations. One between two words of a line
-# ("… files [57] are called …") or ending the quote after its sentence ("… characters.\n\n[15]"); not code or a
-# console's output ("x[15]", ".libPaths()[1]", "[1] 4", "ports: [80]"), nor a reference the sentence reads on
-# from ("as shown in [3], the …").
-_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z])[ \t](?:\[[1-9]\d*\])+(?=[ \t][a-z])|(?<=[.!?])\s*(?:\[[1-9]\d*\])+\s*$")
+# A document's own footnote marks: in an answer they would read as its citations. After a word of a line, read on
+# from ("… files [57] are called …", "… the Cheese Shop [1], is …"), or ending the quote after its sentence ("…
+# characters.\n\n[15]"); not code or a console's output ("x[15]", ".libPaths()[1]", "[1] 4", "ports: [80]"),
+# nor a reference the sentence names ("as shown in [3], the …", "(see [5])", "Figure [2] shows").
+_FOOTNOTE_MARK = re.compile(r"\b(?P<word>[A-Za-z]+)[ \t](?:\[[1-9]\d*\])+(?=[ \t][a-z]|[,;:)])"
+                            r"|(?<=[.!?])\s*(?:\[[1-9]\d*\])+\s*$")
+_NAMES_A_REFERENCE = frozenset("see cf ref reference references note notes footnote section chapter figure table "
+                               "page item step appendix equation".split())
 
 
 def without_footnote_marks(quote: str) -> str:
     """``quote`` without the document's own footnote marks (:data:`_FOOTNOTE_MARK`)."""
-    return _FOOTNOTE_MARK.sub("", quote).strip() or quote
+    def drop(m: re.Match[str]) -> str:
+        word = m.group("word")
+        if word is None:
+            return ""
+        return m.group() if is_function_word(word) or word.lower() in _NAMES_A_REFERENCE else word
+
+    return _FOOTNOTE_MARK.sub(drop, quote).strip() or quote
 
 
 def _same(sentence: str) -> str:

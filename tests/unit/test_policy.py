@@ -128,6 +128,8 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     ("These postinst files [57] are called maintainer scripts.", "These postinst files are called maintainer scripts."),
     ("Names are less than 24 characters.\n\n[15]", "Names are less than 24 characters."),
     ("It was released in 1991.[3][4]", "It was released in 1991."),
+    ("The index, called the Cheese Shop [1], lists modules.", "The index, called the Cheese Shop, lists modules."),
+    ("They return the default None. [1]", "They return the default None."),
     # code, a console's output, a reference read on from: as they are
     ("(that shown by .libPaths()[1])", "(that shown by .libPaths()[1])"),
     ("Write\nR> (-2)^2\n[1] 4\nto get the square of -2.", "Write\nR> (-2)^2\n[1] 4\nto get the square of -2."),
@@ -137,6 +139,7 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
     ("It returns [0] when empty.", "It returns [0] when empty."),
     ("As shown in [3], the sort is stable.", "As shown in [3], the sort is stable."),
     ("Tuples (see [5]) are immutable.", "Tuples (see [5]) are immutable."),
+    ("Figure [2] shows the loop.", "Figure [2] shows the loop."),
     ("Call print([1]) or a[15] = x = [1].", "Call print([1]) or a[15] = x = [1]."),
 ])
 def test_a_documents_footnote_marks_are_left_out_of_a_quote_and_nothing_else(quote: str, shown: str) -> None:
