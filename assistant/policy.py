@@ -144,18 +144,6 @@ def _asks(c: Candidate) -> bool:
     return c.span.text.rstrip().endswith("?")
 
 
-# A pointer to another text ("(See fakeroot(1).)", "See also Section 4.", "Cf. the FAQ."): a few words sending the
-# reader elsewhere.
-_POINTER = re.compile(r"^\W*(?:see(?:\s+also)?|cf\.?|refer\s+to)\s", re.IGNORECASE)
-_POINTER_WORDS = 8
-
-
-def _points_elsewhere(c: Candidate) -> bool:
-    """The sentence only sends the reader to another text: it answers nothing."""
-    text = c.span.text.strip()
-    return bool(_POINTER.match(text)) and len(text.split()) <= _POINTER_WORDS
-
-
 # A section number before a heading's words ("4.5. ", "2.1.1 ", "A.3 ").
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d+|[A-Z](?=\.\d))(?:\.\d+)*\.?\s+")
 _BLOCK_SPANS = 4  # sentences or lines of the block a lead-in introduces, quoted with it
@@ -328,8 +316,7 @@ class AnswerRun:
         in a colon or a line of code may be the answer in technical documents ("To deactivate a virtual
         environment, type:"), so neither is left out here."""
         text = c.span.text.strip()
-        return (c.score >= ALSO_QUOTE and not _asks(c) and not self._heading(c) and not _points_elsewhere(c)
-                and not _DANGLING.search(text)
+        return (c.score >= ALSO_QUOTE and not _asks(c) and not self._heading(c) and not _DANGLING.search(text)
                 and all(_same(text) != _same(x.span.text) for x in chosen)
                 and not self._says_nothing_new(text))
 
@@ -521,22 +508,17 @@ class AnswerRun:
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question or a heading in the text stands where its answer starts: the sentence after it, when there is
-        one (in the next passage of the same document when it ends its passage); else, and for a pointer to another
-        text ("(See fakeroot(1).)"), the best-ranked sentence that is none of these (a title alone answers
-        nothing)."""
-        def answers(n: Candidate) -> bool:
-            return not _asks(n) and not self._heading(n) and not _points_elsewhere(n)
-
-        if answers(c):
+        one (in the next passage of the same document when it ends its passage); else the best-ranked sentence that
+        is neither (a title alone answers nothing)."""
+        if not _asks(c) and not self._heading(c):
             return c
-        after = None
-        if not _points_elsewhere(c):
-            p = self.passages[c.passage]
-            end = p.start + c.span.end
-            # passages are stripped of the whitespace at their edges, so the next one may start a few characters on
-            after = next((n for n in ranked if self.passages[n.passage].source == p.source and answers(n)
-                          and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), None)
-        return after or next((n for n in ranked if answers(n)), c)
+        p = self.passages[c.passage]
+        end = p.start + c.span.end
+        # passages are stripped of the whitespace at their edges, so the next one may start a few characters on
+        after = next((n for n in ranked if self.passages[n.passage].source == p.source and not _asks(n)
+                      and not self._heading(n)
+                      and 0 <= self.passages[n.passage].start + n.span.start - end <= _ANSWER_GAP), None)
+        return after or next((n for n in ranked if not _asks(n) and not self._heading(n)), c)
 
     def _reason_beside(self, top: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
         """A why-question's best sentence often restates what is asked, and the reason stands beside it: before a

@@ -146,21 +146,6 @@ def test_a_documents_footnote_marks_are_left_out_of_a_quote_and_nothing_else(quo
     assert without_footnote_marks(quote) == shown
 
 
-def test_a_pointer_to_another_text_is_no_answer() -> None:
-    text = "(See fakeroot(1).) The fakeroot command lets you pretend to be root. Funding rises next year."
-    question = "What does the fakeroot command do?"
-    assert _evidence(question, *_one_passage(text, (0.9, 0.5, 0.2))) == [
-        "The fakeroot command lets you pretend to be root."]
-    # nor a further quote
-    text = "The fakeroot command lets you pretend to be root. See also Section 4. Funding rises next year."
-    assert _evidence(question, *_one_passage(text, (0.9, HIGH, 0.2))) == [
-        "The fakeroot command lets you pretend to be root."]
-    # a sentence that goes on past a few words is no mere pointer
-    text = ("See the fakeroot command, which lets you build packages as a normal user without root access at all. "
-            "Funding rises next year.")
-    assert _evidence(question, *_one_passage(text, (0.9, 0.2)))[0].startswith("See the fakeroot command")
-
-
 def test_an_underlined_title_gives_way_to_the_text_under_it() -> None:
     text = "Chip Export Manual\n******************\n\nExports of advanced chips are restricted. Funding rises."
     assert _evidence("What is restricted?", *_one_passage(text, (0.9, 0.5, 0.2))) == [
