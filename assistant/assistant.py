@@ -213,7 +213,8 @@ class Assistant:
                 passages = self.retrieve(query)
         known_share = self._known_share()
         fixes = spelling.corrections(query, (p.text for p in passages),
-                                     (lambda w: known_share(w) == 1.0) if known_share else None)
+                                     (lambda w: known_share(w) == 1.0) if known_share else None,
+                                     self.lexicon.knows if self.lexicon is not None else None)
         read_query, read_question = spelling.apply(query, fixes), spelling.apply(question, fixes)
         if known_share:  # a capital the corpus never writes, for a country the passages name
             texts = [p.text for p in passages]

@@ -415,7 +415,10 @@ def _question_words(question: str) -> frozenset[str]:
 # is; the thing ends at the question's end, a comma, a relative pronoun or a preposition of scope.
 _DEFINITION_ASK = re.compile(r"^\W*(?:and\s+)?what(?:\s+(?:is|are)|['’]s)\s+(?:(?:a|an|the)\s+)?(?P<thing>[^?,]{1,60}?)"
                              r"\s*(?:[?,]|$|\s+(?:in|within|on|under|for|that|which|who|exactly|actually)\b)", re.I)
-_COPULA = frozenset({"is", "are", "was", "were"})
+# A sentence saying what the thing asked about is ranks first when its ranking score reaches this: the answer's bar
+# for quoting a further sentence (``policy.ALSO_QUOTE``), so it is one the answer would quote anyway.
+DEFINITION_SCORE = 0.6
+_COPULA = frozenset({"is", "are"})  # "Pipes were a very influential innovation" tells history, not what one is
 _ARTICLES = frozenset({"a", "an", "the"})
 
 
@@ -776,9 +779,15 @@ class Grounder:
             asked = name_asked(question)
             least = 0.0 if asked and asked[1] else ranked[0].coverage
             ranked.sort(key=lambda c: not (c.coverage >= least and _gives_name(c.span.text, question)))
-        elif definition_asked(question):  # "What is a set?": a sentence saying what one is ("A set is …") answers
+        elif definition_asked(question) and ranked:
+            # "What is a set in Python?": a sentence saying what one is ("A set is …") answers, one the answer would
+            # quote anyway (its score reaches the answer's bar for a further quote), in a passage holding every word
+            # of the question ("A package is …" of R's FAQ does not answer "What is a package in Debian?")
             thing = definition_asked(question)
-            ranked.sort(key=lambda c: not defines(c.span.text, thing))
+            scope = question_stems(question_parts(question)[0])
+            holding = {i for i, p in enumerate(passages) if scope <= content_stems(p.text)}
+            ranked.sort(key=lambda c: not (c.score >= DEFINITION_SCORE and c.passage in holding
+                                           and defines(c.span.text, thing)))
         return ranked
 
     def _similarities(self, question: str, texts: list[str], fallback: list[float]) -> list[float]:

@@ -550,8 +550,9 @@ class AnswerRun:
         # introduces.
         wrapped = not introduced and (p.page is not None or (kind_of(p.source) in ("text", "markdown")
                                       and _hard_wrapped(quote, p.text, ev.start - p.start)))
-        shown = " ".join(quote.split()) if wrapped else quote
-        shown = without_footnote_marks(shown)
+        # footnote marks before the line ends go: a console's "> x\n[1] 4" would read as a line of words
+        shown = without_footnote_marks(quote)
+        shown = " ".join(shown.split()) if wrapped else shown
         yield self._emit(self._cite(shown, Support(quote, (ev,))))
 
     def _cite(self, sentence: str, support: Support) -> str:

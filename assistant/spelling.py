@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assistant.text import QUESTION_WORDS, hyphen_parts, is_function_word, stem, tokens
+from assistant.text import QUESTION_WORDS, Token, hyphen_parts, is_function_word, stem, tokens
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
@@ -37,10 +37,11 @@ def _swapped(a: str, b: str) -> bool:
         and a[diff[1]] == b[diff[0]]
 
 
-def corrections(question: str, passages: Iterable[str], known: Callable[[str], bool] | None = None
-                ) -> dict[str, str]:
+def corrections(question: str, passages: Iterable[str], known: Callable[[str], bool] | None = None,
+                english: Callable[[str], bool] | None = None) -> dict[str, str]:
     """{misspelt word: correction} for the question's words, lower-cased. ``known(word)`` says whether the corpus
-    holds the word anywhere (then it is no typo even when the passages lack it)."""
+    holds the word anywhere (then it is no typo even when the passages lack it); ``english(word)`` whether English
+    does (then a short word is no typo of a question word one letter longer or shorter: "whey", "howl")."""
     vocab: dict[str, set[str]] = {}
     code: set[str] = set()
     stems: set[str] = set()
@@ -52,6 +53,11 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
             elif _CODE.fullmatch(t.text):
                 code.add(t.low)
     out: dict[str, str] = {}
+    code_spans = [m.span() for m in re.finditer(r"`[^`]*`", question)]
+
+    def quoted(t: Token) -> bool:
+        return any(a < t.start < b for a, b in code_spans)
+
     # the words of a hyphenated compound ("Kishda-Biden") each, but not those of an option ("--enable-R-shlib")
     words = [part for whole in tokens(question) for part in (
         [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
@@ -65,7 +71,10 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
             # asked for, and a short word's other neighbours one edit away are too many ("lift" / "list"; "form" /
             # "from"). Not an acronym ("HWY"), nor a word of the passages
             typed = t.text.isalpha() and len(w) >= 3 and not t.text.isupper() and w not in vocab.get(w[0], ())
-            swaps = [q for q in QUESTION_WORDS if _swapped(w, q) or _one_letter_off(w, q)] if typed else []
+            # a letter more or less makes a word of its own or a name as often ("whey", "President Wen", `howl`)
+            loose = typed and not (english is not None and english(w)) and not quoted(t) \
+                and not (t.text[:1].isupper() and question[:t.start].strip())
+            swaps = [q for q in QUESTION_WORDS if _swapped(w, q) or (loose and _one_letter_off(w, q))] if typed else []
             if len(swaps) == 1 and not is_function_word(w):
                 out[w] = swaps[0]
             continue

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from assistant import grounding
 from assistant.calibration import Calibration, Logistic
 from assistant.embeddings import Embedder
 from assistant.grounding import (
@@ -477,17 +478,30 @@ def test_what_a_question_asks_to_have_defined(question: str, thing: tuple[str, .
     assert definition_asked(question) == thing
 
 
-def test_a_sentence_saying_what_the_thing_asked_about_is_ranks_first(grounder: Grounder) -> None:
+def test_a_sentence_saying_what_the_thing_asked_about_is_ranks_first(grounder: Grounder,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     text = ("Python also includes a data type for sets. Sets in Python support union and difference. Set objects "
             "are built with set(). A set is returned by intersection(). Curly braces create sets too. A set is an "
-            "unordered collection with no duplicate elements. The set of tools is large.")
+            "unordered collection of elements in Python. The set of tools is large.")
     passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
     assert grounder.rank("What is a set in Python?", passages)[0].span.text.startswith("A set is an unordered")
-    assert grounder.rank("What are sets?", passages)[0].span.text.startswith("A set is an unordered")
+    assert grounder.rank("What are sets in Python?", passages)[0].span.text.startswith("A set is an unordered")
     # not when the question asks no such thing
     assert not grounder.rank("How do I make a set in Python?", passages)[0].span.text.startswith("A set is")
     assert not defines("The set of tools is large.", ("set",))
     assert not defines("A set is returned by intersection().", ("set",))  # what is done with one
+    assert not defines("Sets were a kind of list in Python 2.", ("set",))  # history
+    # nor a sentence the answer would not quote, or one in a passage lacking the question's other words
+    weak = text.replace("of elements in Python", "with no duplicate elements")
+    weak_passages = [Passage(id="p0", text=weak, source="doc.txt", start=0, end=len(weak), score=0.6)]
+    assert not grounder.rank("What is a set in Python?", weak_passages)[0].span.text.startswith("A set is an")
+    other = [Passage(id="p1", text="A set is an unordered collection of elements in R.", source="r.txt", start=0,
+                     end=50, score=0.6),
+             Passage(id="p2", text="Python also includes a data type for sets.", source="doc.txt", start=0,
+                     end=42, score=0.6)]
+    monkeypatch.setattr(grounding, "DEFINITION_SCORE", 0.0)  # whatever it scores
+    assert not grounder.rank("What is a set in Python?", other)[0].span.text.startswith("A set is an")
+    assert grounder.rank("What is a set?", other)[0].span.text.startswith("A set is an")
 
 
 def test_the_gate_does_not_ask_for_a_capitalised_name(grounder: Grounder) -> None:

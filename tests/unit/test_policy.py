@@ -441,3 +441,14 @@ def test_a_model_sentence_answering_either_part_of_a_two_part_question_gives_wha
     question = "What does CEA stand for, and when was it passed?"
     run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, []))
     assert run._off_topic("The CEA is the chip export act.") == ""
+
+
+def test_a_pdf_quote_keeps_a_consoles_output_marks_when_its_lines_are_joined() -> None:
+    pdf = "Typing statef at the prompt gives\n[1] tas sa qld\nas its levels. Funding rises next year."
+    passages = [Passage(id="pdf", text=pdf, source="manual.pdf", start=0, end=len(pdf), score=0.6, page=3)]
+    ranked = [Candidate(0, span, 0.5, 0.5, True, score) for span, score in zip(sentence_spans(pdf), (0.9, 0.1),
+                                                                                strict=True)]
+    question = "What does typing statef give?"
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    assert "".join(d.text for d in run.extractive()) == "Typing statef at the prompt gives [1] tas sa qld as its " \
+        "levels [1]."

@@ -28,6 +28,10 @@ def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swap
     assert corrections("Wher is the framework, and wat joins it?", PASSAGES) == {"wher": "where", "wat": "what"}
     # "whos" is one letter from "who" and from "whose"; "were" is a word of its own, a letter from "where"
     assert corrections("whos framework were they in?", PASSAGES) == {}
+    # nor a word English knows, a name past the first word, or code
+    assert corrections("Is whey in the framework?", PASSAGES, english=lambda w: w == "whey") == {}
+    assert corrections("Wher will President Wen join?", PASSAGES) == {"wher": "where"}
+    assert corrections("What does `howl` print?", PASSAGES) == {}
     # "hwo" is as near "how" as "who"; "form" is a word of its own, a swap away from "from"; "teh" asks nothing
     assert corrections("hwo joins the form of teh framework?", PASSAGES) == {}
     # an acronym, or a word the passages hold, is no typo
