@@ -245,15 +245,17 @@ def without_accents(text: str) -> str:
 
 
 def as_written(terms: Iterable[str], text: str) -> list[str]:
-    """``terms`` (stems of words of ``text``, or terms as they are) as ``text`` writes them, lower-cased: a reason
-    shows "override", not its stem "overrid"; a term the text writes as it is stays ("run" of "Running `run`")."""
+    """``terms`` (stems of words of ``text``, or terms as they are) as ``text`` writes them, lower-cased and without a
+    possessive, each once: a reason shows "override", not its stem "overrid"; a term the text writes as it is stays
+    ("run" of "Running `run`")."""
     written: dict[str, str] = {}
     lows: set[str] = set()
     for whole in tokens(text):
         for t in (whole, *hyphen_parts(whole)):
-            written.setdefault(stem(t.text), t.low)
-            lows.add(t.low)
-    return [t if t in lows else written.get(t, t) for t in terms]
+            low = t.low.replace("’", "'").removesuffix("'s")
+            written.setdefault(stem(t.text), low)
+            lows.add(low)
+    return list(dict.fromkeys(t if t in lows else written.get(t, t) for t in terms))
 
 
 # Auxiliaries as they stand before "n't" ("isn't", "can't", "won't"), which users also write without the apostrophe

@@ -307,5 +307,7 @@ def test_a_reason_names_the_words_as_the_sentence_writes_them_not_their_stems() 
         ["override", "characters", "12", "gpl-2"]
     reason = check_span("The compilers accept overrides.", "The compiler rejects nothing.")
     assert reason is not None and "accept" in reason and "overrides" in reason, reason
-    # a term the text writes as it is stays, whatever other word shares its stem
+    # a term the text writes as it is stays, whatever other word shares its stem; each once; no possessive
     assert as_written(["run"], "Running `run` fails") == ["run"]
+    assert as_written(["r_max_vsiz", "r_max_vsize"], "What does R_MAX_VSIZE limit?") == ["r_max_vsize"]
+    assert as_written(["america"], "How does America's wish frame it?") == ["america"]
