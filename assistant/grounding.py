@@ -50,6 +50,7 @@ from assistant.text import (
     tokens,
     unticked,
     without_accents,
+    without_possessive,
 )
 from assistant.translation import Translator
 from assistant.verify import (
@@ -278,7 +279,7 @@ def name_asked(question: str) -> tuple[str, tuple[str, ...]] | None:
             return None
         # a name owns it ("Rodin's first name"); "his", "the host's" give none
         run = before[-1:] if owned and before[-1].text[:1].isupper() else []
-    given = (re.sub(r"['’]s$", "", t.low) for t in run if not (t.text.isupper() and len(t.text) <= 3))
+    given = (without_possessive(t.low) for t in run if not (t.text.isupper() and len(t.text) <= 3))
     return side, tuple(w for w in given if len(w) > 1 and w not in TITLES and not is_function_word(w)
                        and w not in QUESTION_WORDS)
 
@@ -306,7 +307,7 @@ def _gives_name(sentence: str, question: str) -> bool:
     side, given = asked
     said = _question_words(question) if given else frozenset()
     toks = tokens(sentence)
-    low = [re.sub(r"['’]s$", "", t.low) for t in toks]
+    low = [without_possessive(t.low) for t in toks]
 
     def named(i: int) -> bool:
         if not 0 <= i < len(toks):
@@ -387,7 +388,7 @@ def _names_a_town(sentence: str, question: str) -> bool:
         while j < len(toks) and joined(j) and (capitalised(j) or (
                 toks[j].low in _NAME_PARTICLES and j + 1 < len(toks) and joined(j + 1) and capitalised(j + 1))):
             j += 1
-        words = [re.sub(r"['’]s$", "", t.text) for t in toks[i:j]]
+        words = [without_possessive(t.text) for t in toks[i:j]]
         name = " ".join(words)
         before = i - 2 if i >= 2 and toks[i - 1].low == "the" else i - 1
         at_place = before >= 0 and (toks[before].low in _AT_PLACE or (

@@ -40,6 +40,7 @@ from assistant.text import (
     stem,
     tokens,
     without_accents,
+    without_possessive,
 )
 from assistant.translation import without_code
 
@@ -202,7 +203,7 @@ def unknown_words(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
     out: list[str] = []
     for whole in tokens(without_code(text)):
         for t in hyphen_parts(whole):
-            word = t.low.replace("’", "'").removesuffix("'s")
+            word = without_possessive(t.low.replace("’", "'"))
             w = without_accents(word)
             # Latin letters only: the word lists are English, and other scripts are the language check's
             if (not (w.isalpha() and w.isascii()) or not MIN_LENGTH <= len(w) <= MAX_LENGTH or word in out
@@ -227,7 +228,7 @@ def unheard_names(text: str, lexicon: Lexicon, terms: CorpusTerms) -> list[str]:
         return out
     firsts = {next((t.start for t in tokens(s.text)), -1) + s.start for s in sentence_spans(plain)}
     for t in tokens(plain):
-        word = t.text.replace("’", "'").removesuffix("'s")
+        word = without_possessive(t.text.replace("’", "'"))
         low = word.lower()
         if (not word[:1].isupper() or t.start in firsts or not (word.isalpha() and word.isascii())
                 or not MIN_LENGTH <= len(word) <= MAX_LENGTH or low in out or low in MONTHS or low in WEEKDAYS

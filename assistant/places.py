@@ -29,7 +29,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.text import Token, is_function_word, tokens
+from assistant.text import Token, is_function_word, tokens, without_possessive
 
 # A capital's trailing abbreviation ("Washington D.C."): the city is also written without it.
 _DOTTED_TAIL = re.compile(r",?\s+(?:[A-Z]\.)+$")
@@ -172,7 +172,7 @@ def capitals() -> frozenset[str]:
 
 
 def _bare(name: str) -> str:
-    return " ".join(re.sub(r"['’]s$", "", name.lower()).split())
+    return " ".join(without_possessive(name.lower()).split())
 
 
 def names_country(name: str) -> bool:

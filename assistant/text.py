@@ -237,6 +237,14 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(w.replace(".", "") if re.fullmatch(r"(?:\w\.)+\w?", w) else w))
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def without_possessive(word: str) -> str:
+    """``word`` without a possessive "'s" ("Japan's" -> "Japan")."""
+    return _POSSESSIVE.sub("", word)
+
+
 def without_accents(text: str) -> str:
     """``text`` without its accents ("éléonor" -> "eleonor", "naïve" -> "naive"): a question may leave them out."""
     if text.isascii():
@@ -252,7 +260,7 @@ def as_written(terms: Iterable[str], text: str) -> list[str]:
     lows: set[str] = set()
     for whole in tokens(text):
         for t in (whole, *hyphen_parts(whole)):
-            low = t.low.replace("’", "'").removesuffix("'s")
+            low = without_possessive(t.low.replace("’", "'"))
             written.setdefault(stem(t.text), low)
             lows.add(low)
     return list(dict.fromkeys(t if t in lows else written.get(t, t) for t in terms))
