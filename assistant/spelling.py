@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from assistant.text import QUESTION_WORDS, Token, hyphen_parts, is_function_word, stem, tokens
 
@@ -25,9 +25,7 @@ _CODE = re.compile(r"[^\W\d_][\w.]*[._][\w.]*\w")  # a name with a dot or unders
 
 def _one_letter_off(a: str, b: str) -> bool:
     """``b`` is ``a`` with one letter added or dropped, past the first ("wher" / "where", "wich" / "which")."""
-    short, long = sorted((a, b), key=len)
-    return len(long) == len(short) + 1 and short[:1] == long[:1] and any(
-        long[:i] + long[i + 1:] == short for i in range(1, len(long)))
+    return a[:1] == b[:1] and Indel.distance(a, b) == 1
 
 
 def _swapped(a: str, b: str) -> bool:
