@@ -357,6 +357,13 @@ def _town_word(word: str) -> bool:
             and low not in _NAME_PARTICLES and not (word.isupper() and len(word) <= 3))
 
 
+@functools.lru_cache(maxsize=64)  # read again for every sentence the gate and ranking check
+def _named_in(question: str) -> frozenset[str]:
+    """The question's own words, lower-cased, but its function words and the town nouns: a name holding one is the
+    question's ("Fumio Kishida"), no town."""
+    return frozenset(w for w in _question_words(question) if not is_function_word(w)) - _TOWN_NOUNS
+
+
 def _names_a_town(sentence: str, question: str) -> bool:
     """Does ``sentence`` name a place smaller than a country: a capital city anywhere ("Its capital is Canberra",
     "Mexico City"), or, where a place's name stands ("… in Osaka", "visited Hiroshima", "the city of Osaka"), a name
@@ -366,7 +373,7 @@ def _names_a_town(sentence: str, question: str) -> bool:
     particles ("Rio de Janeiro", "La Paz") and initials ("Washington D.C."); the words of a hyphenated compound each
     are one ("U.S.-Japan" names two countries)."""
     toks = tokens(sentence)
-    named = {w for w in _question_words(question) if not is_function_word(w)} - _TOWN_NOUNS
+    named = _named_in(question)
     capitals = places.capitals()
 
     def joined(k: int) -> bool:  # the word k continues the name before it: spaces between, or an initial's stop
