@@ -18,6 +18,9 @@ from typing import Any
 from assistant.errors import ConfigError
 
 CALIBRATION_FILE = "calibration.json"
+# The signals :meth:`assistant.grounding.Grounder.examine` and the sentence ranking compute, by name.
+GATE_FEATURES = ("retrieval", "sentence_sim", "coverage", "all_coverage", "rare", "typed", "known")
+SENTENCE_FEATURES = ("sim", "coverage", "typed", "retrieval")
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,11 @@ class Calibration:
             text = path.read_text(encoding="utf-8") if path else \
                 resources.files("assistant").joinpath(CALIBRATION_FILE).read_text(encoding="utf-8")
             data = json.loads(text)
-            return cls(Logistic.from_dict(data["gate"]), float(data["gate_threshold"]),
-                       Logistic.from_dict(data["sentence"]), data.get("provenance", {}))
+            gate, sentence = Logistic.from_dict(data["gate"]), Logistic.from_dict(data["sentence"])
+            for model, known in ((gate, GATE_FEATURES), (sentence, SENTENCE_FEATURES)):
+                if unknown := [f for f in model.features if f not in known]:
+                    raise ValueError(f"it weighs signals this version does not compute ({', '.join(unknown)})")
+            return cls(gate, float(data["gate_threshold"]), sentence, data.get("provenance", {}))
         except (OSError, ValueError, KeyError, TypeError) as e:
             where = path or f"assistant/{CALIBRATION_FILE}"
             raise ConfigError(f"The calibration file {where} cannot be used: {e}. Refit it with "

@@ -42,6 +42,7 @@ from assistant.text import (
     Token,
     as_written,
     content_stems,
+    held_stems,
     is_function_word,
     is_number,
     sentence_spans,
@@ -562,12 +563,18 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
 
 
 def question_stems(question: str) -> set[str]:
-    """The content stems a passage should hold to answer ``question``; the unit of time a question asks for ("On
-    which day of the week …", "in what year …") names the kind of answer, which the passage states as a day or a date
-    without the word."""
+    """The content stems a passage should hold to answer ``question``, each word of a hyphenated compound apart
+    ("the Kishida-Biden meeting"); the unit of time a question asks for ("On which day of the week …", "in what year
+    …") and the part of a name it asks for ("What is Rodin's first name?") name the kind of answer, which the passage
+    states as a day, a date or a name without the word."""
+    def stems(q: str) -> set[str]:
+        return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", q)), apart=True) - _META_STEMS
+
     if abbreviation_asked(question):
-        question = _EXPANSION_FRAME.sub(" ", question)
-    return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", question))) - _META_STEMS
+        return stems(_EXPANSION_FRAME.sub(" ", question))
+    if answer_type(question) is AnswerType.FULL_NAME:  # a passage writes the name, not that it is a first name
+        return stems(_NAME_ASK.sub(" ", question)) or stems(question)  # "What is his full name?": all it says
+    return stems(question)
 
 
 def _squeezed(text: str) -> str:
@@ -633,10 +640,6 @@ def _excerpt(sentence: str, around: str) -> str:
                                                                             else "")
 
 
-def _margin(values: Sequence[float]) -> float:
-    return max(values) - sum(values) / len(values) if values else 0.0
-
-
 def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, Span]]:
     out = []
     for i, p in enumerate(passages):
@@ -649,7 +652,7 @@ def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, Span]]:
 def _idf(sentences: Sequence[str]) -> dict[str, float]:
     df: dict[str, int] = {}
     for s in sentences:
-        for st in content_stems(s):
+        for st in held_stems(s):
             df[st] = df.get(st, 0) + 1
     n = len(sentences)
     return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
@@ -691,7 +694,7 @@ class Grounder:
         # so capitals cannot tell whether a sentence names one.
         asked_kinds = [answer_type(p) for p in question_parts(question)]
         gate_kinds: list[AnswerType] = [k for k in asked_kinds if k not in UNCHECKED and k is not AnswerType.NAME]
-        all_have = {st for s in texts for st in content_stems(s)} | {stem(t.text) for p in passages
+        all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
@@ -719,9 +722,6 @@ class Grounder:
                 has_answer_type(c.span.text, k, question, loose=True) for k in gate_kinds
                 for c in (ranked if k is AnswerType.EXPANSION else top)) else 0.0,
             "known": 1.0 if known is None else known,
-            # how far the best passage and the best sentence stand out from the rest
-            "retrieval_margin": _margin([p.score for p in passages]),
-            "sim_margin": _margin([c.sim for c in ranked]),
         }
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
@@ -774,7 +774,7 @@ class Grounder:
                  for _, span in spans]
         candidates = []
         for (i, span), sim, is_typed in zip(spans, sims, typed, strict=True):
-            have = content_stems(span.text)
+            have = held_stems(span.text)
             cov = sum(weight[w] for w in wanted & have) / total if wanted else 0.0
             candidates.append(Candidate(i, span, sim, cov, is_typed))
         ranked = self._rank(candidates, passages)
@@ -793,7 +793,7 @@ class Grounder:
             # of the question ("A package is …" of R's FAQ does not answer "What is a package in Debian?")
             thing = definition_asked(question)
             scope = question_stems(question_parts(question)[0])
-            holding = {i for i, p in enumerate(passages) if scope <= content_stems(p.text)}
+            holding = {i for i, p in enumerate(passages) if scope <= held_stems(p.text)}
             ranked.sort(key=lambda c: not (c.score >= DEFINITION_SCORE and c.passage in holding
                                            and defines(c.span.text, thing)))
         return ranked
@@ -844,7 +844,7 @@ class Grounder:
                 words = list(dict.fromkeys(t.text.lower() for t in tokens(question) if stem(t.text) in unseen)) \
                     or sorted(unseen)
                 return f"the passages hold little of what the question asks about (nothing on {', '.join(words[:4])})"
-            if name in ("sentence_sim", "retrieval", "sim_margin", "retrieval_margin"):
+            if name in ("sentence_sim", "retrieval"):
                 return "no passage is close enough to the question"
             if name == "known":
                 return "the documents never use some of the question's words"

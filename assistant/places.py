@@ -29,7 +29,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.text import Token, is_function_word, tokens, without_possessive
+from assistant.text import Token, is_function_word, stem, tokens, without_possessive
 
 # A capital's trailing abbreviation ("Washington D.C."): the city is also written without it.
 _DOTTED_TAIL = re.compile(r",?\s+(?:[A-Z]\.)+$")
@@ -56,19 +56,24 @@ def _forms(info: dict[str, object], shared: set[str]) -> tuple[str, ...]:
 
 
 @functools.cache
-def _capitals() -> dict[str, list[tuple[str, ...]]]:
-    """{capital, lower-cased: the forms of each country it is the capital of}."""
+def _countries() -> list[tuple[dict[str, object], tuple[str, ...]]]:
+    """Every country's data and the forms the documents may write its name in."""
     from countryinfo import CountryInfo
 
-    countries = list(CountryInfo.all().values())
+    countries = [dict(info) for info in CountryInfo.all().values()]
     seen: set[str] = set()
     shared: set[str] = set()
     for info in countries:
         initials = _initials(str(info.get("name") or ""))
         (shared if initials in seen else seen).add(initials)
+    return [(info, _forms(info, shared)) for info in countries]
+
+
+@functools.cache
+def _capitals() -> dict[str, list[tuple[str, ...]]]:
+    """{capital, lower-cased: the forms of each country it is the capital of}."""
     out: dict[str, list[tuple[str, ...]]] = {}
-    for info in countries:
-        forms = _forms(dict(info), shared)
+    for info, forms in _countries():
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if not forms or not isinstance(capital, str) or not _LATIN.fullmatch(capital.rstrip(".")):
@@ -163,6 +168,40 @@ def _country_names() -> tuple[frozenset[str], frozenset[str]]:
     phrases.update(p[:-1] for p in list(phrases) if p.endswith("as") and " " not in p)
     words = {w for p in phrases for w in (re.findall(r"[^\W\d_]+", p) if " " in p else [p]) if not is_function_word(w)}
     return frozenset(phrases), frozenset(words)
+
+
+@functools.cache
+def _other_names() -> dict[str, list[tuple[str, ...]]]:
+    """{the stem of a country's demonym ("american"), or of the one word its longer name adds after "of" ("America"
+    of "United States of America"): the forms of each country it names}. Not a single word of a longer name
+    ("Northern" of "… Northern Ireland", "Peace" of "… Abode of Peace"), nor another name standing alone ("Holland"
+    is also a name of people)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for info, forms in _countries():
+        name, alt = str(info.get("name") or ""), info.get("altSpellings")
+        longer = [a.removeprefix(f"{name} of ") for a in (alt if isinstance(alt, list) else [])
+                  if isinstance(a, str) and name and a.startswith(f"{name} of ")]
+        for other in [info.get("demonym"), *longer]:
+            if forms and isinstance(other, str) and other.isalpha() and forms not in out.setdefault(stem(other), []):
+                out[stem(other)].append(forms)
+    return out
+
+
+def names_a_country_named(word: str, text: str) -> bool:
+    """Is ``word`` (as written, or its stem) the demonym of a country, or the word its longer name adds ("America"),
+    that ``text`` names its own way ("America", "American", "Americans" where the text writes "U.S." or "United
+    States")? English calls a country by more names than a document keeps to."""
+    low = _bare(word)
+    if low in _regions():  # "the Americas" is no country
+        return False
+    countries = _other_names().get(low) or _other_names().get(stem(low), [])  # stemmed already, or as written
+    return any(_written(form, text) for forms in countries for form in forms)
+
+
+@functools.cache
+def _regions() -> frozenset[str]:
+    return frozenset(str(info.get(k)).lower() for info, _ in _countries() for k in ("region", "subregion")
+                     if info.get(k))
 
 
 @functools.cache

@@ -32,7 +32,7 @@ from assistant.grounding import (
 from assistant.patterns import CLOSES as _CLOSES
 from assistant.patterns import LIST_ITEM, kind_of, underlines
 from assistant.results import Citation, Passage, RemovedSentence, TextDelta
-from assistant.text import content_stems, is_function_word, stem, strip_markers, tokens
+from assistant.text import content_stems, held_stems, is_function_word, stem, strip_markers, tokens
 from assistant.verify import key_terms
 
 _FOLLOW_UP = re.compile(r"^(and|but|so|also|what about|how about)\b|\b(it|its|they|them|their|this|that|these|those|"
@@ -161,6 +161,9 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
             and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
 
 
+# A line typed at a console's prompt: Python's ">>> ", R's "> " or "R> ", a shell's "$ ", then what is typed (not
+# "$ 4.5 billion").
+_CONSOLE_LINE = re.compile(r"^\s*(?:>>>|R?>|\$(?= [^\W\d]|[ ][./~])) \S", re.MULTILINE)
 # A span ending mid-sentence: a list item that goes on in the next ("…, and", "…;").
 _DANGLING = re.compile(r"(?:[,;]|\b(?:and|or|but|nor))$", re.IGNORECASE)
 
@@ -212,6 +215,8 @@ class AnswerRun:
         self._best: list[Evidence] | None = None  # best_evidence(), worked out once
         self._leading = 1  # how many of best_evidence() make the best quote: the best sentence and what it needs
         self._follows: set[tuple[int, int]] = set()  # (passage, start in it) of what a lead-in introduces
+        self._block_last = False  # the answer so far ends with a block (code, a console, what a lead-in introduces)
+        self._block_follows = False  # what is quoted next, if introduced, goes on with the block or its lead-in
 
     @property
     def done(self) -> bool:
@@ -285,13 +290,13 @@ class AnswerRun:
             return "only repeats the question or a heading"
         if _META.search(sentence):
             return "talks about the passages or the question, not the subject"
-        if len(content_stems(sentence) & self._asked) < max(1, 0.25 * len(self._asked)):
+        if len(held_stems(sentence) & self._asked) < max(1, 0.25 * len(self._asked)):
             return "supported, but does not address the question"
         return ""
 
     def _says_nothing_new(self, sentence: str) -> bool:
         """Only the question's words again: a heading, often."""
-        said = content_stems(sentence)
+        said = content_stems(sentence, apart=True)  # as the question's words are read
         new_terms = key_terms(sentence) - self._query_terms - self._asked
         return bool(said and not said - self._asked and not new_terms)
 
@@ -401,7 +406,7 @@ class AnswerRun:
                 kind = answer_type(self.question)
                 borrowed = self._asked - own
                 near = ranked[:8]
-                said = [content_stems(c.span.text) for c in near]
+                said = [held_stems(c.span.text) for c in near]
                 prior = near[max(range(len(near)), key=lambda i: len(borrowed & said[i]))] if borrowed else None
 
                 def fit(i: int) -> float:
@@ -502,9 +507,9 @@ class AnswerRun:
 
     def _adds(self, c: Candidate, others: Sequence[Candidate]) -> bool:
         """Does ``c`` hold a name, number or code, or a word of the question, that none of ``others`` holds?"""
-        held = {st for o in others for st in content_stems(o.span.text)}
+        held = {st for o in others for st in held_stems(o.span.text)}
         terms = {t for o in others for t in key_terms(o.span.text)}
-        return bool((content_stems(c.span.text) & self._asked) - held or key_terms(c.span.text) - terms)
+        return bool((held_stems(c.span.text) & self._asked) - held or key_terms(c.span.text) - terms)
 
     def _answer_to(self, c: Candidate, ranked: Sequence[Candidate]) -> Candidate:
         """A question or a heading in the text stands where its answer starts: the sentence after it, when there is
@@ -548,14 +553,23 @@ class AnswerRun:
         # wrapped at a fixed width: the answer reads it as one line (the citation keeps the text as extracted).
         # Other line ends are the document's own (<br>, <pre>, code, verse), and so are those of what a lead-in
         # introduces.
-        wrapped = not introduced and (p.page is not None or (kind_of(p.source) in ("text", "markdown")
-                                      and _hard_wrapped(quote, p.text, ev.start - p.start)))
+        # A console's lines (a prompt and what it printed) are no wrapped prose in any document.
+        wrapped = not introduced and not _CONSOLE_LINE.search(quote) and (
+            p.page is not None or (kind_of(p.source) in ("text", "markdown")
+                                   and _hard_wrapped(quote, p.text, ev.start - p.start)))
         # footnote marks before the line ends go: a console's "> x\n[1] 4" would read as a line of words
         shown = without_footnote_marks(quote)
         shown = " ".join(shown.split()) if wrapped else shown
-        yield self._emit(self._cite(shown, Support(quote, (ev,))))
+        # What a lead-in introduces, and any quote of several lines (code, a console, a table), is set apart as a
+        # block: its lines as written, with no full stop added after a command or an output.
+        block = introduced or "\n" in shown
+        after = p.text[ev.end - p.start:]
+        introduces = (ev.passage, ev.end - p.start + len(after) - len(after.lstrip())) in self._follows
+        sentence = self._cite(shown, Support(quote, (ev,)), block=block, introduces=introduces)
+        yield self._emit(sentence, block=block, continues=introduced and self._block_follows)
+        self._block_follows = introduces or (introduced and self._block_follows)
 
-    def _cite(self, sentence: str, support: Support) -> str:
+    def _cite(self, sentence: str, support: Support, *, block: bool = False, introduces: bool = False) -> str:
         markers = []
         for ev in support.evidence:
             p = self.passages[ev.passage]
@@ -568,10 +582,19 @@ class AnswerRun:
                 self.citations.append(existing)
             markers.append(existing.marker)
         tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))
-        body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" else (sentence, ".")
+        if block and sentence[-1] not in ".!?":
+            return f"{sentence} {tags}"
+        # a lead-in keeps its colon before the block it introduces: "… as follows [2]:"
+        body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" or (introduces and sentence[-1] == ":") \
+            else (sentence, ".")
         return f"{body} {tags}{end}"
 
-    def _emit(self, sentence: str) -> TextDelta:
-        piece = sentence if not self.text else f" {sentence}"
+    def _emit(self, sentence: str, *, block: bool = False, continues: bool = False) -> TextDelta:
+        """Add ``sentence`` to the answer: after a space, or on a line of its own when it goes on with the block
+        its lead-in introduces, or after a blank line when it or the one before is a block (a blank line also ends
+        a sentence for :func:`~assistant.text.sentence_spans`)."""
+        gap = "\n" if continues else "\n\n" if block or self._block_last else " "
+        piece = sentence if not self.text else f"{gap}{sentence}"
         self.text += piece
+        self._block_last = block
         return TextDelta(text=piece)

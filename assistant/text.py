@@ -287,9 +287,29 @@ def negated_auxiliary(word: str) -> bool:
     return low.endswith("nt") and low[:-2] in _NOT_AUX
 
 
-def content_stems(text: str) -> set[str]:
-    """Stems of the words that carry meaning: no function words, no bare numbers, no single letters."""
-    return {stem(w) for w in words(text) if not is_function_word(w) and not w.isdigit() and len(w) > 1}
+def _content(word: str) -> bool:
+    return not is_function_word(word) and not word.isdigit() and len(word) > 1
+
+
+def content_stems(text: str, apart: bool = False) -> set[str]:
+    """Stems of the words that carry meaning: no function words, no bare numbers, no single letters. ``apart``: the
+    words of a hyphenated compound of such words of three letters or more instead of the compound ("Kishida-Biden":
+    "kishida", "biden"); one with a shorter part or a function word stays whole ("e-mail", "co-operate", "git-am",
+    "up-to-date", "--with-x")."""
+    ws = []
+    for t in tokens(text):
+        parts = [p.text for p in hyphen_parts(t)] if apart else [t.text]
+        ws += parts if len(parts) > 1 and all(_content(p) and len(p) >= _PART for p in parts) else [t.text]
+    return {stem(w) for w in ws if _content(w)}
+
+
+_PART = 3  # letters of the shortest word of a compound read apart
+
+
+def held_stems(text: str) -> set[str]:
+    """:func:`content_stems` of a passage, with the words of its hyphenated compounds too: a question writing "git
+    mergetool" or "run time" finds them in "git-mergetool(1)" and "run-time"."""
+    return content_stems(text) | content_stems(text, apart=True)
 
 
 def stems_of(texts: Iterable[str]) -> set[str]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from assistant.patterns import operator
+from assistant.places import names_a_country_named
 from assistant.text import (
     CONDITIONALS,
     META_WORDS,
@@ -70,7 +71,9 @@ def code_terms(text: str, with_digits: bool = False) -> set[str]:
     """Technical strings typed exactly: options, paths, dotted names, calls, operators (``|>``, ``<<-``, ``%in%``;
     not prose dashes or ellipses); those holding digits, such as ``--with-pcre1``, only when asked: elsewhere they
     are checked as numbers."""
-    found = {m.group().rstrip(".").lower() for m in _CODE.finditer(text)}
+    # function words joined by a slash are English ("and/or", "he/she"), no path
+    found = {c for c in (m.group().rstrip(".").lower() for m in _CODE.finditer(text))
+             if not all(is_function_word(w) for w in c.split("/"))}
     found |= {op for word in text.split() if (op := operator(word))}
     return {c for c in found if not re.fullmatch(r"[\d.,]+", c)} if with_digits else {
         c for c in found if not is_number(c.strip("."))}
@@ -112,15 +115,22 @@ def key_terms(text: str, question: bool = False) -> set[str]:
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
     """Key terms of ``text`` that none of ``spans`` holds."""
     have = stems_of(spans)
-    lowered = " ".join(spans).lower()
-    numbers = {t.text.rstrip("%").replace(",", "").lower() for s in spans for t in tokens(s) if is_number(t.text)}
+    joined = " ".join(spans)
+    lowered = joined.lower()
+    # a number of a compound counts too: "w64" of "MinGW-w64"
+    numbers = {w.text.rstrip("%").replace(",", "").lower() for s in spans for t in tokens(s)
+               for w in {t, *hyphen_parts(t)} if is_number(w.text)}
     numbers |= {n.removesuffix(".x") for n in numbers}  # "3.x" names version 3
+    words = {t.text.lower() for s in spans for t in tokens(s)}
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):
             if term not in numbers:
                 out.append(term)
-        elif term not in have and term not in lowered and not _names_place_of(term, have):
+        elif term not in have and term not in lowered and not _names_place_of(term, have) \
+                and not (question and term.endswith("()") and term[:-2] in words) \
+                and not (term.isalpha() and names_a_country_named(term, joined)):
+            # a question's function named bare ("system behaves"), a country its own way ("U.S.")
             out.append(term)
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assistant.fit import held_out_corpus_auc
+from assistant.fit import choose_threshold, held_out_corpus_auc, held_out_scores
 
 
 def rows(direction: dict[str, int], n: int = 20) -> list[dict[str, Any]]:
@@ -31,3 +31,21 @@ def test_a_signal_that_reverses_in_the_held_out_corpus_is_caught() -> None:
     # fitted on a and b, where x rises with the label, and scored on c, where it falls: in-sample AUC would hide it
     auc = held_out_corpus_auc(rows({"a": 1, "b": 1, "c": -1}), ["x"])
     assert auc is not None and auc < 0.8
+
+
+def test_the_threshold_weighs_a_refusal_missed_above_an_answer_missed() -> None:
+    # answerable (1) and unanswerable (0) scores overlapping between 0.4 and 0.6
+    scored = [(0.3, 0), (0.4, 0), (0.45, 1), (0.5, 0), (0.55, 1), (0.6, 0), (0.7, 1), (0.8, 1)]
+    threshold, rates = choose_threshold(scored)
+    # 0.7 refuses every unanswerable one and passes half the answerable: 0.5 + 1.25 * 1 beats 0.55's 0.75 + 1.25 *
+    # 0.75 and 0.45's 1 + 1.25 * 0.5 (counted alike, all three would tie)
+    assert threshold == 0.7
+    assert rates == {"pass_rate_answerable": 0.5, "refusal_rate_unanswerable": 1.0}
+
+
+def test_held_out_scores_score_each_corpus_by_a_fit_on_the_others() -> None:
+    scored = held_out_scores(rows({"a": 1, "b": 1, "c": -1}), ["x"])
+    assert len(scored) == 60
+    # c's scores come from a fit on a and b, where x rises with the label: on c they fall with it
+    c = scored[40:]
+    assert sum(p for p, y in c if y) < sum(p for p, y in c if not y)

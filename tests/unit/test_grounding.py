@@ -26,7 +26,7 @@ from assistant.grounding import (
     spells_out,
 )
 from assistant.results import Passage
-from assistant.text import is_function_word
+from assistant.text import held_stems, is_function_word
 from tests.unit.test_answer_stream import DictTranslator, bag_embed
 
 PARAS = [
@@ -336,6 +336,15 @@ def test_words_that_ask_why_are_not_what_a_question_is_about(question: str, stem
     ("What does the abbreviation BLAS stand for?", {"blas"}),
     ("What is the full name of CUPS?", {"cup"}),
     ("Where do the pipes stand?", {"pipe", "stand"}),
+    # each word of a hyphenated compound, as a passage may name them apart; a name with a number stays one
+    ("Is the Kishida-Biden meeting this month?", {"kishida", "biden", "meet", "month"}),
+    ("Did Covid-19 cases rise?", {"covid-19", "case", "rise"}),
+    # the part of someone's name asked for
+    ("What is Rodin's first name?", {"rodin"}),
+    ("What is the full name of the prime minister?", {"prime", "minist"}),
+    ("What is the name of the first release?", {"name", "first", "releas"}),
+    ("What year did she change her last name?", {"chang", "last", "name"}),  # a year asked, not a name
+    ("What is his full name?", {"full", "name"}),  # nothing else to find
 ])
 def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: set[str]) -> None:
     assert question_stems(question) == stems
@@ -412,6 +421,21 @@ def test_refusal_reason_names_the_unmatched_words_as_the_question_wrote_them(gro
                             "between calls. Why?", _passages())
     assert exam.refusal == "the passages hold little of what the question asks about (nothing on gave, function, " \
         "parameter, empty)"  # words, not their stems ("empti"), in the question's order
+
+
+def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grounder) -> None:
+    # a manual names its commands "git-mergetool(1)"; a user asks about "git mergetool"
+    text = "You may also use git-mergetool(1), which lets you merge the unmerged files using external tools."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    exam = grounder.examine("What is git mergetool for?", passages)
+    assert exam.features["all_coverage"] == 1.0
+    assert exam.features["coverage"] == 1.0
+    # the compound as written still counts, and a function word or letter of one is no content word
+    assert held_stems("a well-known run-time --with-x git-mergetool(1)") >= {"git-mergetool", "git", "mergetool",
+                                                                            "known", "run", "time"}
+    # a compound with a short part or a function word is read whole on both sides
+    assert held_stems("--with-x git-am e-mail") == {"with-x", "git-am", "e-mail"}
+    assert question_stems("What does --with-x do?") == {"with-x"}
 
 
 def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder) -> None:

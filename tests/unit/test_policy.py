@@ -82,6 +82,18 @@ def test_a_heading_ranked_first_gives_way_to_the_section_it_opens() -> None:
         "Exports of advanced chips are restricted."]
 
 
+def test_a_command_named_with_a_hyphen_is_read_as_the_question_reads_it() -> None:
+    # the question's "dpkg-divert" is required as its two words; a heading or a model's sentence naming the
+    # command is read the same way
+    question = "What does the dpkg-divert command do?"
+    text = "The dpkg-divert command\n\nA diversion keeps a package from overwriting a file. Funding rises next year."
+    assert _evidence(question, *_one_passage(text, (0.9, 0.5, 0.2)))[0] == \
+        "A diversion keeps a package from overwriting a file."
+    passages, ranked = _one_passage(text, (0.9, 0.5, 0.2))
+    run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
+    assert run._off_topic("dpkg-divert keeps a package from overwriting a file.") == ""
+
+
 def test_a_title_cased_heading_is_a_heading_whatever_it_names() -> None:
     # "Maximum Number Of Rows …" names more than the question asks about, but its title case says it is a title
     text = "Maximum Number Of Rows In A Table\n\nA table holds at most 2 billion rows. Funding rises next year."
@@ -122,6 +134,29 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_what_it_introduces() -> None
         text = f"A coprocess runs in a subshell. Funding rises next year. {adds}"
         assert _evidence(question, *_one_passage(text, (0.9, 0.1, HIGH)))[-1] == adds
     assert _evidence(question, *_one_passage(text, (0.1, 0.2, 0.9)))[-1] == "Use the coproc keyword as follows:"
+
+
+def test_a_block_is_set_apart_in_the_answer_and_gets_no_full_stop() -> None:
+    def answer(text: str, scores: Sequence[float]) -> str:
+        passages, ranked = _one_passage(text, scores)
+        run = AnswerRun(Grounder(Calibration.load()), "What is the syntax of a coprocess?", "q", passages,
+                        Examination({}, 1.0, None, ranked))
+        list(run.lead())
+        list(run.extractive())
+        return run.text
+
+    # a lead-in keeps its colon, its marker before it; what it introduces goes on the next line, as written
+    text = "A coprocess runs in a subshell. Its syntax is:\n\ncoproc NAME command\n\nFunding rises next year."
+    assert answer(text, (0.9, HIGH, 0.1, 0.1)) == (
+        "A coprocess runs in a subshell [1]. Its syntax is [2]:\ncoproc NAME command [3]")
+    # a quote of several lines stands between blank lines (which end a sentence for the eval's splitter too)
+    text = "Sums drift:\n\n>>> sum([0.1] * 10) == 1.0\nFalse\n\nThe fsum function tracks lost digits."
+    shown = answer(text, (0.1, 0.9, HIGH))
+    assert shown == ">>> sum([0.1] * 10) == 1.0\nFalse [1]\n\nThe fsum function tracks lost digits [2]."
+    assert next(s for s in sentence_spans(shown) if s.text.startswith(">>>")).text.endswith("False [1]")
+    # a lead-in whose block is not quoted reads as before
+    text = "A coprocess runs in a subshell. Funding rises. Use the coproc keyword as follows:"
+    assert answer(text, (0.9, 0.1, HIGH)).endswith("Use the coproc keyword as follows: [2].")
 
 
 @pytest.mark.parametrize(("quote", "shown"), [
@@ -172,6 +207,17 @@ def test_a_quote_of_hard_wrapped_prose_reads_as_one_line(text: str, shown: str) 
     assert answer("doc.txt") == shown
     # in HTML a line end is the page's own (<br>, <pre>): kept whatever the lines' widths
     assert "\n" in answer("page.html")
+
+
+def test_a_console_in_a_pdf_keeps_its_lines() -> None:
+    # a page's line ends are where it wrapped its prose, but not those of a prompt and what it printed
+    text = ("Any number typed at the prompt is evaluated.\n> 1\n[1] 1\nPerhaps unexpectedly, the number returned "
+            "is a\nnumeric.")
+    passages, ranked = _one_passage(text, (0.1, 0.9))
+    passages = [p.model_copy(update={"source": "R-lang.pdf", "page": 3}) for p in passages]
+    run = AnswerRun(Grounder(Calibration.load()), "q", "q", passages, Examination({}, 1.0, None, ranked[:1]))
+    list(run.lead())
+    assert run.text == "> 1\n[1] 1\nPerhaps unexpectedly, the number returned is a\nnumeric [1]."
 
 
 def test_a_list_item_ending_mid_sentence_is_no_further_quote() -> None:

@@ -279,6 +279,33 @@ def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
     assert absent("Which Korean firms?", "Firms from Japan.") != []
 
 
+def test_a_part_of_a_compound_and_a_function_named_bare_are_not_missing() -> None:
+    def absent(question: str, text: str) -> list[str]:
+        return missing_terms(question, [text], question=True)
+
+    assert absent("Was it based on MinGW-w64?", "The toolsets were based on MinGW-w64.") == []
+    assert absent("Which toolsets use w64?", "The toolsets were based on MinGW-w64.") == []
+    assert absent("Which toolsets use w32?", "The toolsets were based on MinGW-w64.") == ["w32"]
+    # a manual writes a function's name without its parentheses
+    assert absent("Why does system() behave differently?", "system behaves differently on Windows.") == []
+    assert absent("Why does shell() behave differently?", "system behaves differently on Windows.") == ["shell()"]
+    # a country by another of its names or its people's, where the text names it its own way
+    visit = "President Biden will host Prime Minister Kishida for a visit to the U.S. on April 10."
+    assert absent("What does America hope to gain from the visit?", visit) == []
+    assert absent("Which American leader hosts the visit?", visit) == []
+    assert absent("Which Americans host the visit?", visit) == []
+    assert absent("Which Mexican leader hosts the visit?", visit) == ["mexican"]
+    assert absent("What does America hope to gain from the visit?", "Kishida will visit Japan.") == ["america"]
+    assert absent("Did Ireland vote to leave the EU?", "The U.K. voted to leave the EU.") == ["ireland"]
+    assert absent("What did Holland say?", "The Netherlands said so.") == ["holland"]
+    # a function named bare holds a question's call, not a sentence's a passage must support
+    assert missing_terms("file() fails on error.", ["The file is closed on error."]) == ["file()"]
+    # function words joined by a slash are English, no path
+    assert absent("Will Biden and/or Kishida host the visit?", visit) == []
+    assert absent("Will Biden visit him and/or.", visit) == []
+    assert absent("Is it in usr/lib?", visit) == ["usr/lib"]
+
+
 def test_names_joined_by_a_hyphen_are_each_required_not_the_compound() -> None:
     text = "President Biden will host Prime Minister Kishida; Japan and the U.S. will cooperate."
     assert missing_terms("Is the Kishida-Biden meeting this month?", [text], question=True) == []
