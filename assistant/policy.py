@@ -161,6 +161,8 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
             and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
 
 
+# A sentence ending in an ellipsis, or in a bracket or quote closed after its full stop.
+_CLOSED = re.compile(r"(?:\.\.\.|…|[.!?][)\]\"'”’»]+)$")
 # A line typed at a console's prompt: Python's ">>> ", R's "> " or "R> ", a shell's "$ ", then what is typed (not
 # "$ 4.5 billion").
 _CONSOLE_LINE = re.compile(r"^\s*(?:>>>|R?>|\$(?= [^\W\d]|[ ][./~])) \S", re.MULTILINE)
@@ -582,7 +584,9 @@ class AnswerRun:
                 self.citations.append(existing)
             markers.append(existing.marker)
         tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))
-        if block and sentence[-1] not in ".!?":
+        # the marker after a block's last line, an ellipsis or a closing bracket or quote: "…(5).) [2]", not
+        # "…(5).) [2]." (which reads as a sentence of its own)
+        if (block and sentence[-1] not in ".!?") or _CLOSED.search(sentence):
             return f"{sentence} {tags}"
         # a lead-in keeps its colon before the block it introduces: "… as follows [2]:"
         body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" or (introduces and sentence[-1] == ":") \

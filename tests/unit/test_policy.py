@@ -154,6 +154,12 @@ def test_a_block_is_set_apart_in_the_answer_and_gets_no_full_stop() -> None:
     shown = answer(text, (0.1, 0.9, HIGH))
     assert shown == ">>> sum([0.1] * 10) == 1.0\nFalse [1]\n\nThe fsum function tracks lost digits [2]."
     assert next(s for s in sentence_spans(shown) if s.text.startswith(">>>")).text.endswith("False [1]")
+    # nor after an ellipsis or a bracket closed after its full stop, which would read as a sentence of its own
+    text = "The server is lighttpd. (For more, see githooks(5).) Funding rises next year."
+    shown = answer(text, (0.9, HIGH, 0.1))
+    assert shown == "The server is lighttpd [1]. (For more, see githooks(5).) [2]"
+    assert [s.text for s in sentence_spans(shown)] == ["The server is lighttpd [1].",
+                                                        "(For more, see githooks(5).) [2]"]
     # a lead-in whose block is not quoted reads as before
     text = "A coprocess runs in a subshell. Funding rises. Use the coproc keyword as follows:"
     assert answer(text, (0.9, 0.1, HIGH)).endswith("Use the coproc keyword as follows: [2].")
