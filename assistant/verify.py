@@ -114,7 +114,8 @@ def key_terms(text: str, question: bool = False) -> set[str]:
 
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
     """Key terms of ``text`` that none of ``spans`` holds."""
-    have = stems_of(spans)
+    # a word of a compound counts too: "Priority" of "Pin-Priority" (whose stem is no substring of it)
+    have = stems_of(spans) | {stem(p.text) for s in spans for t in tokens(s) if "-" in t.text for p in hyphen_parts(t)}
     joined = " ".join(spans)
     lowered = joined.lower()
     # a number of a compound counts too: "w64" of "MinGW-w64"

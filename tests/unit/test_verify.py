@@ -286,6 +286,8 @@ def test_a_part_of_a_compound_and_a_function_named_bare_are_not_missing() -> Non
     assert absent("Was it based on MinGW-w64?", "The toolsets were based on MinGW-w64.") == []
     assert absent("Which toolsets use w64?", "The toolsets were based on MinGW-w64.") == []
     assert absent("Which toolsets use w32?", "The toolsets were based on MinGW-w64.") == ["w32"]
+    assert absent("What is the default Pin-Priority?", "The default Pin-Priority value is 500.") == []
+    assert absent("What is the default Pin-Weight?", "The default Pin-Priority value is 500.") == ["weight"]
     # a manual writes a function's name without its parentheses
     assert absent("Why does system() behave differently?", "system behaves differently on Windows.") == []
     assert absent("Why does shell() behave differently?", "system behaves differently on Windows.") == ["shell()"]
