@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     # themselves than the gate is of documents it never saw, and their best threshold moved by 0.05 between fits
     # of nearly the same rows.
     held_out = held_out_scores(gate_rows, list(GATE_FEATURES))
+    if len(held_out) < len(gate_rows):  # one corpus, or one whose others hold a single label: its own scores
+        console.print("[yellow]•[/] some corpora cannot be scored by a fit on the others: the threshold is chosen "
+                      "on the rows' own scores, which flatter the gate")
+        held_out = [(gate.probability(r), int(r["label"])) for r in gate_rows]
     threshold, rates = choose_threshold(held_out)
     provenance = {
         "fitted_on": used, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -192,16 +192,8 @@ def names_a_country_named(word: str, text: str) -> bool:
     that ``text`` names its own way ("America", "American", "Americans" where the text writes "U.S." or "United
     States")? English calls a country by more names than a document keeps to."""
     low = _bare(word)
-    if low in _regions():  # "the Americas" is no country
-        return False
     countries = _other_names().get(low) or _other_names().get(stem(low), [])  # stemmed already, or as written
     return any(_written(form, text) for forms in countries for form in forms)
-
-
-@functools.cache
-def _regions() -> frozenset[str]:
-    return frozenset(str(info.get(k)).lower() for info, _ in _countries() for k in ("region", "subregion")
-                     if info.get(k))
 
 
 @functools.cache

@@ -161,8 +161,9 @@ def _hard_wrapped(text: str, document: str, start: int) -> bool:
             and all(len(line) >= _FULL_LINE for line in [first, *lines[1:-1]]))
 
 
-# A sentence ending in an ellipsis, or in a bracket or quote closed after its full stop.
-_CLOSED = re.compile(r"(?:\.\.\.|…|[.!?][)\]\"'”’»]+)$")
+# A sentence ending in a bracket or quote closed after its full stop, question or exclamation mark (and maybe a
+# full stop after it: "… (what happens?).").
+_CLOSED = re.compile(r"[.!?][)\]\"'”’»]+\.?$")
 # A line typed at a console's prompt: Python's ">>> ", R's "> " or "R> ", a shell's "$ ", then what is typed (not
 # "$ 4.5 billion").
 _CONSOLE_LINE = re.compile(r"^\s*(?:>>>|R?>|\$(?= [^\W\d]|[ ][./~])) \S", re.MULTILINE)
@@ -285,14 +286,16 @@ class AnswerRun:
         # a model's own sentence may say what an abbreviation stands for in words of its own ("It stands for …")
         # a question of several parts asks for the kind of any of them ("What is his full name, and when …?")
         kinds = self._part_kinds
-        if all(k not in UNCHECKED and k is not AnswerType.EXPANSION for k in kinds) \
-                and not any(has_answer_type(sentence, k, self.query) for k in kinds):
+        gives = [k for k in kinds if k not in UNCHECKED and has_answer_type(sentence, k, self.query)]
+        if all(k not in UNCHECKED and k is not AnswerType.EXPANSION for k in kinds) and not gives:
             return f"supported, but gives no {kinds[0].value}, which the question asks for"
         if sentence.rstrip().endswith(":") or self._says_nothing_new(sentence):
             return "only repeats the question or a heading"
         if _META.search(sentence):
             return "talks about the passages or the question, not the subject"
-        if len(held_stems(sentence) & self._asked) < max(1, 0.25 * len(self._asked)):
+        # a name asked for is given without the question's words ("His first name is Fumio.")
+        if len(held_stems(sentence) & self._asked) < max(1, 0.25 * len(self._asked)) \
+                and AnswerType.FULL_NAME not in gives:
             return "supported, but does not address the question"
         return ""
 
@@ -562,9 +565,9 @@ class AnswerRun:
         # footnote marks before the line ends go: a console's "> x\n[1] 4" would read as a line of words
         shown = without_footnote_marks(quote)
         shown = " ".join(shown.split()) if wrapped else shown
-        # What a lead-in introduces, and any quote of several lines (code, a console, a table), is set apart as a
-        # block: its lines as written, with no full stop added after a command or an output.
-        block = introduced or "\n" in shown
+        # What a lead-in introduces, any quote of several lines (code, a console, a table) and a command at a
+        # prompt are set apart as a block: as written, with no full stop added after a command or an output.
+        block = introduced or "\n" in shown or bool(_CONSOLE_LINE.search(shown))
         after = p.text[ev.end - p.start:]
         introduces = (ev.passage, ev.end - p.start + len(after) - len(after.lstrip())) in self._follows
         sentence = self._cite(shown, Support(quote, (ev,)), block=block, introduces=introduces)
@@ -584,9 +587,9 @@ class AnswerRun:
                 self.citations.append(existing)
             markers.append(existing.marker)
         tags = "".join(f"[{m}]" for m in dict.fromkeys(markers))
-        # the marker after a block's last line, an ellipsis or a closing bracket or quote: "…(5).) [2]", not
-        # "…(5).) [2]." (which reads as a sentence of its own)
-        if (block and sentence[-1] not in ".!?") or _CLOSED.search(sentence):
+        # a block as written, its marker after ("$ cd .. [2]"); after a bracket or quote closed after its
+        # sentence's mark too: "…(5).) [2]", not "…(5).) [2]." (a sentence of its own to a splitter)
+        if block or _CLOSED.search(sentence):
             return f"{sentence} {tags}"
         # a lead-in keeps its colon before the block it introduces: "… as follows [2]:"
         body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?" or (introduces and sentence[-1] == ":") \

@@ -109,7 +109,7 @@ def sentence_spans(text: str) -> list[Span]:
                 continue
         if m.group() == "." and _address_goes_on(text, start, m.start()):
             continue
-        if m.group()[0] in "!?" and not _ends_sentence(text, m.start(), end):
+        if m.group()[0] in "!?" and "[" not in m.group() and not _ends_sentence(text, m.start(), end):
             continue
         if m.group() == "." and _ENUMERATOR.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
             continue  # "7. Installing", "2.1.1. Package configuration": a number opening its line

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.calibration import Calibration
+from assistant.errors import ConfigError
 from assistant.fit import choose_threshold, held_out_corpus_auc, held_out_scores
 
 
@@ -49,3 +53,12 @@ def test_held_out_scores_score_each_corpus_by_a_fit_on_the_others() -> None:
     # c's scores come from a fit on a and b, where x rises with the label: on c they fall with it
     c = scored[40:]
     assert sum(p for p, y in c if y) < sum(p for p, y in c if not y)
+
+
+def test_a_calibration_weighing_a_signal_no_longer_computed_is_refused(tmp_path: Path) -> None:
+    data = Calibration.load().to_dict()
+    data["gate"]["features"] = [*data["gate"]["features"][:-1], "sim_margin"]
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="sim_margin"):
+        Calibration.load(path)

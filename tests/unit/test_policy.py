@@ -160,6 +160,14 @@ def test_a_block_is_set_apart_in_the_answer_and_gets_no_full_stop() -> None:
     assert shown == "The server is lighttpd [1]. (For more, see githooks(5).) [2]"
     assert [s.text for s in sentence_spans(shown)] == ["The server is lighttpd [1].",
                                                         "(For more, see githooks(5).) [2]"]
+    # a block ending in a mark keeps it: a command's argument or history expansion is no full stop
+    for command in ("$ pip install .", "$ cd ..", "$ sudo !!", "$ echo $?"):
+        text = f"Install it with:\n\n{command}\n\nFunding rises next year."
+        assert answer(text, (0.9, HIGH, 0.1)).endswith(f"\n{command} [2]")
+    # nor before a lower-case command name after a closed quote, nor when a full stop follows the bracket
+    for quoted in ("It printed “Done!”", "Run it and see (what happens?)."):
+        shown = answer(f"{quoted}\n\niconv converts text.", (0.9, HIGH))
+        assert len(sentence_spans(shown)) == 2 and all("[" in s.text for s in sentence_spans(shown))
     # a lead-in whose block is not quoted reads as before
     text = "A coprocess runs in a subshell. Funding rises. Use the coproc keyword as follows:"
     assert answer(text, (0.9, 0.1, HIGH)).endswith("Use the coproc keyword as follows: [2].")
@@ -197,10 +205,10 @@ def test_an_underlined_title_gives_way_to_the_text_under_it() -> None:
     # prose wrapped at a fixed width reads as one line in the answer, its first line counted whole
     ("It goes in the README file of the package directory. The\npurpose of the following fields is to say what it\n"
      "is.", "The purpose of the following fields is to say what it is [1]."),
-    # a line end of the document's own stays: short lines, code, list items
-    ("Roses are red,\nviolets are blue.", "Roses are red,\nviolets are blue [1]."),
+    # a line end of the document's own stays: short lines, code, list items (a block, as written, its marker after)
+    ("Roses are red,\nviolets are blue.", "Roses are red,\nviolets are blue. [1]"),
     ("It is built by the installer that the\n    make install\nstep runs for you.",
-     "It is built by the installer that the\n    make install\nstep runs for you [1]."),
+     "It is built by the installer that the\n    make install\nstep runs for you. [1]"),
 ])
 def test_a_quote_of_hard_wrapped_prose_reads_as_one_line(text: str, shown: str) -> None:
     def answer(source: str) -> str:
@@ -223,7 +231,7 @@ def test_a_console_in_a_pdf_keeps_its_lines() -> None:
     passages = [p.model_copy(update={"source": "R-lang.pdf", "page": 3}) for p in passages]
     run = AnswerRun(Grounder(Calibration.load()), "q", "q", passages, Examination({}, 1.0, None, ranked[:1]))
     list(run.lead())
-    assert run.text == "> 1\n[1] 1\nPerhaps unexpectedly, the number returned is a\nnumeric [1]."
+    assert run.text == "> 1\n[1] 1\nPerhaps unexpectedly, the number returned is a\nnumeric. [1]"
 
 
 def test_a_list_item_ending_mid_sentence_is_no_further_quote() -> None:
