@@ -19,7 +19,8 @@ country.
 The same data says what names a country or a region rather than a town (``names_country``: "South Korea", "U.S",
 "Asian"; not "Mexico City") and which names are capital cities (``capitals``), for a question asking which town
 or city, and which words of a question are words of a country's name (``in_a_country_name``: "America"), which
-may stand for a country the documents name otherwise.
+may stand for a country the documents name otherwise; ``names_a_country_named`` says when a demonym or the word a
+country's longer name adds ("American", "America") names a country a text writes its own way ("U.S.").
 """
 
 from __future__ import annotations
