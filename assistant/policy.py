@@ -559,7 +559,8 @@ class AnswerRun:
         # Other line ends are the document's own (<br>, <pre>, code, verse), and so are those of what a lead-in
         # introduces.
         # A console's lines (a prompt and what it printed) are no wrapped prose in any document.
-        wrapped = not introduced and not _CONSOLE_LINE.search(quote) and (
+        console = bool(_CONSOLE_LINE.search(quote))
+        wrapped = not introduced and not console and (
             p.page is not None or (kind_of(p.source) in ("text", "markdown")
                                    and _hard_wrapped(quote, p.text, ev.start - p.start)))
         # footnote marks before the line ends go: a console's "> x\n[1] 4" would read as a line of words
@@ -567,7 +568,7 @@ class AnswerRun:
         shown = " ".join(shown.split()) if wrapped else shown
         # What a lead-in introduces, any quote of several lines (code, a console, a table) and a command at a
         # prompt are set apart as a block: as written, with no full stop added after a command or an output.
-        block = introduced or "\n" in shown or bool(_CONSOLE_LINE.search(shown))
+        block = introduced or "\n" in shown or console
         after = p.text[ev.end - p.start:]
         introduces = (ev.passage, ev.end - p.start + len(after) - len(after.lstrip())) in self._follows
         sentence = self._cite(shown, Support(quote, (ev,)), block=block, introduces=introduces)

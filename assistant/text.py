@@ -291,25 +291,29 @@ def _content(word: str) -> bool:
     return not is_function_word(word) and not word.isdigit() and len(word) > 1
 
 
+_PART = 3  # letters of the shortest word of a compound read apart
+
+
+def _apart(t: Token) -> list[str]:
+    """The words of a hyphenated compound of content words of :data:`_PART` letters or more ("Kishida-Biden"); none
+    for any other token ("e-mail", "co-operate", "git-am", "up-to-date", "--with-x")."""
+    parts = [p.text for p in hyphen_parts(t)]
+    return parts if len(parts) > 1 and all(_content(p) and len(p) >= _PART for p in parts) else []
+
+
 def content_stems(text: str, apart: bool = False) -> set[str]:
     """Stems of the words that carry meaning: no function words, no bare numbers, no single letters. ``apart``: the
     words of a hyphenated compound of such words of three letters or more instead of the compound ("Kishida-Biden":
     "kishida", "biden"); one with a shorter part or a function word stays whole ("e-mail", "co-operate", "git-am",
     "up-to-date", "--with-x")."""
-    ws = []
-    for t in tokens(text):
-        parts = [p.text for p in hyphen_parts(t)] if apart else [t.text]
-        ws += parts if len(parts) > 1 and all(_content(p) and len(p) >= _PART for p in parts) else [t.text]
+    ws = [w for t in tokens(text) for w in ((_apart(t) or [t.text]) if apart else [t.text])]
     return {stem(w) for w in ws if _content(w)}
-
-
-_PART = 3  # letters of the shortest word of a compound read apart
 
 
 def held_stems(text: str) -> set[str]:
     """:func:`content_stems` of a passage, with the words of its hyphenated compounds too: a question writing "git
     mergetool" or "run time" finds them in "git-mergetool(1)" and "run-time"."""
-    return content_stems(text) | content_stems(text, apart=True)
+    return {stem(w) for t in tokens(text) for w in (t.text, *_apart(t)) if _content(w)}
 
 
 def stems_of(texts: Iterable[str]) -> set[str]:

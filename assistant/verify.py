@@ -114,15 +114,16 @@ def key_terms(text: str, question: bool = False) -> set[str]:
 
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
     """Key terms of ``text`` that none of ``spans`` holds."""
-    # a word of a compound counts too: "Priority" of "Pin-Priority" (whose stem is no substring of it)
-    have = stems_of(spans) | {stem(p.text) for s in spans for t in tokens(s) if "-" in t.text for p in hyphen_parts(t)}
+    toks = [t for s in spans for t in tokens(s)]
+    # a word or number of a compound counts too: "Priority" of "Pin-Priority" (whose stem is no substring of it),
+    # "w64" of "MinGW-w64"
+    pieces = [w for t in toks for w in {t, *hyphen_parts(t)}]
+    have = {stem(w.text) for w in pieces}
     joined = " ".join(spans)
     lowered = joined.lower()
-    # a number of a compound counts too: "w64" of "MinGW-w64"
-    numbers = {w.text.rstrip("%").replace(",", "").lower() for s in spans for t in tokens(s)
-               for w in {t, *hyphen_parts(t)} if is_number(w.text)}
+    numbers = {w.text.rstrip("%").replace(",", "").lower() for w in pieces if is_number(w.text)}
     numbers |= {n.removesuffix(".x") for n in numbers}  # "3.x" names version 3
-    words = {t.text.lower() for s in spans for t in tokens(s)}
+    words = {t.low for t in toks}
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):
