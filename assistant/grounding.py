@@ -85,7 +85,8 @@ class AnswerType(StrEnum):
 
 
 # Kinds a sentence is never required to show: anything, and a reason, which can go unmarked ("a strategic move to
-# enhance …"). The gate never asks for them, nor does the check on the model's sentences.
+# enhance …"). The check on the model's sentences never asks for them; the gate weighs whether a sentence near a
+# why-question marks a reason as one signal among others (an unmarked reason lowers the score, it does not refuse).
 UNCHECKED = frozenset({AnswerType.ANY, AnswerType.REASON})
 
 # Matched at the question's first question word: "What does dir() do when …" asks for no time.
@@ -504,7 +505,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
     two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing.
-    A reason is a sentence that marks one ("because", "so that", …) in words other than the question's."""
+    A reason is a sentence that marks one ("because", "so that", …) in words other than the question's, or loosely
+    one opening with a consequence ("So 64-bit builds run slower"), whose reason is told before it."""
     if kind is AnswerType.EXPANSION:
         letters = abbreviation_asked(question)
         return not letters or _states_expansion(letters, sentence)
@@ -527,8 +529,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
         return bool(_CURRENCY.search(sentence) or _VAGUE_AMOUNT.search(sentence)) or any(
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
-    if kind is AnswerType.REASON:
-        return bool(_CAUSAL.search(" ".join(lows)))
+    if kind is AnswerType.REASON:  # loosely, a sentence drawing a consequence says its reason comes before it
+        return bool(_CAUSAL.search(" ".join(lows))) or (loose and states_consequence(sentence))
     if kind is AnswerType.PLACE and town_asked(question):
         return _names_a_town(sentence, question)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
@@ -658,6 +660,21 @@ def _idf(sentences: Sequence[str]) -> dict[str, float]:
     return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
 
 
+def _asked_of(kind: AnswerType, ranked: list[Candidate], top: list[Candidate],
+              spans: list[tuple[int, Span]]) -> list[str]:
+    """The sentences the gate asks whether they hold the kind of thing asked for: every one for an expansion, the top
+    ones and, for a reason, the sentences beside them in their passage too (a reason is often given next to the claim
+    it explains: "Because the pointers are larger, … . So 64-bit builds run slower")."""
+    if kind is AnswerType.EXPANSION:
+        return [c.span.text for c in ranked]
+    if kind is not AnswerType.REASON:
+        return [c.span.text for c in top]
+    at = {(i, span.start): k for k, (i, span) in enumerate(spans)}
+    near = {j for c in top for k in [at[c.passage, c.span.start]] for j in (k - 1, k, k + 1)
+            if 0 <= j < len(spans) and spans[j][0] == c.passage}
+    return [spans[j][1].text for j in sorted(near)]
+
+
 def _unit(v: Sequence[float]) -> np.ndarray:
     a = np.asarray(v, dtype=np.float32)
     n = float(np.linalg.norm(a))
@@ -693,7 +710,7 @@ class Grounder:
         # A named thing is not asked of the passages either: technical text writes its tools in lower case ("apt-get"),
         # so capitals cannot tell whether a sentence names one.
         asked_kinds = [answer_type(p) for p in question_parts(question)]
-        gate_kinds: list[AnswerType] = [k for k in asked_kinds if k not in UNCHECKED and k is not AnswerType.NAME]
+        gate_kinds: list[AnswerType] = [k for k in asked_kinds if k is not AnswerType.ANY and k is not AnswerType.NAME]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         rare = rare_terms(question)
@@ -719,17 +736,16 @@ class Grounder:
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
             "typed": 1.0 if not gate_kinds or any(
-                has_answer_type(c.span.text, k, question, loose=True) for k in gate_kinds
-                for c in (ranked if k is AnswerType.EXPANSION else top)) else 0.0,
+                has_answer_type(text, k, question, loose=True) for k in gate_kinds
+                for text in _asked_of(k, ranked, top, spans)) else 0.0,
             "known": 1.0 if known is None else known,
         }
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
         # A why-question takes for granted one claim joining its names; other questions may ask about each apart
-        # ("Do I need X and Y to build it?", "How does X compare with Y?").
-        apart = names_apart(question, [p.text for p in passages], held) if reason is None \
-            and asked_kinds == [AnswerType.REASON] else []
+        # ("Do I need X and Y to build it?", "How does X compare with Y?"). Said instead of a weaker reason.
+        apart = names_apart(question, [p.text for p in passages], held) if asked_kinds == [AnswerType.REASON] else []
         if apart:
             shown = apart[:4]
             reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \

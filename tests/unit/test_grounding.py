@@ -291,12 +291,21 @@ def test_has_answer_type() -> None:
                                question="What is the reason for the release delay?")
 
 
-def test_the_gate_never_asks_for_a_reason_but_still_for_the_other_part(grounder: Grounder) -> None:
-    text = "The distutils package was removed from the standard library. Its maintainers moved on."
-    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.7)]
-    assert grounder.examine("Why was distutils removed?", passages).features["typed"] == 1.0
-    # "…, and why?" still asks for a time, which no sentence gives
-    assert grounder.examine("When was distutils removed, and why?", passages).features["typed"] == 0.0
+def test_the_gate_asks_a_why_question_for_a_reason_marked_near_its_claim(grounder: Grounder) -> None:
+    def typed(question: str, text: str) -> float:
+        passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.7)]
+        return grounder.examine(question, passages).features["typed"]
+
+    unmarked = "The distutils package was removed from the standard library. Its maintainers moved on."
+    assert typed("Why was distutils removed?", unmarked) == 0.0
+    assert typed("What was removed from the standard library?", unmarked) == 1.0
+    # the reason given in the sentence before or after the claim, or a claim drawn as a consequence of what precedes
+    assert typed("Why was distutils removed?", "Nobody maintained it. " + unmarked) == 0.0
+    assert typed("Why was distutils removed?", "It was broken because nobody maintained it. " + unmarked) == 1.0
+    assert typed("Why was distutils removed?", "Nobody maintained it. So the distutils package was removed.") == 1.0
+    # "…, and why?" asks for a time too
+    assert typed("When was distutils removed, and why?", "In 2023 distutils was removed because nobody kept it.") \
+        == 1.0
 
 
 def test_a_why_question_ranks_a_marked_reason_as_typed_unless_no_sentence_marks_one(grounder: Grounder) -> None:
@@ -561,7 +570,7 @@ def test_refers_back(sentence: str, points_back: bool) -> None:
 
 
 def test_the_gate_refuses_a_question_that_puts_another_name_where_the_passage_has_one(grounder: Grounder) -> None:
-    text = "The ferry sails from Dover to Calais at 9:40 on weekdays. It carries forty cars."
+    text = "The ferry sails from Dover to Calais at 9:40 on weekdays. It goes then because the tide is high."
     passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.8)]
     swapped = grounder.examine("Why does the ferry sail from Dover to Boulogne at 9:40?", passages)
     assert swapped.refusal == ("the documents have “Calais” where the question has “Boulogne”: “The ferry sails from "
@@ -573,12 +582,18 @@ def test_the_gate_refuses_a_question_that_puts_another_name_where_the_passage_ha
 
 
 def test_the_gate_refuses_a_question_joining_names_no_passage_holds_together(grounder: Grounder) -> None:
-    texts = ["The ferry sails from Dover to Calais at 9:40 on weekdays.", "The Harbour Board meets in Folkestone."]
+    texts = ["The ferry sails from Dover to Calais at 9:40 on weekdays, as the tide is high because of the moon.",
+             "The Harbour Board meets in Folkestone."]
     passages = [Passage(id=f"p{i}", text=t, source="doc.txt", start=0, end=len(t), score=0.8)
                 for i, t in enumerate(texts)]
     assert grounder.examine("Why does the Harbour Board run the ferry to Calais?", passages).refusal == (
         "the passages found mention Harbour Board and Calais only separately, never together as the question does")
     assert grounder.examine("Why does the ferry sail from Dover to Calais?", passages).refusal is None
+    # said rather than the weaker reason that no sentence near the claim marks one
+    plain = [Passage(id=f"p{i}", text=t, source="doc.txt", start=0, end=len(t), score=0.8)
+             for i, t in enumerate([texts[0].split(",")[0] + ".", texts[1]])]
+    refusal = grounder.examine("Why does the Harbour Board run the ferry to Calais?", plain).refusal
+    assert "separately" in (refusal or "")
     # only a why-question takes a claim joining them for granted: others may ask about each apart, as may two
     # questions in one
     for question in ("Does the Harbour Board run the ferry to Calais?",
