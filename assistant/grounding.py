@@ -713,6 +713,9 @@ class Grounder:
         gate_kinds: list[AnswerType] = [k for k in asked_kinds if k is not AnswerType.ANY and k is not AnswerType.NAME]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
+        # a country's demonym or other name ("Japanese", "America") is held where the passages name it their way
+        joined = "\n".join(p.text for p in passages)
+        all_have |= {w for w in wanted - all_have if places.names_a_country_named(w, joined)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         # A quoted string is no key term: it is found when the passages write it, with or without accents, its one

@@ -432,6 +432,15 @@ def test_refusal_reason_names_the_unmatched_words_as_the_question_wrote_them(gro
         "parameter, empty)"  # words, not their stems ("empti"), in the question's order
 
 
+def test_a_countrys_demonym_is_held_where_the_passages_name_the_country(grounder: Grounder) -> None:
+    text = "The ministers of Japan and the U.S. will meet in Osaka to sign the treaty."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.6)]
+    assert grounder.examine("Where will the Japanese and American ministers meet?", passages
+                            ).features["all_coverage"] == 1.0
+    # a country the passages do not name is not held by another's
+    assert grounder.examine("Where will the French ministers meet?", passages).features["all_coverage"] < 1.0
+
+
 def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grounder) -> None:
     # a manual names its commands "git-mergetool(1)"; a user asks about "git mergetool"
     text = "You may also use git-mergetool(1), which lets you merge the unmerged files using external tools."
