@@ -145,14 +145,16 @@ _LONGEST_ABBREVIATION = 8
 _WORD_OR_DOTTED = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_][\w&-]*")
 _SAYS_SHORT = re.compile(r"\b(?:short\s+for|stands?\s+for|abbreviat\w*|acronym)\b", re.I)
 # Words that mark a reason or a purpose ("since" not as a time: "since version 3.2", "since then"). A reason can go
-# unmarked ("a strategic move to enhance …"): only ranking prefers a marked sentence, and only when one of the
-# retrieved sentences is marked (see ``Grounder.examine``).
+# unmarked ("a strategic move to enhance …"): ranking prefers a marked sentence only when one of the retrieved
+# sentences is marked (see ``Grounder._ranked``), and the gate weighs whether one stands by the question's best
+# sentences as one signal among others (``reason_near``).
 _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to|as a result|therefore|thus|hence|"
                      r"consequently|reasons?|why|caus(?:e|es|ed|ing)|leads? to|results? in|prevent(?:s|ing)?|"
                      r"avoid(?:s|ing)?)\b|\bsince\b(?! (?:version |v)?\d)(?! (?:then|"
                      + "|".join(sorted(MONTHS)) + r")\b)")
 # A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
-_CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many)\b)|thus(?!\s+far\b)|therefore|hence|"
+_CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many|is|are|was|were|do|does|did|too|what|"
+                          r"you|on|and|so)\b)|thus(?!\s+far\b)|therefore|hence|"
                           r"consequently|accordingly|as a result(?!\s+of\b))\b", re.I)
 _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 # The unit of time a question asks for ("On which day of the week did …", "in what year was …"): general English;
@@ -505,8 +507,7 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
 
     ``loose`` asks only whether the sentence *could* answer (the gate's question, where a false "no" refuses): any
     two words joined by "and"/"or" may be a list. Ranking asks strictly: "research and development" is one thing.
-    A reason is a sentence that marks one ("because", "so that", …) in words other than the question's, or loosely
-    one opening with a consequence ("So 64-bit builds run slower"), whose reason is told before it."""
+    A reason is a sentence that marks one ("because", "so that", …) in words other than the question's."""
     if kind is AnswerType.EXPANSION:
         letters = abbreviation_asked(question)
         return not letters or _states_expansion(letters, sentence)
@@ -529,8 +530,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
         dated = {i + d for i, w in enumerate(lows) if w in MONTHS for d in (-1, 1)}
         return bool(_CURRENCY.search(sentence) or _VAGUE_AMOUNT.search(sentence)) or any(
             (is_number(w) and i not in dated) or w in NUMBER_WORDS or w in _AMOUNT_WORDS for i, w in enumerate(lows))
-    if kind is AnswerType.REASON:  # loosely, a sentence drawing a consequence says its reason comes before it
-        return bool(_CAUSAL.search(" ".join(lows))) or (loose and states_consequence(sentence))
+    if kind is AnswerType.REASON:
+        return bool(_CAUSAL.search(" ".join(lows)))
     if kind is AnswerType.PLACE and town_asked(question):
         return _names_a_town(sentence, question)
     if kind in (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME):
@@ -660,19 +661,19 @@ def _idf(sentences: Sequence[str]) -> dict[str, float]:
     return {st: math.log((n + 1) / (d + 0.5)) for st, d in df.items()}
 
 
-def _asked_of(kind: AnswerType, ranked: list[Candidate], top: list[Candidate],
-              spans: list[tuple[int, Span]]) -> list[str]:
-    """The sentences the gate asks whether they hold the kind of thing asked for: every one for an expansion, the top
-    ones and, for a reason, the sentences beside them in their passage too (a reason is often given next to the claim
-    it explains: "Because the pointers are larger, … . So 64-bit builds run slower")."""
-    if kind is AnswerType.EXPANSION:
-        return [c.span.text for c in ranked]
-    if kind is not AnswerType.REASON:
-        return [c.span.text for c in top]
-    at = {(i, span.start): k for k, (i, span) in enumerate(spans)}
-    near = {j for c in top for k in [at[c.passage, c.span.start]] for j in (k - 1, k, k + 1)
-            if 0 <= j < len(spans) and spans[j][0] == c.passage}
-    return [spans[j][1].text for j in sorted(near)]
+def reason_near(question: str, top: Sequence[Candidate], passages: Sequence[Passage]) -> bool:
+    """Does a reason stand by one of the ``top`` sentences: marked in it or in the sentence just before or after it in
+    its passage (a reason is often given next to the claim it explains: "Because the pointers are larger, … ."), or
+    the sentence itself drawing a consequence ("So 64-bit builds run slower"), whose reason is told before it?"""
+    for c in top:
+        if states_consequence(c.span.text):
+            return True
+        spans = sentence_spans(passages[c.passage].text)  # every sentence, however short ("Because it rotted.")
+        k = next((k for k, s in enumerate(spans) if s.start == c.span.start), None)
+        near = [c.span] if k is None else spans[max(k - 1, 0):k + 2]
+        if any(has_answer_type(s.text, AnswerType.REASON, question) for s in near):
+            return True
+    return False
 
 
 def _unit(v: Sequence[float]) -> np.ndarray:
@@ -711,11 +712,15 @@ class Grounder:
         # so capitals cannot tell whether a sentence names one.
         asked_kinds = [answer_type(p) for p in question_parts(question)]
         gate_kinds: list[AnswerType] = [k for k in asked_kinds if k is not AnswerType.ANY and k is not AnswerType.NAME]
+        if len(set(gate_kinds)) > 1:  # "When was X removed, and why?": a reason word must not stand in for the time
+            gate_kinds = [k for k in gate_kinds if k is not AnswerType.REASON]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
-        # a country's demonym or other name ("Japanese", "America") is held where the passages name it their way
+        # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
+        # where the passages name the country their way
         joined = "\n".join(p.text for p in passages)
-        all_have |= {w for w in wanted - all_have if places.names_a_country_named(w, joined)}
+        all_have |= {st for t in tokens(question) if t.text[:1].isupper() and (st := stem(t.text)) in wanted - all_have
+                     and places.names_a_country_named(st, joined)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         # A quoted string is no key term: it is found when the passages write it, with or without accents, its one
@@ -739,16 +744,19 @@ class Grounder:
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
             "typed": 1.0 if not gate_kinds or any(
-                has_answer_type(text, k, question, loose=True) for k in gate_kinds
-                for text in _asked_of(k, ranked, top, spans)) else 0.0,
+                reason_near(question, top, passages) if k is AnswerType.REASON else any(
+                    has_answer_type(c.span.text, k, question, loose=True)
+                    for c in (ranked if k is AnswerType.EXPANSION else top)) for k in gate_kinds) else 0.0,
             "known": 1.0 if known is None else known,
         }
         score = self.calibration.gate_score(features)
         reason = None if score >= self.calibration.gate_threshold else self._reason(features, absent_rare, gate_kinds,
                                                                                    question, wanted - all_have)
         # A why-question takes for granted one claim joining its names; other questions may ask about each apart
-        # ("Do I need X and Y to build it?", "How does X compare with Y?"). Said instead of a weaker reason.
-        apart = names_apart(question, [p.text for p in passages], held) if asked_kinds == [AnswerType.REASON] else []
+        # ("Do I need X and Y to build it?", "How does X compare with Y?"). Said instead of a weaker reason than a term
+        # no passage holds.
+        apart = names_apart(question, [p.text for p in passages], held) if asked_kinds == [AnswerType.REASON] and (
+            reason is None or not absent_rare) else []
         if apart:
             shown = apart[:4]
             reason = f"the passages found mention {', '.join(shown[:-1])} and {shown[-1]} only separately, never " \

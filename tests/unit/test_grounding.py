@@ -299,13 +299,46 @@ def test_the_gate_asks_a_why_question_for_a_reason_marked_near_its_claim(grounde
     unmarked = "The distutils package was removed from the standard library. Its maintainers moved on."
     assert typed("Why was distutils removed?", unmarked) == 0.0
     assert typed("What was removed from the standard library?", unmarked) == 1.0
-    # the reason given in the sentence before or after the claim, or a claim drawn as a consequence of what precedes
-    assert typed("Why was distutils removed?", "Nobody maintained it. " + unmarked) == 0.0
     assert typed("Why was distutils removed?", "It was broken because nobody maintained it. " + unmarked) == 1.0
-    assert typed("Why was distutils removed?", "Nobody maintained it. So the distutils package was removed.") == 1.0
-    # "…, and why?" asks for a time too
+    # "…, and why?" asks for a time too, which a reason does not give
+    assert typed("When was distutils removed, and why?", "The distutils package was removed because nobody kept it.") \
+        == 0.0
     assert typed("When was distutils removed, and why?", "In 2023 distutils was removed because nobody kept it.") \
         == 1.0
+
+
+def test_a_reason_stands_by_a_top_sentence_or_just_before_or_after_it_in_its_passage() -> None:
+    filler = "The weather was mild that year. Many users wrote long letters about it. "
+    text = filler + "Because it rotted. The distutils package was removed from the standard library. " + filler
+    other = "Builds of old packages broke because of it."
+    passages = [Passage(id="p0", text=text, source="doc.txt", start=0, end=len(text), score=0.7),
+                Passage(id="p1", text=other, source="doc.txt", start=0, end=len(other), score=0.7)]
+
+    def top(passage: int, sentence: str) -> list[grounding.Candidate]:
+        body = passages[passage].text
+        start = body.index(sentence)
+        return [grounding.Candidate(passage, grounding.Span(start, start + len(sentence), sentence), 0.5, 0.5, False)]
+
+    claim = "The distutils package was removed from the standard library."
+    why = "Why was distutils removed?"
+    # the short sentence before the claim (too short to rank) gives its reason, as it does to the sentence before
+    # it; to one two sentences away it does not
+    assert grounding.reason_near(why, top(0, claim), passages)
+    assert grounding.reason_near(why, top(0, "Many users wrote long letters about it."), passages)
+    # nor does another passage's, though it stands next in the list of passages
+    assert not grounding.reason_near(why, top(0, "The weather was mild that year."), passages)
+    # a claim drawn as a consequence has its reason before it; a consequence after the claim is none of its reasons
+    after = "The package was removed. So builds importing it now fail."
+    passages[0] = Passage(id="p0", text=after, source="doc.txt", start=0, end=len(after), score=0.7)
+    assert not grounding.reason_near(why, top(0, "The package was removed."), passages[:1])
+    assert grounding.reason_near(why, top(0, "So builds importing it now fail."), passages[:1])
+
+
+def test_a_sentence_opening_with_so_as_also_or_well_states_no_consequence() -> None:
+    assert grounding.states_consequence("So 64-bit builds of R run slower.")
+    for sentence in ("So is the imp module.", "So does the other one.", "So too the rest.", "So you want to build R?",
+                     "So what is a package?", "So-called wheels are archives.", "So far nothing broke."):
+        assert not grounding.states_consequence(sentence), sentence
 
 
 def test_a_why_question_ranks_a_marked_reason_as_typed_unless_no_sentence_marks_one(grounder: Grounder) -> None:
@@ -439,6 +472,11 @@ def test_a_countrys_demonym_is_held_where_the_passages_name_the_country(grounder
                             ).features["all_coverage"] == 1.0
     # a country the passages do not name is not held by another's
     assert grounder.examine("Where will the French ministers meet?", passages).features["all_coverage"] < 1.0
+    # a word with a demonym's stem is held only when written as one, with a capital
+    polished = "The ministers of Poland will meet in Warsaw."
+    poland = [Passage(id="p0", text=polished, source="doc.txt", start=0, end=len(polished), score=0.6)]
+    assert grounder.examine("Where will the Polish ministers meet?", poland).features["all_coverage"] == 1.0
+    assert grounder.examine("Where will the polished ministers meet?", poland).features["all_coverage"] < 1.0
 
 
 def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grounder) -> None:
@@ -603,6 +641,9 @@ def test_the_gate_refuses_a_question_joining_names_no_passage_holds_together(gro
              for i, t in enumerate([texts[0].split(",")[0] + ".", texts[1]])]
     refusal = grounder.examine("Why does the Harbour Board run the ferry to Calais?", plain).refusal
     assert "separately" in (refusal or "")
+    # but not rather than naming a term no passage holds
+    refusal = grounder.examine("Why does the Harbour Board of Wexham run the ferry to Calais?", plain).refusal
+    assert refusal == "no passage found mentions wexham"
     # only a why-question takes a claim joining them for granted: others may ask about each apart, as may two
     # questions in one
     for question in ("Does the Harbour Board run the ferry to Calais?",
