@@ -53,7 +53,7 @@ def collect(spec: Path, console: Console) -> tuple[list[dict[str, Any]], list[di
         s = index_corpus(corpus, spec, settings, console)
         a = Assistant.from_settings(s)
         for path in question_files(corpus, spec, "dev"):
-            used.append(str(path.relative_to(PROJECT_ROOT)))
+            used.append(_shown(path))
             for q in load_questions(path):
                 history = [{"role": "user", "content": t} for t in q.history]
                 question, query, passages, asked_in = a.search(q.question, history)
@@ -122,7 +122,7 @@ def auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
 
 
 def _shown(path: Path) -> str:
-    """The rows file as the provenance names it: relative to the project when inside it."""
+    """A file as the provenance names it: relative to the project when inside it."""
     path = path.resolve()
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
 
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line.strip()]
         gate_rows = [r for r in rows if r["kind"] == "gate"]
         sentence_rows = [r for r in rows if r["kind"] == "sentence"]
-        used = list(Calibration.load().provenance.get("fitted_on", []))
+        used = [_shown(path) for corpus in load_corpora(spec) for path in question_files(corpus, spec, "dev")]
     else:
         gate_rows, sentence_rows, used = collect(spec, console)
     sentence = fit_logistic(sentence_rows, list(SENTENCE_FEATURES))

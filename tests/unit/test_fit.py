@@ -62,3 +62,25 @@ def test_a_calibration_weighing_a_signal_no_longer_computed_is_refused(tmp_path:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="sim_margin"):
         Calibration.load(path)
+
+
+def test_a_refit_on_the_last_rows_names_the_dev_files_of_the_spec_not_the_packaged_calibrations(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import fit
+
+    docs = tmp_path / "doc.txt"
+    docs.write_text("A passage.", encoding="utf-8")
+    for name in ("dev.yaml", "test.yaml"):
+        (tmp_path / name).write_text("questions: []\n", encoding="utf-8")
+    spec = tmp_path / "corpora.yaml"
+    spec.write_text("corpora:\n  - name: c\n    description: d\n    documents: [doc.txt]\n    dev: [dev.yaml]\n"
+                    "    test: [test.yaml]\n", encoding="utf-8")
+    gate = [{**r, "kind": "gate", **{f: r["x"] for f in fit.GATE_FEATURES}} for r in rows({"a": 1, "b": 1})]
+    sentence = [{**r, "kind": "sentence", **{f: r["x"] for f in fit.SENTENCE_FEATURES}} for r in rows({"a": 1})]
+    rows_file = tmp_path / "rows.jsonl"
+    rows_file.write_text("".join(json.dumps(r) + "\n" for r in gate + sentence), encoding="utf-8")
+    # a packaged calibration that could not be read must not matter
+    monkeypatch.setattr(fit.Calibration, "load", lambda *a, **k: (_ for _ in ()).throw(ConfigError("stale")))
+    out = tmp_path / "calibration.json"
+    assert fit.main(["--corpora", str(spec), "--reuse-rows", "--rows", str(rows_file), "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["provenance"]["fitted_on"] == [str(tmp_path / "dev.yaml")]
