@@ -31,6 +31,7 @@ from rich.console import Console
 from assistant.calibration import GATE_FEATURES, SENTENCE_FEATURES, Calibration, Logistic
 from assistant.config import PROJECT_ROOT, load_settings
 from assistant.corpora import index_corpus, load_corpora, question_files
+from assistant.errors import ConfigError
 from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
 
@@ -141,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line.strip()]
         gate_rows = [r for r in rows if r["kind"] == "gate"]
         sentence_rows = [r for r in rows if r["kind"] == "sentence"]
-        used = [_shown(path) for corpus in load_corpora(spec) for path in question_files(corpus, spec, "dev")]
+        corpora = load_corpora(spec)
+        held = sorted({r["corpus"] for r in gate_rows})
+        if set(held) != {c.name for c in corpora}:
+            raise ConfigError(f"{_shown(args.rows)} holds rows of {', '.join(held)}, not of the corpora of "
+                              f"{_shown(spec)} ({', '.join(c.name for c in corpora)}): run the fit without "
+                              "--reuse-rows, or give the spec the rows came from")
+        used = [_shown(path) for corpus in corpora for path in question_files(corpus, spec, "dev")]
     else:
         gate_rows, sentence_rows, used = collect(spec, console)
     sentence = fit_logistic(sentence_rows, list(SENTENCE_FEATURES))
@@ -173,4 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        sys.exit(2)

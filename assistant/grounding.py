@@ -153,8 +153,8 @@ _CAUSAL = re.compile(r"\b(?:because|so that|so as to|in order to|due to|owing to
                      r"avoid(?:s|ing)?)\b|\bsince\b(?! (?:version |v)?\d)(?! (?:then|"
                      + "|".join(sorted(MONTHS)) + r")\b)")
 # A sentence opening with one of these states a consequence ("So 64-bit builds run slower"): its reason comes before.
-_CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many|is|are|was|were|do|does|did|too|what|"
-                          r"you|on|and|so)\b)|thus(?!\s+far\b)|therefore|hence|"
+_CONSEQUENCE = re.compile(r"^\W*(?:so(?![-\s]+(?:called|far|long|that|much|many|is|are|was|were|does|did|too|what|"
+                          r"and|so)\b)|thus(?!\s+far\b)|therefore|hence|"
                           r"consequently|accordingly|as a result(?!\s+of\b))\b", re.I)
 _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 # The unit of time a question asks for ("On which day of the week did …", "in what year was …"): general English;
@@ -542,8 +542,9 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
 
 
 def states_consequence(sentence: str) -> bool:
-    """The sentence opens by drawing a consequence from what came before it."""
-    return bool(_CONSEQUENCE.match(sentence))
+    """The sentence opens by drawing a consequence from what came before it (a question draws none: "So what is
+    …?")."""
+    return bool(_CONSEQUENCE.match(sentence)) and not sentence.rstrip().endswith("?")
 
 
 def refers_back(sentence: str) -> bool:
@@ -670,7 +671,9 @@ def reason_near(question: str, top: Sequence[Candidate], passages: Sequence[Pass
             return True
         spans = sentence_spans(passages[c.passage].text)  # every sentence, however short ("Because it rotted.")
         k = next((k for k, s in enumerate(spans) if s.start == c.span.start), None)
-        near = [c.span] if k is None else spans[max(k - 1, 0):k + 2]
+        # the sentence after the claim gives no reason of it by drawing a consequence ("Therefore builds fail.")
+        near = [c.span] if k is None else [*spans[max(k - 1, 0):k + 1],
+                                           *(s for s in spans[k + 1:k + 2] if not states_consequence(s.text))]
         if any(has_answer_type(s.text, AnswerType.REASON, question) for s in near):
             return True
     return False
@@ -719,8 +722,8 @@ class Grounder:
         # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
         # where the passages name the country their way
         joined = "\n".join(p.text for p in passages)
-        all_have |= {st for t in tokens(question) if t.text[:1].isupper() and (st := stem(t.text)) in wanted - all_have
-                     and places.names_a_country_named(st, joined)}
+        all_have |= {st for t in tokens(question) if t.text[:1].isupper() and places.is_country_word(t.text)
+                     and (st := stem(t.text)) in wanted - all_have and places.names_a_country_named(st, joined)}
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
         # A quoted string is no key term: it is found when the passages write it, with or without accents, its one

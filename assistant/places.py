@@ -171,21 +171,35 @@ def _country_names() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(phrases), frozenset(words)
 
 
-@functools.cache
-def _other_names() -> dict[str, list[tuple[str, ...]]]:
-    """{the stem of a country's demonym ("american"), or of the one word its longer name adds after "of" ("America"
-    of "United States of America"): the forms of each country it names}. Not a single word of a longer name
-    ("Northern" of "… Northern Ireland", "Peace" of "… Abode of Peace"), nor another name standing alone ("Holland"
-    is also a name of people)."""
-    out: dict[str, list[tuple[str, ...]]] = {}
+def _others() -> list[tuple[str, tuple[str, ...]]]:
+    """(a country's demonym, or the one word its longer name adds after "of" ("America" of "United States of
+    America"), the forms of the country). Not a single word of a longer name ("Northern" of "… Northern Ireland",
+    "Peace" of "… Abode of Peace"), nor another name standing alone ("Holland" is also a name of people)."""
+    out = []
     for info, forms in _countries():
         name, alt = str(info.get("name") or ""), info.get("altSpellings")
         longer = [a.removeprefix(f"{name} of ") for a in (alt if isinstance(alt, list) else [])
                   if isinstance(a, str) and name and a.startswith(f"{name} of ")]
-        for other in [info.get("demonym"), *longer]:
-            if forms and isinstance(other, str) and other.isalpha() and forms not in out.setdefault(stem(other), []):
-                out[stem(other)].append(forms)
+        out += [(other, forms) for other in [info.get("demonym"), *longer]
+                if forms and isinstance(other, str) and other.isalpha()]
     return out
+
+
+@functools.cache
+def _other_names() -> dict[str, list[tuple[str, ...]]]:
+    """{the stem of a country's demonym ("american") or of the word its longer name adds: the forms of each country
+    it names}."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for other, forms in _others():
+        if forms not in out.setdefault(stem(other), []):
+            out[stem(other)].append(forms)
+    return out
+
+
+@functools.cache
+def _other_words() -> frozenset[str]:
+    """Those demonyms and words as written, lower-cased, and their plurals ("japanese", "americans")."""
+    return frozenset(w for other, _ in _others() for w in (other.lower(), other.lower() + "s"))
 
 
 def names_a_country_named(word: str, text: str) -> bool:
@@ -195,6 +209,12 @@ def names_a_country_named(word: str, text: str) -> bool:
     low = _bare(word)
     countries = _other_names().get(low) or _other_names().get(stem(low), [])  # stemmed already, or as written
     return any(_written(form, text) for forms in countries for form in forms)
+
+
+def is_country_word(word: str) -> bool:
+    """Is ``word`` as written (any case) a country's demonym or the word its longer name adds, or its plural
+    ("Japanese", "Americans"), not merely a word sharing its stem ("polished")?"""
+    return _bare(word) in _other_words()
 
 
 @functools.cache

@@ -75,7 +75,7 @@ def test_a_refit_on_the_last_rows_names_the_dev_files_of_the_spec_not_the_packag
     spec = tmp_path / "corpora.yaml"
     spec.write_text("corpora:\n  - name: c\n    description: d\n    documents: [doc.txt]\n    dev: [dev.yaml]\n"
                     "    test: [test.yaml]\n", encoding="utf-8")
-    gate = [{**r, "kind": "gate", **{f: r["x"] for f in fit.GATE_FEATURES}} for r in rows({"a": 1, "b": 1})]
+    gate = [{**r, "kind": "gate", **{f: r["x"] for f in fit.GATE_FEATURES}, "corpus": "c"} for r in rows({"a": 1})]
     sentence = [{**r, "kind": "sentence", **{f: r["x"] for f in fit.SENTENCE_FEATURES}} for r in rows({"a": 1})]
     rows_file = tmp_path / "rows.jsonl"
     rows_file.write_text("".join(json.dumps(r) + "\n" for r in gate + sentence), encoding="utf-8")
@@ -84,3 +84,8 @@ def test_a_refit_on_the_last_rows_names_the_dev_files_of_the_spec_not_the_packag
     out = tmp_path / "calibration.json"
     assert fit.main(["--corpora", str(spec), "--reuse-rows", "--rows", str(rows_file), "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["provenance"]["fitted_on"] == [str(tmp_path / "dev.yaml")]
+    # rows of other corpora than the spec's are refused, not named after it
+    other = [{**r, "corpus": "other"} for r in gate + sentence]
+    rows_file.write_text("".join(json.dumps(r) + "\n" for r in other), encoding="utf-8")
+    with pytest.raises(ConfigError, match="rows of other"):
+        fit.main(["--corpora", str(spec), "--reuse-rows", "--rows", str(rows_file), "--out", str(out)])

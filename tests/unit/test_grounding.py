@@ -332,12 +332,18 @@ def test_a_reason_stands_by_a_top_sentence_or_just_before_or_after_it_in_its_pas
     passages[0] = Passage(id="p0", text=after, source="doc.txt", start=0, end=len(after), score=0.7)
     assert not grounding.reason_near(why, top(0, "The package was removed."), passages[:1])
     assert grounding.reason_near(why, top(0, "So builds importing it now fail."), passages[:1])
+    therefore = "The package was removed. Therefore builds importing it now fail."
+    passages[0] = Passage(id="p0", text=therefore, source="doc.txt", start=0, end=len(therefore), score=0.7)
+    assert not grounding.reason_near(why, top(0, "The package was removed."), passages[:1])
 
 
 def test_a_sentence_opening_with_so_as_also_or_well_states_no_consequence() -> None:
-    assert grounding.states_consequence("So 64-bit builds of R run slower.")
+    for sentence in ("So 64-bit builds of R run slower.", "So you lose nothing by deploying it.", "So do not run it.",
+                     "So, you can use it."):
+        assert grounding.states_consequence(sentence), sentence
     for sentence in ("So is the imp module.", "So does the other one.", "So too the rest.", "So you want to build R?",
-                     "So what is a package?", "So-called wheels are archives.", "So far nothing broke."):
+                     "So what is a package?", "So, what is a package?", "So-called wheels are archives.",
+                     "So far nothing broke."):
         assert not grounding.states_consequence(sentence), sentence
 
 
@@ -477,6 +483,7 @@ def test_a_countrys_demonym_is_held_where_the_passages_name_the_country(grounder
     poland = [Passage(id="p0", text=polished, source="doc.txt", start=0, end=len(polished), score=0.6)]
     assert grounder.examine("Where will the Polish ministers meet?", poland).features["all_coverage"] == 1.0
     assert grounder.examine("Where will the polished ministers meet?", poland).features["all_coverage"] < 1.0
+    assert grounder.examine("Polished ministers will meet where?", poland).features["all_coverage"] < 1.0
 
 
 def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grounder) -> None:
