@@ -20,7 +20,8 @@ The same data says what names a country or a region rather than a town (``names_
 "Asian"; not "Mexico City") and which names are capital cities (``capitals``), for a question asking which town
 or city, and which words of a question are words of a country's name (``in_a_country_name``: "America"), which
 may stand for a country the documents name otherwise; ``names_a_country_named`` says when a demonym or the word a
-country's longer name adds ("American", "America") names a country a text writes its own way ("U.S.").
+country's longer name adds ("American", "America") names a country a text writes its own way ("U.S."), and
+``is_country_word`` whether a word is one as written ("Polish"), not merely by its stem ("polished").
 """
 
 from __future__ import annotations
