@@ -99,11 +99,6 @@ def held_out_scores(rows: list[dict[str, Any]], features: list[str]) -> list[tup
     return scored
 
 
-def held_out_corpus_auc(rows: list[dict[str, Any]], features: list[str]) -> float | None:
-    """ROC AUC of the gate on documents it was not fitted on: each corpus scored by a fit on the others only."""
-    return roc_auc([(p, bool(y)) for p, y in held_out_scores(rows, features)])
-
-
 def choose_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, float]]:
     """The threshold maximising ``TPR + REFUSAL_WEIGHT * TNR`` over (score, label) pairs, and those rates."""
     pos = sum(1 for _, y in scored if y) or 1

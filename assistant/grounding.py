@@ -666,10 +666,13 @@ def reason_near(question: str, top: Sequence[Candidate], passages: Sequence[Pass
     """Does a reason stand by one of the ``top`` sentences: marked in it or in the sentence just before or after it in
     its passage (a reason is often given next to the claim it explains: "Because the pointers are larger, … ."), or
     the sentence itself drawing a consequence ("So 64-bit builds run slower"), whose reason is told before it?"""
+    split: dict[int, list[Span]] = {}  # a passage's sentences, split once however many top sentences it holds
     for c in top:
         if states_consequence(c.span.text):
             return True
-        spans = sentence_spans(passages[c.passage].text)  # every sentence, however short ("Because it rotted.")
+        if c.passage not in split:  # every sentence, however short ("Because it rotted.")
+            split[c.passage] = sentence_spans(passages[c.passage].text)
+        spans = split[c.passage]
         k = next((k for k, s in enumerate(spans) if s.start == c.span.start), None)
         # the sentence after the claim gives no reason of it by drawing a consequence ("Therefore builds fail.")
         near = [c.span] if k is None else [*spans[max(k - 1, 0):k + 1],
@@ -717,15 +720,16 @@ class Grounder:
         gate_kinds: list[AnswerType] = [k for k in asked_kinds if k is not AnswerType.ANY and k is not AnswerType.NAME]
         if len(set(gate_kinds)) > 1:  # "When was X removed, and why?": a reason word must not stand in for the time
             gate_kinds = [k for k in gate_kinds if k is not AnswerType.REASON]
+        bodies = [p.text for p in passages]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
         # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
         # where the passages name the country their way
-        joined = "\n".join(p.text for p in passages)
+        joined = "\n".join(bodies)
         all_have |= {st for t in tokens(question) if t.text[:1].isupper() and places.is_country_word(t.text)
                      and (st := stem(t.text)) in wanted - all_have and places.names_a_country_named(st, joined)}
         rare = rare_terms(question)
-        absent_rare = sorted(missing_terms(question, [p.text for p in passages], question=True))
+        absent_rare = sorted(missing_terms(question, bodies, question=True))
         # A quoted string is no key term: it is found when the passages write it, with or without accents, its one
         # word in any form ("`add_note()`" / "add_note(note)"), or its words run together, apart or hyphenated
         # ("`dataframe`" / "data frame")
@@ -737,19 +741,24 @@ class Grounder:
         absent_rare = [t for t in absent_rare if t not in held]
         # The sentences nearest the question by meaning or by its words (not the fitted ranking, so refitting the
         # ranking does not change the gate's signals): does one of them hold the kind of thing asked for? What an
-        # abbreviation stands for is asked of every sentence: few spell it out by chance.
+        # abbreviation stands for is asked of every sentence: few spell it out by chance; a reason of the top ones and
+        # the sentences beside them (``reason_near``).
         top = sorted(ranked, key=lambda c: c.sim, reverse=True)[:3] + sorted(ranked, key=lambda c: c.coverage,
                                                                              reverse=True)[:3]
+
+        def holds(kind: AnswerType) -> bool:  # does a sentence near the question hold the kind asked for?
+            if kind is AnswerType.REASON:
+                return reason_near(question, top, passages)
+            return any(has_answer_type(c.span.text, kind, question, loose=True)
+                       for c in (ranked if kind is AnswerType.EXPANSION else top))
+
         features = {
             "retrieval": max(p.score for p in passages),
             "sentence_sim": max((c.sim for c in ranked), default=0.0),
             "coverage": max((c.coverage for c in ranked), default=0.0),
             "all_coverage": len(wanted & all_have) / len(wanted) if wanted else 0.0,
             "rare": 1.0 - len(absent_rare) / len(rare) if rare else 1.0,
-            "typed": 1.0 if not gate_kinds or any(
-                reason_near(question, top, passages) if k is AnswerType.REASON else any(
-                    has_answer_type(c.span.text, k, question, loose=True)
-                    for c in (ranked if k is AnswerType.EXPANSION else top)) for k in gate_kinds) else 0.0,
+            "typed": 1.0 if not gate_kinds or any(holds(k) for k in gate_kinds) else 0.0,
             "known": 1.0 if known is None else known,
         }
         score = self.calibration.gate_score(features)
@@ -758,7 +767,7 @@ class Grounder:
         # A why-question takes for granted one claim joining its names; other questions may ask about each apart
         # ("Do I need X and Y to build it?", "How does X compare with Y?"). Said instead of a weaker reason than a term
         # no passage holds.
-        apart = names_apart(question, [p.text for p in passages], held) if asked_kinds == [AnswerType.REASON] and (
+        apart = names_apart(question, bodies, held) if asked_kinds == [AnswerType.REASON] and (
             reason is None or not absent_rare) else []
         if apart:
             shown = apart[:4]
@@ -775,7 +784,7 @@ class Grounder:
         if swaps:
             reason = f"the documents have “{swaps[0].said}” where the question has “{swaps[0].asked}”: " \
                      f"“{_excerpt(swaps[0].sentence, swaps[0].said)}”"
-        premise = mismatched_names(question, [p.text for p in passages])
+        premise = mismatched_names(question, bodies)
         if premise:
             reason = f"the documents never name “{premise[0]}” that way: the question pairs names they keep apart"
         if unheard and not languages:

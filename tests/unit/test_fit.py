@@ -11,7 +11,8 @@ import pytest
 
 from assistant.calibration import Calibration
 from assistant.errors import ConfigError
-from assistant.fit import choose_threshold, held_out_corpus_auc, held_out_scores
+from assistant.eval_metrics import roc_auc
+from assistant.fit import choose_threshold, held_out_scores
 
 
 def rows(direction: dict[str, int], n: int = 20) -> list[dict[str, Any]]:
@@ -24,6 +25,11 @@ def rows(direction: dict[str, int], n: int = 20) -> list[dict[str, Any]]:
             out.append({"corpus": corpus, "label": label, "x": sign * (label + rng.uniform(-0.3, 0.3)),
                         "noise": rng.random()})
     return out
+
+
+def held_out_corpus_auc(rows: list[dict[str, Any]], features: list[str]) -> float | None:
+    """ROC AUC of the gate on documents it was not fitted on, as the fit reports it."""
+    return roc_auc([(p, bool(y)) for p, y in held_out_scores(rows, features)])
 
 
 def test_a_signal_that_holds_in_every_corpus_separates_held_out_corpora() -> None:
