@@ -566,13 +566,21 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
                         r"(?:\s+(?:why|that|for))?\b", re.I)
 
 
+# The documents themselves, named by the kind of writing they are ("the article", "this tutorial's advice", "the
+# manuals"): general English, written lower-case (a title such as "the Debian Tutorial" is a name).
+_THE_DOCUMENT = re.compile(r"\b(?i:the|this|these|your)\s+(?:article|tutorial|manual|guide|handbook|chapter|"
+                           r"documentation|faq)s?(?:['’]s)?\b")
+
+
 def question_stems(question: str) -> set[str]:
     """The content stems a passage should hold to answer ``question``, each word of a hyphenated compound apart
     ("the Kishida-Biden meeting"); the unit of time a question asks for ("On which day of the week …", "in what year
     …") and the part of a name it asks for ("What is Rodin's first name?") name the kind of answer, which the passage
-    states as a day, a date or a name without the word."""
+    states as a day, a date or a name without the word; the documents named as such ("the tutorial's advice") are
+    not what it asks about."""
     def stems(q: str) -> set[str]:
-        return content_stems(_ASKED_UNIT.sub(r"\1", _WHY_FRAME.sub(" why ", q)), apart=True) - _META_STEMS
+        q = _THE_DOCUMENT.sub(" ", _WHY_FRAME.sub(" why ", q))
+        return content_stems(_ASKED_UNIT.sub(r"\1", q), apart=True) - _META_STEMS
 
     if abbreviation_asked(question):
         return stems(_EXPANSION_FRAME.sub(" ", question))

@@ -398,6 +398,20 @@ def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: s
     assert question_stems(question) == stems
 
 
+@pytest.mark.parametrize(("question", "stems"), [
+    ("What does the article say about Arm?", {"arm"}),
+    ("What line length does the tutorial's style advice give?", {"line", "length", "style", "advic", "give"}),
+    ("Which option do the manuals recommend?", {"option", "recommend"}),
+    ("What does this guide call a package?", {"call", "packag"}),
+    # a title is a name; a kind of writing asked about is what the question is about
+    ("Who wrote the Debian Tutorial?", {"wrote", "debian", "tutori"}),
+    ("Which manual covers installation?", {"manual", "cover", "instal"}),
+    ("How many chapters does a thesis have?", {"chapter", "thesi"}),
+])
+def test_the_documents_named_as_such_are_not_what_a_question_asks_about(question: str, stems: set[str]) -> None:
+    assert question_stems(question) == stems
+
+
 def test_question_parts() -> None:
     assert question_parts("Who hosts the visit, and when does it take place?") == [
         "Who hosts the visit", "when does it take place?"]
