@@ -277,6 +277,10 @@ def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
     assert absent("Which Chinese and Italian firms?", "Firms from China and Italy.") == []
     assert absent("Who is the Japanese prime minister?", "Prime Minister Kishida of Janet.") != []
     assert absent("Which Korean firms?", "Firms from Japan.") != []
+    # a word sharing a demonym's stem is no demonym
+    assert missing_terms("The Polish ministers met.", ["The ministers of Poland met."]) == []
+    assert missing_terms("The Polished ministers met.", ["The ministers of Poland met."]) == ["polish"]
+    assert missing_terms("The Polish-made cars sold.", ["The cars made in Poland sold."]) == []
 
 
 def test_a_part_of_a_compound_and_a_function_named_bare_are_not_missing() -> None:
