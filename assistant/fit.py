@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 
 from assistant.calibration import GATE_FEATURES, SENTENCE_FEATURES, Calibration, Logistic
@@ -37,7 +36,6 @@ from assistant.eval_metrics import evidence_overlaps, roc_auc
 from assistant.evaluate import load_questions
 
 REFUSAL_WEIGHT = 1.25
-BOOTSTRAP_ROUNDS = 500
 
 
 def _holds(text: str, evidence: list[str]) -> bool:
@@ -103,38 +101,16 @@ def held_out_scores(rows: list[dict[str, Any]], features: list[str]) -> list[tup
 
 def choose_threshold(scored: list[tuple[float, int]]) -> tuple[float, dict[str, float]]:
     """The threshold maximising ``TPR + REFUSAL_WEIGHT * TNR`` over (score, label) pairs, and those rates."""
-    scores = np.array([p for p, _ in scored], dtype=float)
-    labels = np.array([bool(y) for _, y in scored])
-    threshold = _best_threshold(scores, labels)
-    return threshold, _rates(scores, labels, threshold)
-
-
-def steady_threshold(scored: list[tuple[float, int]], rounds: int = BOOTSTRAP_ROUNDS) -> tuple[float, dict[str, float]]:
-    """The median over ``rounds`` resamples (with replacement, fixed seed) of the threshold ``choose_threshold``
-    picks, and the rates at it. Where the objective is flat across a band of thresholds, as it is on the dev rows
-    (within one question from 0.46 to 0.51), its argmax lands anywhere in the band by the chance of one row; the
-    median of the resamples' choices stays near the band's middle and moves little when a row changes."""
-    scores = np.array([p for p, _ in scored], dtype=float)
-    labels = np.array([bool(y) for _, y in scored])
-    rng = np.random.default_rng(0)
-    picks = [_best_threshold(scores[i], labels[i])
-             for i in (rng.integers(0, len(scored), len(scored)) for _ in range(rounds))]
-    threshold = round(float(np.median(picks)), 4)
-    return threshold, _rates(scores, labels, threshold)
-
-
-def _best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
-    candidates = np.array(sorted({round(float(p), 4) for p in scores} | {0.5}))
-    pos = np.sort(scores[labels])
-    neg = np.sort(scores[~labels])
-    tpr = (len(pos) - np.searchsorted(pos, candidates, side="left")) / max(len(pos), 1)
-    tnr = np.searchsorted(neg, candidates, side="left") / max(len(neg), 1)
-    return float(candidates[int(np.argmax(tpr + REFUSAL_WEIGHT * tnr))])  # the lowest of equal bests
-
-
-def _rates(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
-    return {"pass_rate_answerable": float(np.mean(scores[labels] >= threshold)) if labels.any() else 0.0,
-            "refusal_rate_unanswerable": float(np.mean(scores[~labels] < threshold)) if (~labels).any() else 0.0}
+    pos = sum(1 for _, y in scored if y) or 1
+    neg = sum(1 for _, y in scored if not y) or 1
+    best: tuple[float, float, dict[str, float]] = (-1.0, 0.5, {})
+    for t in sorted({round(p, 4) for p, _ in scored} | {0.5}):
+        tpr = sum(1 for p, y in scored if y and p >= t) / pos
+        tnr = sum(1 for p, y in scored if not y and p < t) / neg
+        value = tpr + REFUSAL_WEIGHT * tnr
+        if value > best[0]:
+            best = (value, t, {"pass_rate_answerable": tpr, "refusal_rate_unanswerable": tnr})
+    return best[1], best[2]
 
 
 def auc(model: Logistic, rows: list[dict[str, Any]]) -> float | None:
@@ -180,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[yellow]•[/] some corpora cannot be scored by a fit on the others: the threshold is chosen "
                       "on the rows' own scores, which flatter the gate")
         held_out = [(gate.probability(r), int(r["label"])) for r in gate_rows]
-    threshold, rates = steady_threshold(held_out)
+    threshold, rates = choose_threshold(held_out)
     provenance = {
         "fitted_on": used, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
         "gate_rows": len(gate_rows), "sentence_rows": len(sentence_rows), "rows_file": _shown(args.rows),

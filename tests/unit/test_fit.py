@@ -12,7 +12,7 @@ import pytest
 from assistant.calibration import Calibration
 from assistant.errors import ConfigError
 from assistant.eval_metrics import roc_auc
-from assistant.fit import choose_threshold, held_out_scores, steady_threshold
+from assistant.fit import choose_threshold, held_out_scores
 
 
 def rows(direction: dict[str, int], n: int = 20) -> list[dict[str, Any]]:
@@ -51,17 +51,6 @@ def test_the_threshold_weighs_a_refusal_missed_above_an_answer_missed() -> None:
     # 0.75 and 0.45's 1 + 1.25 * 0.5 (counted alike, all three would tie)
     assert threshold == 0.7
     assert rates == {"pass_rate_answerable": 0.5, "refusal_rate_unanswerable": 1.0}
-
-
-def test_the_steady_threshold_lies_inside_a_flat_band_not_at_its_edge() -> None:
-    # between 0.41 and 0.57 answerable and unanswerable scores alternate, each costing as much as the other (1/8 and
-    # 1.25/10): the objective is as high at 0.43, 0.47, 0.51, 0.55 and 0.8, and its argmax takes the lowest
-    scored = [(0.1, 0)] * 5 + [(s, 0) for s in (0.41, 0.45, 0.49, 0.53, 0.57)] \
-        + [(s, 1) for s in (0.43, 0.47, 0.51, 0.55)] + [(0.8, 1)] * 4
-    assert choose_threshold(scored)[0] == 0.43
-    threshold, rates = steady_threshold(scored)
-    assert 0.45 < threshold < 0.57
-    assert rates == {"pass_rate_answerable": 0.75, "refusal_rate_unanswerable": 0.8}
 
 
 def test_held_out_scores_score_each_corpus_by_a_fit_on_the_others() -> None:
