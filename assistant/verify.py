@@ -51,7 +51,7 @@ from assistant.text import (
     tokens,
 )
 
-_CODE = re.compile(r"(?<![\w/-])(?:--?[A-Za-z][\w-]*|[\w.~-]*/[\w./~-]+|[A-Za-z_]\w*(?:\.\w+)+(?:\(\))?|\w+_\w+"
+_CODE = re.compile(r"(?<![\w/-])(?:(?<!\.)--?[A-Za-z][\w-]*|[\w.~-]*/[\w./~-]+|[A-Za-z_]\w*(?:\.\w+)+(?:\(\))?|\w+_\w+"
                    r"|[A-Za-z_]\w*\(\))")
 _CLAUSE = re.compile(r";\s+|,\s+(?:and|but|while|whereas)\s+|\s+(?:and|but)\s+(?=(?:it|they|he|she|this|the|a|an)\b)",
                      re.I)
@@ -113,7 +113,8 @@ def key_terms(text: str, question: bool = False) -> set[str]:
 
 
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
-    """Key terms of ``text`` that none of ``spans`` holds."""
+    """Key terms of ``text`` that none of ``spans`` holds; a demonym or another word for a country counts as held
+    where the spans name the country their own way ("American" where they write "U.S.")."""
     toks = [t for s in spans for t in tokens(s)]
     # a word or number of a compound counts too: "Priority" of "Pin-Priority" (whose stem is no substring of it),
     # "w64" of "MinGW-w64"
@@ -124,9 +125,10 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
     numbers = {w.text.rstrip("%").replace(",", "").lower() for w in pieces if is_number(w.text)}
     numbers |= {n.removesuffix(".x") for n in numbers}  # "3.x" names version 3
     words = {t.low for t in toks}
-    # a demonym as written ("Japanese"), not a word sharing its stem ("Polished")
-    demonyms = {stem(t.text) for whole in tokens(text) for t in (whole, *hyphen_parts(whole))
-                if is_country_word(t.text)}
+    # a demonym as written ("Japanese", "Polish-made"), not a word sharing its stem ("Polished")
+    names = [t for whole in tokens(text) for t in (whole, *hyphen_parts(whole)) if _capital(t)]
+    demonyms = {stem(t.text) for t in names if is_country_word(t.text)} - {
+        stem(t.text) for t in names if not is_country_word(t.text)}
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):

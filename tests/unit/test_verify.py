@@ -145,6 +145,9 @@ def test_operators_are_code_terms_but_prose_dashes_and_ellipses_are_not() -> Non
     assert code_terms("Use <<- inside a function, %in% for membership, ** for powers, x == y to compare.") == {
         "<<-", "%in%", "**", "=="}
     assert code_terms("It was -- as they say -- done... fine — ok") == set()
+    # a word joined to an abbreviation is no option; one written after a space is, as a dotted R function is code
+    assert code_terms("Which U.S.-based firms joined?") == {"u.s"}
+    assert code_terms("Call ls -l, then .libPaths().") == {"-l", "libpaths()"}
     # as written around prose: quoted, ending a sentence or a question, before a citation
     assert code_terms("Is `|>` the pipe? It is |>. What is %in%? Use != or := [1].") == {"|>", "%in%", "!=", ":="}
     # a question naming an operator no passage holds misses it, like an option or a path
@@ -281,6 +284,8 @@ def test_the_adjective_of_a_place_the_text_names_is_not_missing() -> None:
     assert missing_terms("The Polish ministers met.", ["The ministers of Poland met."]) == []
     assert missing_terms("The Polished ministers met.", ["The ministers of Poland met."]) == ["polish"]
     assert missing_terms("The Polish-made cars sold.", ["The cars made in Poland sold."]) == []
+    assert missing_terms("The Polished ministers used polish.", ["The ministers of Poland met."]) == ["polish"]
+    assert missing_terms("The Polish and Polished ministers met.", ["The ministers of Poland met."]) == ["polish"]
 
 
 def test_a_part_of_a_compound_and_a_function_named_bare_are_not_missing() -> None:
