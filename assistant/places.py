@@ -114,31 +114,65 @@ def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:
     return joined or named(first - 1) or named(last + 1)
 
 
+@functools.cache
+def _named() -> dict[str, list[tuple[str, ...]]]:
+    """{a country's name or initials, as written: the forms of each country it names}."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for _, forms in _countries():
+        for form in forms:
+            if forms not in out.setdefault(form, []):
+                out[form].append(forms)
+    return out
+
+
+@functools.cache
+def _name_pattern() -> re.Pattern[str]:
+    names = sorted(_named(), key=len, reverse=True)
+    # as a name (capitalised as written), not in code, a path, quotes or a compound ("U.S.-based"), nor opening a
+    # longer name ("United States of America")
+    return re.compile(r"(?<![\w./~\\'\"`@#$:-])(?:" + "|".join(re.escape(n) for n in names)
+                      + r")(?![\w/\\'\"`(-]|\.\w|:\d|\s+of\s+[A-Z])")
+
+
 def read(question: str, passages: Iterable[str], never_held: Callable[[str], bool]) -> str:
     """``question`` with each capital it names as a name, that the corpus never holds (``never_held(name)``), in the
     name of its country as the ``passages`` write it most often, when they name that country (and no other country
-    whose capital has the same name)."""
+    whose capital has the same name); and each country it names in a way the passages never write ("United States",
+    "U.S.") in the way they do ("U.S.", "United States")."""
     if not any(c.isupper() for c in question):
         return question
     text = "\n".join(passages)
     words = tokens(question)
     starts = [t.start for t in words]
     counted: dict[str, int] = {}
+
+    def written(form: str) -> int:
+        if form not in counted:
+            counted[form] = _written(form, text)
+        return counted[form]
+
     out, at = [], 0
-    for m in _pattern().finditer(question):
+    matches = sorted([*_pattern().finditer(question), *_name_pattern().finditer(question)], key=lambda m: m.start())
+    for m in matches:
         name = m.group()
-        countries = _capitals().get(name.lower())
-        if not countries or not name[:1].isupper():
+        if m.start() < at:
             continue
         first, end = bisect.bisect_left(starts, m.start()), bisect.bisect_left(starts, m.end())
-        if first == end or _in_a_longer_name(words, first, end - 1) or not never_held(name):
-            continue
+        if m.re is _name_pattern():  # the same country, whatever the corpus holds
+            before = words[first - 1] if 0 < first < end else None
+            # not the end of a longer name ("South Sudan" holds "Sudan"), as ``_written`` counts the passages' names
+            if first == end or written(name) or (before is not None and before.text[:1].isupper()
+                                                 and not is_function_word(before.low)):
+                continue
+            countries = [tuple(f for f in forms if f != name) for forms in _named()[name]]
+        else:
+            countries = _capitals().get(name.lower(), [])
+            if not countries or not name[:1].isupper() or first == end \
+                    or _in_a_longer_name(words, first, end - 1) or not never_held(name):
+                continue
         found = []
         for forms in countries:
-            for form in forms:
-                if form not in counted:
-                    counted[form] = _written(form, text)
-            count, form = max((counted[f], f) for f in forms)
+            count, form = max(((written(f), f) for f in forms), default=(0, ""))
             if count:
                 found.append(form)
         if len(found) == 1:  # "left Washington." -> "left U.S.", not "U.S.."

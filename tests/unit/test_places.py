@@ -88,3 +88,19 @@ def test_a_country_or_region_is_named_by_its_name_initials_demonym_or_adjective_
         assert not names_country(name), name
     assert in_a_country_name("America") and in_a_country_name("Korea") and not in_a_country_name("Seoul")
     assert "canberra" in capitals() and "mexico city" in capitals()
+
+def test_a_country_named_as_the_passages_never_write_it_is_read_as_they_do() -> None:
+    initials = ["Japan and the U.S. plan closer cooperation."]
+    name = ["Japan and the United States plan closer cooperation."]
+    assert read("What will the United States announce?", initials, never) == "What will the U.S. announce?"
+    assert read("What did the U.S. say?", name, never) == "What did the United States say?"
+    assert read("Did they meet in the United States.", initials, never) == "Did they meet in the U.S."
+    # the same country whatever the corpus holds elsewhere; written as the passages write it, it is left alone
+    assert read("What will the United States announce?", initials, lambda name: False) == \
+        "What will the U.S. announce?"
+    assert read("What did the U.S. say?", [*initials, *name], never) == "What did the U.S. say?"
+    # not in a compound, opening a longer name or ending one, nor a country the passages do not name
+    for question in ("Which U.S.-based firms joined?", "Is the United States of America named?",
+                     "Does South Sudan agree?"):
+        assert read(question, [*initials, "Sudan and Juba."], never) == question
+    assert read("What did the U.K. say?", initials, never) == "What did the U.K. say?"
