@@ -98,6 +98,8 @@ _YES_NO = re.compile(r"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:d
                      r"will|would|shall|should|may|might|must|has|have|had)(?:n['’]?t)?)\b(?!.*\bwhy\b)"
                      r"(?!.*\b(?:tell(?:s|ing)?|show(?:s|ing)?|explain(?:s|ing)?|know|say|remind|remember|list|"
                      r"find\s+out|see)\s+(?:(?:me|us)\s+)?(?:who|whom|whose|what|which|when|where|how)\b)")
+# a preposition of time before "which"/"what" ("Since which version …", "as of what release …")
+_SINCE = re.compile(r"\b(?:since|until|till|as\s+of)\s*$")
 _TYPE_PATTERNS = [
     (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
@@ -214,6 +216,7 @@ def answer_type(question: str) -> AnswerType:
     lead = _LEAD.search(q)
     if not lead or _YES_NO.match(q):
         return AnswerType.ANY
+    since = _SINCE.search(q[:lead.start()])
     q = q[lead.start():]
     if _NAME_LEAD.match(q) and name_asked(question) is not None:
         return AnswerType.FULL_NAME
@@ -222,6 +225,8 @@ def answer_type(question: str) -> AnswerType:
     for kind, pattern in _TYPE_PATTERNS:
         if re.search(pattern, q):
             return kind
+    if since and q.startswith(("which", "what")):  # "Since which version …": a time, as "since when"
+        return AnswerType.TIME
     m = _PLURAL_ASK.search(q)
     if m:
         words = [w for w in m.groups() if w]
@@ -566,10 +571,25 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
                         r"(?:\s+(?:why|that|for))?\b", re.I)
 
 
-# The documents themselves, named by the kind of writing they are ("the article", "this tutorial's advice", "the
-# manuals"): general English, written lower-case (a title such as "the Debian Tutorial" is a name).
-_THE_DOCUMENT = re.compile(r"\b(?i:the|this|these|your)\s+(?:article|tutorial|manual|guide|handbook|chapter|"
-                           r"documentation|faq)s?(?:['’]s)?\b")
+# The documents themselves, named by the kind of writing they are ("the article says", "this tutorial's advice",
+# "the manuals"): general English, written lower-case (a title such as "the Debian Tutorial" is a name).
+_THE_DOCUMENT = re.compile(r"(?:\b(do|does|did|will|would|can|could|should|may|might|must)\s+)?"
+                           r"\b(?i:the|this|that|these|those|your)\s+(?:article|tutorial|manual|guide|handbook|"
+                           r"chapter|documentation)(s|['’]s)?\b(?:\s+([\w'’]+))?")
+
+
+def _without_the_document(question: str) -> str:
+    """``question`` without the words naming the documents themselves, unless they qualify the noun after them
+    ("the manual page", "the documentation string"): named so, they are plural or possessive, or followed by a
+    function or meta word, a mark or nothing, or by the verb an auxiliary before them asks about ("How does the
+    article describe …")."""
+    def drop(m: re.Match[str]) -> str:
+        auxiliary, after = m.group(1), m.group(3)
+        if m.group(2) or after is None or auxiliary or is_function_word(after) or after.lower() in META_WORDS:
+            return f"{auxiliary or ''} {after or ''}"
+        return m.group()
+
+    return _THE_DOCUMENT.sub(drop, question)
 
 
 def question_stems(question: str) -> set[str]:
@@ -579,7 +599,7 @@ def question_stems(question: str) -> set[str]:
     states as a day, a date or a name without the word; the documents named as such ("the tutorial's advice") are
     not what it asks about."""
     def stems(q: str) -> set[str]:
-        q = _THE_DOCUMENT.sub(" ", _WHY_FRAME.sub(" why ", q))
+        q = _without_the_document(_WHY_FRAME.sub(" why ", q))
         return content_stems(_ASKED_UNIT.sub(r"\1", q), apart=True) - _META_STEMS
 
     if abbreviation_asked(question):
