@@ -43,18 +43,13 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
     vocab: dict[str, set[str]] = {}
     code: set[str] = set()
     stems: set[str] = set()
-    forms: dict[str, set[str]] = {}  # {a passage word's stem: the words of that stem}
     for text in passages:
         for t in tokens(text):
             if t.text.isalpha():
                 vocab.setdefault(t.low[0], set()).add(t.low)
                 stems.add(stem(t.low))
-                forms.setdefault(stem(t.low), set()).add(t.low)
             elif _CODE.fullmatch(t.text):
                 code.add(t.low)
-    stems_by_letter: dict[str, list[str]] = {}
-    for st in sorted(stems):
-        stems_by_letter.setdefault(st[:1], []).append(st)
     out: dict[str, str] = {}
     code_spans = [m.span() for m in re.finditer(r"`[^`]*`", question)]
 
@@ -66,14 +61,7 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
         [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
     for t in words:
         w = t.low
-        if w in out:
-            continue
-        # the corpus holds a word of its stem: a typo may share a stem with another word ("integr" with "integrate"),
-        # so a word English lacks that no passage writes is still corrected, to an English word of the passages only
-        # (a name of the corpus one letter from such a word, "sapply" / "supply", is in the passages asked about)
-        only_english = known is not None and known(w)
-        if only_english and (english is None or english(w) or w in vocab.get(w[:1], ()) or len(w) < MIN_LENGTH
-                             or not t.text.isalpha()):
+        if w in out or (known is not None and known(w)):
             continue
         if len(w) < MIN_LENGTH:
             # a short word is corrected only to the one question word it has two letters swapped from ("waht") or
@@ -97,19 +85,6 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
             continue
         limit = 2 if len(w) >= LONG else 1
         near = process.extract(w, vocab.get(w[0], ()), scorer=OSA.distance, score_cutoff=limit, limit=None)
-        if only_english:
-            near = [n for n in near if english is not None and english(n[0])]
-        if not near and english is not None and not english(w) and len(stem(w)) >= MIN_LENGTH:
-            # no passage writes the word so inflected ("colaborating" where they write "collaboration"): a word
-            # English lacks goes to the passage word whose stem is that near its stem, the nearest of its forms
-            like = process.extract(stem(w), stems_by_letter.get(w[0], ()), scorer=OSA.distance, score_cutoff=limit,
-                                   limit=None)
-            least = min((d for _, d, _ in like), default=None)
-            roots = {c for c, d, _ in like if d == least}
-            if len(roots) == 1 and (not only_english or any(english(f) for f in forms[next(iter(roots))])):
-                root = roots.pop()
-                near = [(f, OSA.distance(w, f), None) for f in sorted(forms[root])
-                        if not only_english or english(f)]
         if not near:
             continue
         best = min(d for _, d, _ in near)

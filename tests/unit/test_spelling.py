@@ -57,28 +57,3 @@ def test_the_words_of_a_hyphenated_compound_are_corrected_each_but_an_option_is_
     assert fixes == {"kishda": "kishida", "meating": "meeting"}
     assert apply("Is the Kishda-Biden meating soon?", fixes) == "Is the Kishida-Biden meeting soon?"
     assert corrections("What does --enabel-shared do?", passages) == {}
-
-
-ENGLISH = frozenset("matrices multiplied multiply product operator reads file research framework companies expected "
-                    "join among detach detached sessions integer integrate instead".split())
-
-
-def test_a_typo_no_passage_writes_so_inflected_goes_to_the_word_of_the_nearest_stem() -> None:
-    # "mutliply" is three edits from "multiplied", its stem one from the passage word's
-    assert corrections("How do I mutliply matrices?", PASSAGES, english=ENGLISH.__contains__) == {
-        "mutliply": "multiplied"}
-    # without the word lists nothing says it is no English word: left as before
-    assert corrections("How do I mutliply matrices?", PASSAGES) == {}
-    # an English word the passages lack is not moved to another of theirs
-    assert corrections("Why multiply matrices?", PASSAGES, english=ENGLISH.__contains__) == {}
-
-
-def test_a_typo_sharing_a_stem_with_a_word_of_the_corpus_is_corrected_to_english_only() -> None:
-    passages = ["Write 1L for an integer constant instead of 1.", "Use sapply here."]
-    corpus = {"integr", "insted", "supply", "sapply"}  # known by their stems ("integrate", "instead", …)
-    fixes = corrections("How do I write an integr constant insted?", passages, known=corpus.__contains__,
-                        english=ENGLISH.__contains__)
-    assert fixes == {"integr": "integer", "insted": "instead"}
-    # a name of the corpus the passages write, or one that is no English word's neighbour, stays
-    assert corrections("Does sapply or supply help?", passages, known=corpus.__contains__,
-                       english=ENGLISH.__contains__) == {}
