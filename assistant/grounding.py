@@ -99,7 +99,7 @@ _YES_NO = re.compile(r"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:d
                      r"(?!.*\b(?:tell(?:s|ing)?|show(?:s|ing)?|explain(?:s|ing)?|know|say|remind|remember|list|"
                      r"find\s+out|see)\s+(?:(?:me|us)\s+)?(?:who|whom|whose|what|which|when|where|how)\b)")
 # a preposition of time before "which"/"what" ("Since which version …", "as of what release …")
-_SINCE = re.compile(r"\b(?:since|until|till|as\s+of)\s*$")
+_SINCE = re.compile(r"\b(?:since|as\s+of)\s*$")  # not "until which step": a step, not a time
 _TYPE_PATTERNS = [
     (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
@@ -573,20 +573,23 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
 
 # The documents themselves, named by the kind of writing they are ("the article says", "this tutorial's advice",
 # "the manuals"): general English, written lower-case (a title such as "the Debian Tutorial" is a name).
-_THE_DOCUMENT = re.compile(r"(?:\b(do|does|did|will|would|can|could|should|may|might|must)\s+)?"
-                           r"\b(?i:the|this|that|these|those|your)\s+(?:article|tutorial|manual|guide|handbook|"
+_THE_DOCUMENT = re.compile(r"\b(?i:the|this|that|these|those|your)\s+(?:article|tutorial|manual|guide|handbook|"
                            r"chapter|documentation)(s|['’]s)?\b(?:\s+([\w'’]+))?")
+# Verbs of what a text says, after which such a noun is the text ("Does the tutorial recommend venv?"): general English.
+_REPORTING = frozenset("""describe describes explain explains recommend recommends suggest suggests advise advises
+cover covers show shows list lists call calls define defines discuss discusses note notes warn warns give gives use
+uses mean means introduce introduces""".split())
 
 
 def _without_the_document(question: str) -> str:
     """``question`` without the words naming the documents themselves, unless they qualify the noun after them
     ("the manual page", "the documentation string"): named so, they are plural or possessive, or followed by a
-    function or meta word, a mark or nothing, or by the verb an auxiliary before them asks about ("How does the
-    article describe …")."""
+    function or meta word, a verb of what a text says ("How does the article describe …"), a mark or nothing."""
     def drop(m: re.Match[str]) -> str:
-        auxiliary, after = m.group(1), m.group(3)
-        if m.group(2) or after is None or auxiliary or is_function_word(after) or after.lower() in META_WORDS:
-            return f"{auxiliary or ''} {after or ''}"
+        after = m.group(2)
+        if m.group(1) or after is None or is_function_word(after) or after.lower() in META_WORDS \
+                or after.lower() in _REPORTING:
+            return " " + (after or "")
         return m.group()
 
     return _THE_DOCUMENT.sub(drop, question)

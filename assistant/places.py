@@ -104,14 +104,16 @@ def _written(form: str, text: str) -> int:
     return count
 
 
+def _name_word(words: list[Token], i: int) -> bool:
+    """Is the ``i``-th word capitalised and no function word (a word of a name)?"""
+    return 0 <= i < len(words) and words[i].text[:1].isupper() and not is_function_word(words[i].low)
+
+
 def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:
     """Whether the words ``first``..``last`` of the question stand next to another word of one name ("George
     Washington", "Washington Post", "University of Washington", "Mr. Washington"), also opening the question."""
-    def named(i: int) -> bool:
-        return 0 <= i < len(words) and words[i].text[:1].isupper() and not is_function_word(words[i].low)
-
-    joined = first >= 2 and words[first - 1].low in _JOINS and named(first - 2)
-    return joined or named(first - 1) or named(last + 1)
+    joined = first >= 2 and words[first - 1].low in _JOINS and _name_word(words, first - 2)
+    return joined or _name_word(words, first - 1) or _name_word(words, last + 1)
 
 
 @functools.cache
@@ -131,7 +133,7 @@ def _name_pattern() -> re.Pattern[str]:
     # as a name (capitalised as written), not in code, a path, quotes or a compound ("U.S.-based"), nor opening a
     # longer name ("United States of America")
     return re.compile(r"(?<![\w./~\\'\"`@#$:-])(?:" + "|".join(re.escape(n) for n in names)
-                      + r")(?![\w/\\'\"`(-]|\.\w|:\d|\s+of\s+[A-Z])")
+                      + r")(?![\w/\\\"`(-]|'(?!s\b)|\.\w|:\d|\s+of\s+[A-Z])")
 
 
 def read(question: str, passages: Iterable[str], never_held: Callable[[str], bool]) -> str:
@@ -159,10 +161,10 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             continue
         first, end = bisect.bisect_left(starts, m.start()), bisect.bisect_left(starts, m.end())
         if m.re is _name_pattern():  # the same country, whatever the corpus holds
-            before = words[first - 1] if 0 < first < end else None
-            # not the end of a longer name ("South Sudan" holds "Sudan"), as ``_written`` counts the passages' names
-            if first == end or written(name) or (before is not None and before.text[:1].isupper()
-                                                 and not is_function_word(before.low)):
+            # not inside a longer name ("I.M. Pei", "U.S. Navy", "the S.S. Minnow"), unless the word before opens
+            # the question ("Explain United States policy")
+            if first == end or written(name) or (_in_a_longer_name(words, first, end - 1) and not (
+                    first == 1 and not _name_word(words, end))):
                 continue
             countries = [tuple(f for f in forms if f != name) for forms in _named()[name]]
         else:
@@ -175,9 +177,10 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             count, form = max(((written(f), f) for f in forms), default=(0, ""))
             if count:
                 found.append(form)
-        if len(found) == 1:  # "left Washington." -> "left U.S.", not "U.S.."
-            out += [question[at:m.start()], found[0].removesuffix(".") if question[m.end():m.end() + 1] == "."
-                    else found[0]]
+        if len(found) == 1:  # "left Washington." -> "left U.S.", not "U.S.."; "in the U.S. What …" keeps its stop
+            form = found[0].removesuffix(".") if question[m.end():m.end() + 1] == "." else found[0]
+            ends = name.endswith(".") and not form.endswith(".") and re.match(r"\s+[A-Z]|\s*$", question[m.end():])
+            out += [question[at:m.start()], form + "." if ends else form]
             at = m.end()
     return "".join([*out, question[at:]])
 

@@ -310,22 +310,10 @@ def content_stems(text: str, apart: bool = False) -> set[str]:
     return {stem(w) for w in ws if _content(w)}
 
 
-# An adjective negated by its prefix ("immutable", "unavailable", "inconsistent", "irreversible", "nonlocal"): what
-# it negates is what the sentence is about. English morphology; the suffix keeps out words merely opening so
-# ("import", "index", "under", "imported").
-_NEGATED = re.compile(r"(?:un|non|in|im(?=[mpb])|il(?=l)|ir(?=r))([a-z]{3,}(?:able|ible|ive|ent|ant|al|ful))", re.I)
-
-
-def _negated(word: str) -> list[str]:
-    m = _NEGATED.fullmatch(word)
-    return [m.group(1)] if m else []
-
-
 def held_stems(text: str) -> set[str]:
-    """:func:`content_stems` of a passage, with the words of its hyphenated compounds too (a question writing "git
-    mergetool" or "run time" finds them in "git-mergetool(1)" and "run-time"), and what a prefix negates ("mutable"
-    in "immutable")."""
-    return {stem(w) for t in tokens(text) for w in (t.text, *_apart(t), *_negated(t.text)) if _content(w)}
+    """:func:`content_stems` of a passage, with the words of its hyphenated compounds too: a question writing "git
+    mergetool" or "run time" finds them in "git-mergetool(1)" and "run-time"."""
+    return {stem(w) for t in tokens(text) for w in (t.text, *_apart(t)) if _content(w)}
 
 
 def stems_of(texts: Iterable[str]) -> set[str]:

@@ -113,8 +113,9 @@ def key_terms(text: str, question: bool = False) -> set[str]:
 
 
 def missing_terms(text: str, spans: list[str], question: bool = False) -> list[str]:
-    """Key terms of ``text`` that none of ``spans`` holds; a demonym or another word for a country counts as held
-    where the spans name the country their own way ("American" where they write "U.S.")."""
+    """Key terms of ``text`` that none of ``spans`` holds; a demonym or another word for a country, written with its
+    capital (and no other capitalised word of its stem that is none), counts as held where the spans name the country
+    their own way ("American" where they write "U.S.")."""
     toks = [t for s in spans for t in tokens(s)]
     # a word or number of a compound counts too: "Priority" of "Pin-Priority" (whose stem is no substring of it),
     # "w64" of "MinGW-w64"

@@ -110,6 +110,7 @@ def grounder() -> Grounder:
     # a time asked with a preposition of time before which/what; a day or a year is a date still
     ("Since which version does repr() show 0.1?", AnswerType.TIME),
     ("As of what release is the module removed?", AnswerType.TIME),
+    ("Until which step should I wait?", AnswerType.NAME),
     ("Since what year has he led it?", AnswerType.DATE),
     ("From which package does the tool come?", AnswerType.NAME),
 ])
@@ -411,11 +412,14 @@ def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: s
     ("Why does the tutorial tell you to close files?", {"close", "file"}),
     ("What does this guide’s glossary call a package?", {"glossari", "call", "packag"}),
     ("How does the article describe the meeting?", {"describ", "meet"}),
+    ("Does the tutorial recommend venv?", {"recommend", "venv"}),
+    ("What example does the manual give?", {"exampl", "give"}),
     # a title is a name; a kind of writing asked about is what the question is about, as is a noun it qualifies
     ("Who wrote the Debian Tutorial?", {"wrote", "debian", "tutori"}),
     ("Which manual covers installation?", {"manual", "cover", "instal"}),
     ("How many chapters does a thesis have?", {"chapter", "thesi"}),
     ("How do I open the manual page for ls?", {"open", "manual", "page", "ls"}),
+    ("What does the manual page for ls say?", {"manual", "page", "ls"}),
     ("Where is the guide argument of plot() documented?", {"guid", "argument", "plot"}),
 ])
 def test_the_documents_named_as_such_are_not_what_a_question_asks_about(question: str, stems: set[str]) -> None:
@@ -524,14 +528,6 @@ def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grou
     assert held_stems("--with-x git-am e-mail") == {"with-x", "git-am", "e-mail"}
     assert question_stems("What does --with-x do?") == {"with-x"}
 
-
-def test_a_sentence_holds_what_its_negating_prefix_negates() -> None:
-    # "Tuples are immutable" is about whether tuples are mutable
-    assert held_stems("Tuples are immutable and irreversible, the data unavailable.") >= {
-        "immut", "mutabl", "revers", "avail", "tupl"}
-    assert held_stems("Tuples are immutable.") >= question_stems("Are tuples mutable?")
-    # a word merely opening so, or a verb, negates nothing
-    assert not held_stems("They import the index of imported, uninstalled modules.") & {"port", "dex", "instal"}
 
 
 def test_a_question_refused_in_another_language_than_the_documents_says_so(grounder: Grounder) -> None:

@@ -104,3 +104,13 @@ def test_a_country_named_as_the_passages_never_write_it_is_read_as_they_do() -> 
                      "Does South Sudan agree?"):
         assert read(question, [*initials, "Sudan and Juba."], never) == question
     assert read("What did the U.K. say?", initials, never) == "What did the U.K. say?"
+    # initials ending a sentence keep its full stop; a possessive is read
+    assert read("They met in the U.S. What did they sign?", name, never) == \
+        "They met in the United States. What did they sign?"
+    assert read("What is the United Kingdom's view?", ["The U.K. agrees."], never) == "What is the U.K.'s view?"
+    # initials before a name are the name's ("I.M. Pei"), as a country's name is a longer name's ("U.S. Navy"),
+    # unless the word before opens the question
+    assert read("Which buildings did I.M. Pei design?", ["The Isle of Man."], never) == \
+        "Which buildings did I.M. Pei design?"
+    assert read("Is the U.S. Navy there?", name, never) == "Is the U.S. Navy there?"
+    assert read("Explain United States policy.", initials, never) == "Explain U.S. policy."
