@@ -573,24 +573,41 @@ _WHY_FRAME = re.compile(r"\bhow\s+come\b|\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s
 
 # The documents themselves, named by the kind of writing they are ("the article says", "this tutorial's advice",
 # "the manuals"): general English, written lower-case (a title such as "the Debian Tutorial" is a name).
-_THE_DOCUMENT = re.compile(r"\b(?i:the|this|that|these|those|your)\s+(?:article|tutorial|manual|guide|handbook|"
+_THE_DOCUMENT = re.compile(r"(?:\b(?i:(do|does|did|will|would|can|could|should|may|might|must))\s+)?"
+                           r"\b(?i:the|this|that|these|those|your)\s+(?:article|tutorial|manual|guide|handbook|"
                            r"chapter|documentation)(s|['’]s)?\b(?:\s+([\w'’]+))?")
-# Verbs of what a text says, after which such a noun is the text ("Does the tutorial recommend venv?"): general English.
-_REPORTING = frozenset("""describe describes explain explains recommend recommends suggest suggests advise advises
-cover covers show shows list lists call calls define defines discuss discusses note notes warn warns give gives use
-uses mean means introduce introduces""".split())
+# Verbs of what a text says ("the tutorial recommends", "Does the manual page for ls say …"): general English.
+_REPORTING = frozenset("""describe explain recommend suggest advise cover show list call define discuss note warn give
+use mean introduce characterise characterize name point""".split())
+
+
+def _reports(word: str, bare: bool) -> bool:
+    """Is ``word`` a verb of what a text says, in its bare form only when ``bare`` (after an auxiliary: "Does the
+    tutorial recommend …"; else "the tutorial list" is a noun), else with its "-s"?"""
+    low = word.lower()
+    if low in META_WORDS or (bare and low in _REPORTING):
+        return True
+    return low.endswith("s") and (low[:-1] in _REPORTING or (low.endswith("es") and low[:-2] in _REPORTING))
 
 
 def _without_the_document(question: str) -> str:
     """``question`` without the words naming the documents themselves, unless they qualify the noun after them
     ("the manual page", "the documentation string"): named so, they are plural or possessive, or followed by a
-    function or meta word, a verb of what a text says ("How does the article describe …"), a mark or nothing."""
+    function or meta word, a mark or nothing, or by a verb of what a text says ("The tutorial recommends …"), or
+    asked about after an auxiliary whose verb follows them ("How does the article characterise …"; but "What does
+    the manual page for ls say?", "How does the chapter 3 example work?" ask about a page and an example)."""
     def drop(m: re.Match[str]) -> str:
-        after = m.group(2)
-        if m.group(1) or after is None or is_function_word(after) or after.lower() in META_WORDS \
-                or after.lower() in _REPORTING:
-            return " " + (after or "")
-        return m.group()
+        auxiliary, after = m.group(1), m.group(3)
+        kept = m.group()
+        if auxiliary:  # the auxiliary's verb: the word after the noun, unless one of what a text says comes later
+            later = [t.text for t in tokens(question[m.end():])]
+            named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=True) or not (
+                after.isdigit() or any(_reports(w, bare=True) for w in later))
+        else:
+            named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=False)
+        if not named:
+            return kept
+        return f"{auxiliary or ''} {after or ''}"
 
     return _THE_DOCUMENT.sub(drop, question)
 

@@ -133,7 +133,7 @@ def _name_pattern() -> re.Pattern[str]:
     # as a name (capitalised as written), not in code, a path, quotes or a compound ("U.S.-based"), nor opening a
     # longer name ("United States of America")
     return re.compile(r"(?<![\w./~\\'\"`@#$:-])(?:" + "|".join(re.escape(n) for n in names)
-                      + r")(?![\w/\\\"`(-]|'(?!s\b)|\.\w|:\d|\s+of\s+[A-Z])")
+                      + r")(?![\w/\\\"`(-]|'(?!s\b|(?<=s')(?!\w))|\.\w|:\d|\s+(?i:of)\s+[A-Z])")
 
 
 def read(question: str, passages: Iterable[str], never_held: Callable[[str], bool]) -> str:
@@ -161,10 +161,13 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             continue
         first, end = bisect.bisect_left(starts, m.start()), bisect.bisect_left(starts, m.end())
         if m.re is _name_pattern():  # the same country, whatever the corpus holds
-            # not inside a longer name ("I.M. Pei", "U.S. Navy", "the S.S. Minnow"), unless the word before opens
+            # not inside a longer name, the words next to it with only spaces between ("I.M. Pei", "U.S. Navy",
+            # "the S.S. Minnow"; not "the U.S., Japan and China", "the U.K.'s NHS"), unless the word before opens
             # the question ("Explain United States policy")
-            if first == end or written(name) or (_in_a_longer_name(words, first, end - 1) and not (
-                    first == 1 and not _name_word(words, end))):
+            before = first > 1 and _name_word(words, first - 1) and not question[
+                words[first - 1].start + len(words[first - 1].text):m.start()].strip()
+            after = _name_word(words, end) and not question[m.end():words[end].start].strip()
+            if first == end or written(name) or before or after:
                 continue
             countries = [tuple(f for f in forms if f != name) for forms in _named()[name]]
         else:

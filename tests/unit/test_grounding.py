@@ -413,6 +413,8 @@ def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: s
     ("What does this guide’s glossary call a package?", {"glossari", "call", "packag"}),
     ("How does the article describe the meeting?", {"describ", "meet"}),
     ("Does the tutorial recommend venv?", {"recommend", "venv"}),
+    ("How many companies does the article name?", {"compani", "name"}),
+    ("The tutorial discusses what?", {"discuss"}),
     ("What example does the manual give?", {"exampl", "give"}),
     # a title is a name; a kind of writing asked about is what the question is about, as is a noun it qualifies
     ("Who wrote the Debian Tutorial?", {"wrote", "debian", "tutori"}),
@@ -420,6 +422,8 @@ def test_a_date_question_need_not_find_its_units_of_time(question: str, stems: s
     ("How many chapters does a thesis have?", {"chapter", "thesi"}),
     ("How do I open the manual page for ls?", {"open", "manual", "page", "ls"}),
     ("What does the manual page for ls say?", {"manual", "page", "ls"}),
+    ("How does the chapter 3 example work?", {"chapter", "exampl", "work"}),
+    ("How long is the tutorial list?", {"long", "tutori", "list"}),
     ("Where is the guide argument of plot() documented?", {"guid", "argument", "plot"}),
 ])
 def test_the_documents_named_as_such_are_not_what_a_question_asks_about(question: str, stems: set[str]) -> None:

@@ -114,3 +114,7 @@ def test_a_country_named_as_the_passages_never_write_it_is_read_as_they_do() -> 
         "Which buildings did I.M. Pei design?"
     assert read("Is the U.S. Navy there?", name, never) == "Is the U.S. Navy there?"
     assert read("Explain United States policy.", initials, never) == "Explain U.S. policy."
+    # a list or a possessive ends the name
+    assert read("Did the United States, Japan and Korea agree?", initials, never) == \
+        "Did the U.S., Japan and Korea agree?"
+    assert read("What is the United States' AI strategy?", initials, never) == "What is the U.S.' AI strategy?"
