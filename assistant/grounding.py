@@ -578,7 +578,7 @@ _THE_DOCUMENT = re.compile(r"(?:\b(?i:(do|does|did|will|would|can|could|should|m
                            r"chapter|documentation)(s|['’]s)?\b(?:\s+([\w'’]+))?")
 # Verbs of what a text says ("the tutorial recommends", "Does the manual page for ls say …"): general English.
 _REPORTING = frozenset("""describe explain recommend suggest advise cover show list call define discuss note warn give
-use mean introduce characterise characterize name point""".split())
+use mean introduce""".split())
 
 
 def _reports(word: str, bare: bool) -> bool:
@@ -598,16 +598,13 @@ def _without_the_document(question: str) -> str:
     the manual page for ls say?", "How does the chapter 3 example work?" ask about a page and an example)."""
     def drop(m: re.Match[str]) -> str:
         auxiliary, after = m.group(1), m.group(3)
-        kept = m.group()
         if auxiliary:  # the auxiliary's verb: the word after the noun, unless one of what a text says comes later
             later = [t.text for t in tokens(question[m.end():])]
             named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=True) or not (
                 after.isdigit() or any(_reports(w, bare=True) for w in later))
         else:
             named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=False)
-        if not named:
-            return kept
-        return f"{auxiliary or ''} {after or ''}"
+        return f"{auxiliary or ''} {after or ''}" if named else m.group()
 
     return _THE_DOCUMENT.sub(drop, question)
 
