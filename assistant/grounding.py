@@ -598,12 +598,11 @@ def _without_the_document(question: str) -> str:
     the manual page for ls say?", "How does the chapter 3 example work?" ask about a page and an example)."""
     def drop(m: re.Match[str]) -> str:
         auxiliary, after = m.group(1), m.group(3)
-        if auxiliary:  # the auxiliary's verb: the word after the noun, unless one of what a text says comes later
+        named = bool(m.group(2)) or after is None or is_function_word(after) or _reports(after, bare=bool(auxiliary))
+        if auxiliary and not named:  # the auxiliary's verb: the word after the noun, unless one of what a text says
+            # comes later or a number follows ("the chapter 3 example")
             later = [t.text for t in tokens(question[m.end():])]
-            named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=True) or not (
-                after.isdigit() or any(_reports(w, bare=True) for w in later))
-        else:
-            named = m.group(2) or after is None or is_function_word(after) or _reports(after, bare=False)
+            named = not (after.isdigit() or any(_reports(w, bare=True) for w in later))
         return f"{auxiliary or ''} {after or ''}" if named else m.group()
 
     return _THE_DOCUMENT.sub(drop, question)

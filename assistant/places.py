@@ -117,7 +117,7 @@ def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:
 
 
 @functools.cache
-def _named() -> dict[str, list[tuple[str, ...]]]:
+def _forms_of_name() -> dict[str, list[tuple[str, ...]]]:
     """{a country's name or initials, as written: the forms of each country it names}."""
     out: dict[str, list[tuple[str, ...]]] = {}
     for _, forms in _countries():
@@ -129,7 +129,7 @@ def _named() -> dict[str, list[tuple[str, ...]]]:
 
 @functools.cache
 def _name_pattern() -> re.Pattern[str]:
-    names = sorted(_named(), key=len, reverse=True)
+    names = sorted(_forms_of_name(), key=len, reverse=True)
     # as a name (capitalised as written), not in code, a path, quotes or a compound ("U.S.-based"), nor opening a
     # longer name ("United States of America")
     return re.compile(r"(?<![\w./~\\'\"`@#$:-])(?:" + "|".join(re.escape(n) for n in names)
@@ -169,7 +169,7 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             after = _name_word(words, end) and not question[m.end():words[end].start].strip()
             if first == end or written(name) or before or after:
                 continue
-            countries = [tuple(f for f in forms if f != name) for forms in _named()[name]]
+            countries = [tuple(f for f in forms if f != name) for forms in _forms_of_name()[name]]
         else:
             countries = _capitals().get(name.lower(), [])
             if not countries or not name[:1].isupper() or first == end \
