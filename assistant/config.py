@@ -84,6 +84,12 @@ class ChromaSettings(BaseModel):
     host: str = Field("127.0.0.1", description="HTTP mode: `chroma run` host.")
     port: int = Field(8000, description="HTTP mode: `chroma run` port.")
     collection: str = Field("documents", description="Collection holding the passages.")
+    search_ef: int = Field(
+        512, ge=10, description="Candidates Chroma's HNSW search keeps per query (its ef_search; Chroma's default "
+        "is 100). At 100 the search missed true nearest passages of 500-1,300-passage indexes, different ones from "
+        "process to process, so the same question could get other passages in another run; at 512 it returned the "
+        "exact top 20 on every eval corpus at no measurable cost. Applied to existing indexes when they are opened.",
+    )
     manifest_path: UserPath | None = Field(
         None,
         description="JSON manifest of indexed files, the commit point of every ingest (default: inside the embedded "

@@ -82,6 +82,11 @@ def _unavailable(settings: Settings, e: BaseException, action: str = "open") -> 
     return StoreUnavailableError(f"Cannot {action} the {describe(settings)} ({type(e).__name__}: {e}) — {hint}.")
 
 
+def _search_ef(collection: Collection) -> int | None:
+    hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+    return hnsw.get("ef_search")
+
+
 class ChunkStore:
     """The chunk collection. Every Chroma failure surfaces as StoreUnavailableError."""
 
@@ -95,11 +100,14 @@ class ChunkStore:
         """Open (creating if needed) the configured collection."""
         try:
             client = _client(settings)
+            ef = settings.chroma.search_ef
             collection = client.get_or_create_collection(
                 settings.chroma.collection,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": ef}},
                 embedding_function=None,  # we always pass embeddings; Chroma must never embed (or download) itself
             )
+            if _search_ef(collection) != ef:  # made before this setting, or with another value
+                collection.modify(configuration={"hnsw": {"ef_search": ef}})
         except AssistantError:
             raise
         except Exception as e:
