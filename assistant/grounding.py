@@ -769,9 +769,7 @@ class Grounder:
                                                                        for t in tokens(p.text)}
         # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
         # where the passages name the country their way
-        joined = "\n".join(bodies)
-        all_have |= {st for t in tokens(question) if t.text[:1].isupper() and places.is_country_word(t.text)
-                     and (st := stem(t.text)) in wanted - all_have and places.names_a_country_named(st, joined)}
+        all_have |= places.country_words_held(question, "\n".join(bodies))
         rare = rare_terms(question)
         absent_rare = sorted(missing_terms(question, bodies, question=True))
         # A quoted string is no key term: it is found when the passages write it, with or without accents, its one

@@ -31,7 +31,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.text import Token, is_function_word, stem, tokens, without_possessive
+from assistant.text import Token, hyphen_parts, is_function_word, stem, tokens, without_possessive
 
 # A capital's trailing abbreviation ("Washington D.C."): the city is also written without it.
 _DOTTED_TAIL = re.compile(r",?\s+(?:[A-Z]\.)+$")
@@ -109,11 +109,19 @@ def _name_word(words: list[Token], i: int) -> bool:
     return 0 <= i < len(words) and words[i].text[:1].isupper() and not is_function_word(words[i].low)
 
 
-def _in_a_longer_name(words: list[Token], first: int, last: int) -> bool:
-    """Whether the words ``first``..``last`` of the question stand next to another word of one name ("George
-    Washington", "Washington Post", "University of Washington", "Mr. Washington"), also opening the question."""
-    joined = first >= 2 and words[first - 1].low in _JOINS and _name_word(words, first - 2)
-    return joined or _name_word(words, first - 1) or _name_word(words, last + 1)
+def _in_a_longer_name(question: str, words: list[Token], first: int, end: int, span: tuple[int, int],
+                      capital: bool) -> bool:
+    """Whether the words ``first``..``end - 1`` of the question (at ``span``) stand next to another word of one name,
+    with only spaces between ("George Washington", "Washington Post", "I.M. Pei", "U.S. Navy") or an abbreviation's
+    stop ("Mr. Washington"); not in a list or after a possessive ("Tokyo, Washington and Seoul", "the U.K.'s NHS").
+    A ``capital`` is also inside a longer name after "of" ("University of Washington"; a country after it is the
+    country: "President of United States") and next to the question's opening word ("George Washington was …"; a
+    country's name is not: "Explain United States policy")."""
+    before = first >= (1 if capital else 2) and _name_word(words, first - 1) and re.fullmatch(
+        r"\.?\s+", question[words[first - 1].start + len(words[first - 1].text):span[0]]) is not None
+    after = _name_word(words, end) and re.fullmatch(r"\s+", question[span[1]:words[end].start]) is not None
+    joined = capital and first >= 2 and words[first - 1].low in _JOINS and _name_word(words, first - 2)
+    return before or after or joined
 
 
 @functools.cache
@@ -161,19 +169,15 @@ def read(question: str, passages: Iterable[str], never_held: Callable[[str], boo
             continue
         first, end = bisect.bisect_left(starts, m.start()), bisect.bisect_left(starts, m.end())
         if m.re is _name_pattern():  # the same country, whatever the corpus holds
-            # not inside a longer name, the words next to it with only spaces between ("I.M. Pei", "U.S. Navy",
-            # "the S.S. Minnow"; not "the U.S., Japan and China", "the U.K.'s NHS"), unless the word before opens
+            # not inside a longer name ("I.M. Pei", "U.S. Navy", "the S.S. Minnow"), unless the word before opens
             # the question ("Explain United States policy")
-            before = first > 1 and _name_word(words, first - 1) and not question[
-                words[first - 1].start + len(words[first - 1].text):m.start()].strip()
-            after = _name_word(words, end) and not question[m.end():words[end].start].strip()
-            if first == end or written(name) or before or after:
+            if first == end or written(name) or _in_a_longer_name(question, words, first, end, m.span(), False):
                 continue
             countries = [tuple(f for f in forms if f != name) for forms in _forms_of_name()[name]]
         else:
             countries = _capitals().get(name.lower(), [])
             if not countries or not name[:1].isupper() or first == end \
-                    or _in_a_longer_name(words, first, end - 1) or not never_held(name):
+                    or _in_a_longer_name(question, words, first, end, m.span(), True) or not never_held(name):
                 continue
         found = []
         for forms in countries:
@@ -250,6 +254,16 @@ def names_a_country_named(word: str, text: str) -> bool:
     low = _bare(word)
     countries = _other_names().get(low) or _other_names().get(stem(low), [])  # stemmed already, or as written
     return any(_written(form, text) for forms in countries for form in forms)
+
+
+def country_words_held(text: str, others: str) -> set[str]:
+    """Stems of the country words ``text`` writes with their capital (demonyms and the like, "Japanese", "America";
+    a compound's parts too, "Polish-made") whose country ``others`` names its own way ("Japanese" where ``others``
+    writes "Japan"); not a stem another capitalised word of ``text`` shares without being one ("Polished")."""
+    names = [t for whole in tokens(text) for t in (whole, *hyphen_parts(whole)) if t.text[:1].isupper()]
+    stems = {stem(t.text) for t in names if is_country_word(t.text)} - {
+        stem(t.text) for t in names if not is_country_word(t.text)}
+    return {st for st in stems if names_a_country_named(st, others)}
 
 
 def is_country_word(word: str) -> bool:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from assistant.patterns import operator
-from assistant.places import is_country_word, names_a_country_named
+from assistant.places import country_words_held
 from assistant.text import (
     CONDITIONALS,
     META_WORDS,
@@ -126,10 +126,7 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
     numbers = {w.text.rstrip("%").replace(",", "").lower() for w in pieces if is_number(w.text)}
     numbers |= {n.removesuffix(".x") for n in numbers}  # "3.x" names version 3
     words = {t.low for t in toks}
-    # a demonym as written ("Japanese", "Polish-made"), not a word sharing its stem ("Polished")
-    names = [t for whole in tokens(text) for t in (whole, *hyphen_parts(whole)) if _capital(t)]
-    demonyms = {stem(t.text) for t in names if is_country_word(t.text)} - {
-        stem(t.text) for t in names if not is_country_word(t.text)}
+    countries = country_words_held(text, joined)
     out = []
     for term in sorted(key_terms(text, question)):
         if is_number(term) and not looks_like_code(term):
@@ -137,7 +134,7 @@ def missing_terms(text: str, spans: list[str], question: bool = False) -> list[s
                 out.append(term)
         elif term not in have and term not in lowered and not _names_place_of(term, have) \
                 and not (question and term.endswith("()") and term[:-2] in words) \
-                and not (term in demonyms and names_a_country_named(term, joined)):
+                and term not in countries:
             # a question's function named bare ("system behaves"), a country its own way ("U.S.")
             out.append(term)
     return out

@@ -516,6 +516,11 @@ def test_a_countrys_demonym_is_held_where_the_passages_name_the_country(grounder
     assert grounder.examine("Where will the Polish ministers meet?", poland).features["all_coverage"] == 1.0
     assert grounder.examine("Where will the polished ministers meet?", poland).features["all_coverage"] < 1.0
     assert grounder.examine("Polished ministers will meet where?", poland).features["all_coverage"] < 1.0
+    # as the support check reads it: a compound's part is one, a stem a name of the question shares is not
+    assert grounder.examine("Where will Polish-Japanese ministers meet?", passages + poland
+                            ).features["all_coverage"] == 1.0
+    assert grounder.examine("Where will Polish and Polished ministers meet?", poland
+                            ).features["all_coverage"] < 1.0
 
 
 def test_the_words_of_a_hyphenated_compound_of_a_passage_are_held(grounder: Grounder) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.places import capitals, in_a_country_name, names_country, read
+from assistant.places import capitals, country_words_held, in_a_country_name, names_country, read
+from assistant.text import stem
 
 PASSAGES = ["The U.S. has restricted the export of chips to China. Japan and the U.S. plan closer cooperation.",
             "The United States and Japan will announce it on April 10."]
@@ -21,6 +22,8 @@ def test_a_capital_is_read_as_its_country_as_the_passages_write_it_most_often() 
     # each place is read on its own: one inside a longer name is left as written
     assert read("Did George Washington say what Washington wants?", PASSAGES, never) == \
         "Did George Washington say what U.S. wants?"
+    # capitals in a list are each read: a comma is no part of a name
+    assert read("Did Tokyo, Washington and Beijing agree?", PASSAGES, never) == "Did Japan, U.S. and China agree?"
 
 
 def test_names_the_corpus_holds_or_whose_country_the_passages_never_name_are_left_alone() -> None:
@@ -118,3 +121,13 @@ def test_a_country_named_as_the_passages_never_write_it_is_read_as_they_do() -> 
     assert read("Did the United States, Japan and Korea agree?", initials, never) == \
         "Did the U.S., Japan and Korea agree?"
     assert read("What is the United States' AI strategy?", initials, never) == "What is the U.S.' AI strategy?"
+
+
+def test_country_words_are_held_where_the_other_text_names_the_country_its_own_way() -> None:
+    text = "Japan and the U.S. agree."
+    assert country_words_held("Did Japanese and American firms agree?", text) == {stem("Japanese"), stem("American")}
+    assert country_words_held("Are Japanese-made chips in it?", text) == {stem("Japanese")}  # a compound's part
+    # not written with its capital, not one of a country the text never names, nor a stem a name shares
+    assert country_words_held("Are japanese firms or German ones in it?", text) == set()
+    assert country_words_held("Did Polish firms make Polished chips?", "Poland agrees.") == set()
+    assert country_words_held("Did Polish firms make them?", "Poland agrees.") == {stem("Polish")}
