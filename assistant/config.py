@@ -88,7 +88,8 @@ class ChromaSettings(BaseModel):
         512, ge=10, description="Candidates Chroma's HNSW search keeps per query (its ef_search; Chroma's default "
         "is 100). At 100 the search missed true nearest passages of 500-1,300-passage indexes, different ones from "
         "process to process, so the same question could get other passages in another run; at 512 it returned the "
-        "exact top 20 on every eval corpus at no measurable cost. Applied to existing indexes when they are opened.",
+        "exact top 20 on every eval corpus at no measurable cost. Applied to existing indexes when they are opened (a "
+        "`chroma run` server searches with it once restarted).",
     )
     manifest_path: UserPath | None = Field(
         None,

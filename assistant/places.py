@@ -38,6 +38,8 @@ _DOTTED_TAIL = re.compile(r",?\s+(?:[A-Z]\.)+$")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z .'-]*[A-Za-z]")
 # a lower-case word inside a name ("University of Washington", "Universidad de Lima", "Kingston upon Thames")
 _JOINS = frozenset("of de del du da upon".split())
+_TITLE = re.compile(r"[A-Z][a-z]{0,2}")  # a title or an initial written with a stop: "Mr.", "Dr.", "St.", "J."
+_LIST_GOES_ON = re.compile(r"\s*(?:,|(?:and|or)\b)", re.I)  # "Tokyo, Washington and …" lists; "Paris, Texas" names
 
 
 def _initials(name: str) -> str:
@@ -111,15 +113,24 @@ def _name_word(words: list[Token], i: int) -> bool:
 
 def _in_a_longer_name(question: str, words: list[Token], first: int, end: int, span: tuple[int, int],
                       capital: bool) -> bool:
-    """Whether the words ``first``..``end - 1`` of the question (at ``span``) stand next to another word of one name,
-    with only spaces between ("George Washington", "Washington Post", "I.M. Pei", "U.S. Navy") or an abbreviation's
-    stop ("Mr. Washington"); not in a list or after a possessive ("Tokyo, Washington and Seoul", "the U.K.'s NHS").
-    A ``capital`` is also inside a longer name after "of" ("University of Washington"; a country after it is the
-    country: "President of United States") and next to the question's opening word ("George Washington was …"; a
-    country's name is not: "Explain United States policy")."""
-    before = first >= (1 if capital else 2) and _name_word(words, first - 1) and re.fullmatch(
-        r"\.?\s+", question[words[first - 1].start + len(words[first - 1].text):span[0]]) is not None
-    after = _name_word(words, end) and re.fullmatch(r"\s+", question[span[1]:words[end].start]) is not None
+    """Whether the words ``first``..``end - 1`` of the question (at ``span``) stand next to another word of one name:
+    with only spaces between ("George Washington", "Washington Post", "I.M. Pei", "U.S. Navy") or after a title's stop
+    ("Mr. Washington", "St. Louis"; not a sentence's, "… NATO. United States troops"); not in a list or after a
+    possessive ("Tokyo, Washington and Seoul", "the U.K.'s NHS"). A ``capital`` is also inside a longer name before
+    a place it is in ("Paris, Texas", "Rome (Italy)"; a country is not: "the United States, Japan"), after "of"
+    ("University of Washington"; a country after it is the country: "President of United States") and next to the
+    question's opening word ("George Washington was …"; a country's name is not: "Explain United States policy")."""
+    before = False
+    if first >= (1 if capital else 2) and _name_word(words, first - 1):
+        prior = words[first - 1]
+        gap = question[prior.start + len(prior.text):span[0]]
+        before = bool(re.fullmatch(r"\s+", gap) or (re.fullmatch(r"\.\s+", gap) and _TITLE.fullmatch(prior.text)))
+    after = False
+    if _name_word(words, end):
+        gap = question[span[1]:words[end].start]
+        beyond = question[words[end].start + len(words[end].text):]
+        after = bool(re.fullmatch(r"\s+", gap) or (capital and re.fullmatch(r"\s*[,(]\s*", gap)
+                                                     and not _LIST_GOES_ON.match(beyond)))
     joined = capital and first >= 2 and words[first - 1].low in _JOINS and _name_word(words, first - 2)
     return before or after or joined
 

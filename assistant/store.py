@@ -13,6 +13,7 @@ processes write.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 METADATA_KEYS = ("source", "title", "start", "end", "chunk_index", "doc_hash", "generation")
 
 
@@ -87,6 +89,22 @@ def _search_ef(collection: Collection) -> int | None:
     return hnsw.get("ef_search")
 
 
+def _set_search_ef(collection: Collection, settings: Settings) -> None:
+    """Give an existing collection the configured ``search_ef``. Best effort: while another process ingests, the write
+    may find the database locked (the search then keeps the old value until the next open tries again). A ``chroma
+    run`` server stores the value at once but searches with the one it loaded until it restarts."""
+    ef = settings.chroma.search_ef
+    try:
+        collection.modify(configuration={"hnsw": {"ef_search": ef}})
+    except Exception as e:  # any Chroma failure: the index works as before, only less exact
+        log.warning("Chroma search_ef stays %s for now (%s: %s); it is set on a later open", _search_ef(collection),
+                    type(e).__name__, e)
+        return
+    if settings.chroma.mode == "http":
+        log.warning("the Chroma collection %s now keeps search_ef %s; restart the `chroma run` server for its search "
+                    "to use it (until then it misses some nearest passages)", settings.chroma.collection, ef)
+
+
 class ChunkStore:
     """The chunk collection. Every Chroma failure surfaces as StoreUnavailableError."""
 
@@ -107,7 +125,7 @@ class ChunkStore:
                 embedding_function=None,  # we always pass embeddings; Chroma must never embed (or download) itself
             )
             if _search_ef(collection) != ef:  # made before this setting, or with another value
-                collection.modify(configuration={"hnsw": {"ef_search": ef}})
+                _set_search_ef(collection, settings)
         except AssistantError:
             raise
         except Exception as e:

@@ -261,7 +261,7 @@ def test_starting_adds_the_seed_to_an_empty_index_but_not_to_one_of_the_users_ow
 
 
 def test_nearest_passages_are_the_exact_nearest_and_old_indexes_get_the_search_setting(
-    index_settings: Settings,
+    index_settings: Settings, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import numpy as np
 
@@ -287,5 +287,25 @@ def test_nearest_passages_are_the_exact_nearest_and_old_indexes_get_the_search_s
     made.close()
     reopened = ChunkStore.open(older.model_copy(update={"chroma": older.chroma.model_copy(
         update={"search_ef": index_settings.chroma.search_ef})}))
-    assert reopened.collection.configuration_json["hnsw"]["ef_search"] == index_settings.chroma.search_ef == 512
     reopened.close()
+    # read back as stored: this open must find the value there, not set it
+    monkeypatch.setattr("assistant.store._set_search_ef", lambda *_: pytest.fail("search_ef was not stored"))
+    again = ChunkStore.open(older.model_copy(update={"chroma": older.chroma.model_copy(
+        update={"search_ef": index_settings.chroma.search_ef})}))
+    assert again.collection.configuration_json["hnsw"]["ef_search"] == index_settings.chroma.search_ef == 512
+    again.close()
+
+
+def test_an_index_whose_search_setting_cannot_be_written_still_opens(index_settings: Settings,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    def locked(*_: object, **__: object) -> None:
+        raise RuntimeError("database is locked")  # as while another process ingests
+
+    ChunkStore.open(index_settings.model_copy(update={"chroma": index_settings.chroma.model_copy(
+        update={"search_ef": 100})})).close()
+    monkeypatch.setattr(Collection, "modify", locked)
+    store = ChunkStore.open(index_settings)  # search_ef 512 wanted, not written: the index opens all the same
+    assert store.collection.configuration_json["hnsw"]["ef_search"] == 100
+    store.close()

@@ -24,6 +24,11 @@ def test_a_capital_is_read_as_its_country_as_the_passages_write_it_most_often() 
         "Did George Washington say what U.S. wants?"
     # capitals in a list are each read: a comma is no part of a name
     assert read("Did Tokyo, Washington and Beijing agree?", PASSAGES, never) == "Did Japan, U.S. and China agree?"
+    # but a place named with where it is, a title's stop and a sentence's stop are told apart
+    for question in ("What happened in Paris, Texas?", "Was Beijing (Illinois) hit?", "Did Dr. Washington sign?"):
+        assert read(question, [*PASSAGES, "France and the U.S. too."], never) == question
+    assert read("We asked NATO. United States troops did what?", PASSAGES[:1], never) == \
+        "We asked NATO. U.S. troops did what?"
 
 
 def test_names_the_corpus_holds_or_whose_country_the_passages_never_name_are_left_alone() -> None:
