@@ -22,7 +22,7 @@ def test_a_capital_is_read_as_its_country_as_the_passages_write_it_most_often() 
     # each place is read on its own: one inside a longer name is left as written
     assert read("Did George Washington say what Washington wants?", PASSAGES, never) == \
         "Did George Washington say what U.S. wants?"
-    # capitals in a list are each read: a comma is no part of a name
+    # capitals in a list are each read: a list's comma joins no name
     assert read("Did Tokyo, Washington and Beijing agree?", PASSAGES, never) == "Did Japan, U.S. and China agree?"
     # but a place named with where it is, a title's stop and a sentence's stop are told apart
     for question in ("What happened in Paris, Texas?", "Was Beijing (Illinois) hit?", "Did Dr. Washington sign?"):
