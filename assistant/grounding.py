@@ -127,6 +127,9 @@ _VAGUE_AMOUNT = re.compile(r"\b(?:few|several|couple\s+of)\s+(?:(?:more|extra)\s
                            r"tera)?(?:seconds|minutes|hours|days|weeks|months|years|bytes|times|percent|lines|"
                            r"characters|[kmgt]b)\b", re.I)
 # A time may be relative ("in recent months", "two years ago"): general English.
+# The unit a date question asks for ("In which year …", "what month"): a year or a month must be written as one.
+_DATE_UNIT = re.compile(r"\b(?:what|which)\s+(year|month)\b")
+_YEAR = re.compile(r"[12]\d{3}s?")
 _TEMPORAL = frozenset("""when after before until once while during since whenever today tomorrow yesterday recent
 recently ago seconds minute minutes hour hours day days week weeks month months year years decade decades century
 centuries""".split())
@@ -522,6 +525,11 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str = "", loose: 
     toks = [t for t in tokens(sentence) if t.low not in asked]
     lows = [t.low for t in toks]
     if kind is AnswerType.DATE:
+        unit = _DATE_UNIT.search(question.lower())
+        if unit and unit.group(1) == "year":  # a year is written in full ("2015", "the 1990s"), not "Debian 11"
+            return any(_YEAR.fullmatch(w) for w in lows)
+        if unit and unit.group(1) == "month":
+            return any(w in MONTHS for w in lows)
         return any(w in MONTHS or w in WEEKDAYS or re.fullmatch(r"\d{3,4}|\d{1,2}", w) for w in lows)
     if kind is AnswerType.TIME:
         return any(w in MONTHS or w in WEEKDAYS or w in _TEMPORAL or is_number(w) for w in lows)

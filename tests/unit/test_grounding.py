@@ -238,6 +238,14 @@ def test_a_sentence_giving_the_name_asked_for(question: str, sentence: str, give
 def test_has_answer_type() -> None:
     assert has_answer_type("The visit is on April 10.", AnswerType.DATE)
     assert not has_answer_type("The visit is important.", AnswerType.DATE)
+    # a year or a month asked for is written as one: a version's number is no year, a year no month
+    year = "In which year was version 3.0 released?"
+    assert not has_answer_type("Version 11 (bullseye) was the horse.", AnswerType.DATE, year)
+    assert not has_answer_type("Version 3.0 came out on 19 July.", AnswerType.DATE, year)
+    assert has_answer_type("It came out in July 2002.", AnswerType.DATE, year)
+    assert has_answer_type("It grew in the 1990s.", AnswerType.DATE, "What year did it grow?")
+    assert not has_answer_type("It came out in 2002.", AnswerType.DATE, "In what month did it come out?")
+    assert has_answer_type("It came out in July.", AnswerType.DATE, "In what month did it come out?")
     assert has_answer_type("It holds 3 items.", AnswerType.AMOUNT)
     assert not has_answer_type("It holds items.", AnswerType.AMOUNT)
     # the day of a date counts nothing; a count next to it still does
