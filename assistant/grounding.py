@@ -126,10 +126,10 @@ _AMOUNT_WORDS = frozenset("twice thrice dozens hundreds thousands millions billi
 _VAGUE_AMOUNT = re.compile(r"\b(?:few|several|couple\s+of)\s+(?:(?:more|extra)\s+)?(?:milli|micro|nano|kilo|mega|giga|"
                            r"tera)?(?:seconds|minutes|hours|days|weeks|months|years|bytes|times|percent|lines|"
                            r"characters|[kmgt]b)\b", re.I)
-# A time may be relative ("in recent months", "two years ago"): general English.
 # The unit a date question asks for ("In which year …", "what month"): a year or a month must be written as one.
 _DATE_UNIT = re.compile(r"\b(?:what|which)\s+(year|month)\b")
 _YEAR = re.compile(r"[12]\d{3}s?")
+# A time may be relative ("in recent months", "two years ago"): general English.
 _TEMPORAL = frozenset("""when after before until once while during since whenever today tomorrow yesterday recent
 recently ago seconds minute minutes hour hours day days week weeks month months year years decade decades century
 centuries""".split())
