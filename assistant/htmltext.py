@@ -2,9 +2,11 @@
 
 The page is parsed into a light tree (elements, text) and its text written out in one walk: scripts, styles and
 the like are left out; so is the page frame — navigation, banners, sidebars, footers, search boxes, self-link
-symbols beside headings — recognised by markup (element, role, class or id), never by wording. Whitespace outside
-``<pre>`` is collapsed, block elements become paragraph breaks, list items lines starting "- ", and a number set as
-a superscript after a number or a one-letter name an exponent ("2^64"; footnote references and ordinals stay).
+symbols beside headings — recognised by markup (element, role, class or id; not an id made from the element's own
+heading, nor an aside within the text), never by wording. Whitespace outside ``<pre>`` is collapsed (inside it is
+the code's layout, kept), block elements become paragraph breaks, list items lines starting "- " (with their first
+paragraph), and a number set as a superscript after a number or a one-letter name an exponent ("2^64"; footnote
+references and ordinals stay).
 
 The tree is built by Beautiful Soup's rules for the same parser (void elements, an end tag closes the most recent
 open element of its name and is ignored when none is open, character references resolved as it resolves them), and
@@ -53,6 +55,7 @@ _BASE_LETTER = re.compile(r"(?:^|[^\w.])[A-Za-z]\)?$")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _FOOTNOTE = re.compile(r"foot-?note|endnote", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_ID_WORDS = re.compile(r"[^\W_]+")
 
 
 class _Element:
@@ -207,15 +210,19 @@ def _frames(element: _Element) -> bool:
         return False
     role = attrs.get("role", "").lower()
     names = " ".join([*attrs.get("class", "").split(), attrs.get("id", "")])
-    if not (name in _BOILER_TAGS or role in _BOILER_ROLES or _BOILER_NAME.search(names)
-            or "banner" in names.lower().split()):
+    # an id made from the element's own heading ("the-module-search-path" for "6.1.2. The Module Search Path") names
+    # a section of the text, whatever words its heading has
+    named = _framing(attrs.get("class", "")) or (_framing(attrs.get("id", "")) and not _titled_by_id(element))
+    if not (name in _BOILER_TAGS or role in _BOILER_ROLES or named):
         return False
     if _inside(element, _HEADINGS):
         return False  # a heading's own parts ("toc-backref" links) are its text
     if role in ("note", "doc-footnote", "doc-endnote") or _FOOTNOTE.search(names):
         return False  # footnotes are content, even in an <aside>
-    if name == "header" and _inside(element, ("article", "main", "section")):
+    if name == "header" and _in_content(element):
         return False  # an article's own header holds its title
+    if name == "aside" and not named and role not in _BOILER_ROLES and _in_content(element):
+        return False  # an aside within the text (an abstract, a side note) is the text's; the page's is its frame
     return not any(e.name in ("main", "article") or e.attrs.get("role") == "main"
                    for e in _elements(element, skip_dropped=True))  # not a wrapper of content
 
@@ -231,6 +238,32 @@ def _exponent(sup: _Element, before: str) -> bool:
     if _POWER.fullmatch(power):
         return bool(_BASE_NUMBER.search(before) or _BASE_LETTER.search(before))
     return len(power) == 1 and power.isalpha() and bool(_BASE_LETTER.search(before))
+
+
+def _framing(names: str) -> bool:
+    """Do class names or an id name a frame ("sphinxsidebar", "docnav top", "banner")?"""
+    return bool(_BOILER_NAME.search(names)) or "banner" in names.lower().split()
+
+
+def _titled_by_id(element: _Element) -> bool:
+    """Is the element's id its heading's words ("the-module-search-path" over "The Module Search Path"), as Sphinx,
+    Pandoc and others name a section? Of one word only for a ``<section>``: ``<div id="search"><h3>Search</h3>`` is
+    a search box."""
+    words = _ID_WORDS.findall(element.attrs.get("id", "").lower())
+    if not words or (len(words) < 2 and element.name != "section"):
+        return False
+    heading = next((e for e in _elements(element, skip_dropped=True) if e.name in _HEADINGS), None)
+    return heading is not None and set(words) <= set(_ID_WORDS.findall("".join(_strings(heading)).lower()))
+
+
+def _in_content(element: _Element) -> bool:
+    """Is the element within the page's text: an article, the main part or a section of it?"""
+    parent = element.parent
+    while parent is not None:
+        if parent.name in ("article", "main", "section") or parent.attrs.get("role") == "main":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _inside(element: _Element, names: Collection[str]) -> bool:
@@ -260,6 +293,8 @@ def _text(root: _Element) -> str:
         if isinstance(node, str):
             if not literal:  # the page's own control characters could read as the markers below
                 node = _MARKS.sub("", node)
+            if in_pre and not literal:  # a code block's spaces are its layout ("    import sys"): kept, marked
+                node = node.replace(" ", _PRE_SPACE).replace("\t", _PRE_TAB)
             out.append(node if literal or in_pre else _SPACES.sub(" ", node))
             continue
         name = node.name
@@ -279,22 +314,35 @@ def _text(root: _Element) -> str:
         elif name in _BLOCKS:
             stack.append(("\n\n" + _LIST_END if name == "dl" else "\n\n", False, True))
             stack.extend(children)
-            out.append("\n\n")
+            out.append("" if _opens_item(out) else "\n\n")  # "<li><p>Text": the item's line starts "- Text"
         elif name == "li":
             stack.extend(children)
             out.append("\n- ")
         else:
             stack.extend(children)
     text = normalize_newlines(_terms("".join(out)))
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip().replace(_PRE_SPACE, " ").replace(_PRE_TAB, "\t").rstrip()
+             for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _opens_item(out: list[str]) -> bool:
+    """Is the text written so far a list item's mark, and nothing after it but spaces?"""
+    for piece in reversed(out):
+        if piece == "\n- ":
+            return True
+        if piece.strip(" "):
+            return False
+    return False
 
 
 # A definition list's term opens the line of its description ("-x: When recording the commit, …"), so a sentence
 # describing an option, a function or a glossary word names it: alone on a line, it was a paragraph of its own, and
 # the description never said what it describes. Marked while walking, joined after.
 _TERM_START, _TERM_END, _DESCRIPTION, _LIST_END = "\x02", "\x03", "\x04", "\x05"
-_MARKS = re.compile("[\x02-\x05]")
+_PRE_SPACE, _PRE_TAB = "\x06", "\x07"  # a code block's spaces and tabs, kept through the collapsing of the rest
+_MARKS = re.compile("[\x02-\x07]")  # taken out of the page's own text
+_TERM_MARKS = re.compile("[\x02-\x05]")
 _TERMS = re.compile(r":?[ \t\n]*\x03[ \t\n]*\x02")  # the end of a term, the start of the next one
 _DESCRIBED = re.compile(r":?[ \t\n]*\x03[ \t\n]*\x04[ \t\n]*(?=[^\s\x02-\x05])")  # a term, then its description
 
@@ -310,4 +358,4 @@ def _terms(text: str) -> str:
         opens_list = m.string.startswith("- ", m.end())
         return "\n\n" if not before or before.isspace() or before in ".!?\x02" or opens_list else ": "
 
-    return _MARKS.sub("", _DESCRIBED.sub(join, text))
+    return _TERM_MARKS.sub("", _DESCRIBED.sub(join, text))

@@ -21,6 +21,10 @@ from assistant.htmltext import html_text
     (b'<meta charset="windows-1252"><p>caf\xe9 \x93q\x94</p>', "caf\u00e9 \u201cq\u201d"),
     # Line breaks, with an end tag of a void element ("</br>") ignored; <pre> keeps its line ends.
     (b"<pre>a\r\nb</pre><p>c<br>d<br/>e</br>f</p>", "a\nb\n\nc\nd\nef"),
+    # A code block keeps its indentation and spacing (not its spaces at line ends); a list item's first paragraph
+    # is on the item's line.
+    (b"<ul><li>\n <p>Item <b>one</b>.</p><p>More.</p></li></ul><pre>if x:\n\tx = 1\n    y  = 2  \n</pre>",
+     "- Item one.\n\nMore.\n\nif x:\n\tx = 1\n    y  = 2"),
 ])
 def test_markup_real_pages_hold_gives_the_visible_text(html: bytes, text: str) -> None:
     assert html_text(html)[0] == text

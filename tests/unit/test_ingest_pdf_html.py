@@ -272,3 +272,24 @@ def test_a_heading_keeps_its_text_whatever_its_link_is_called_and_a_hero_banner_
     text, _ = html_text(b'<h2><a class="toc-backref" href="#id1">Installation</a></h2>'
                         b'<div class="hero-banner">The lead paragraph.</div><p>Body.</p>')
     assert text == "Installation\n\nThe lead paragraph.\n\nBody."
+
+
+def test_a_section_named_after_its_heading_is_text_whatever_words_the_heading_has() -> None:
+    from assistant.htmltext import html_text
+
+    # Sphinx names a section by its heading: "search", "menu", "related" there are the text's words, not a frame's
+    page = (b'<div role="main"><section id="the-module-search-path"><h3>6.1.2. The Module Search Path'
+            b'<a class="headerlink" href="#the-module-search-path">\xc2\xb6</a></h3><p>The path is searched.</p>'
+            b'</section><div class="section" id="file-menu"><h4>File menu</h4><p>Open a file.</p></div>'
+            b'<section id="search"><h2>Search</h2><p>Find a word.</p></section></div>'
+            b'<div id="search"><h3>Search</h3><form>Go</form></div><div id="related-pages"><h3>See also</h3></div>')
+    assert html_text(page)[0] == ("6.1.2. The Module Search Path\n\nThe path is searched.\n\nFile menu\n\nOpen a file."
+                                  "\n\nSearch\n\nFind a word.")
+
+
+def test_an_aside_within_the_text_is_text_and_the_pages_own_is_its_frame() -> None:
+    from assistant.htmltext import html_text
+
+    page = (b'<aside><p>Other pumps</p></aside><article><h1>Pumps</h1><aside class="topic"><p>Abstract: how pumps '
+            b'work.</p></aside><aside class="toc"><p>Contents</p></aside><p>Body.</p></article>')
+    assert html_text(page)[0] == "Pumps\n\nAbstract: how pumps work.\n\nBody."
