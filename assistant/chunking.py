@@ -35,7 +35,7 @@ from assistant.text import sentence_spans
 if TYPE_CHECKING:
     from assistant.tokens import TokenCounter
 
-CHUNKER_VERSION = 11  # bump when these rules or text extraction change, so ingest re-reads every document
+CHUNKER_VERSION = 12  # bump when these rules or text extraction change, so ingest re-reads every document
 
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
 _LINE_END = re.compile(r"[.!?:][\"'”’)\]]*\s*$")

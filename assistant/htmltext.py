@@ -212,7 +212,7 @@ def _frames(element: _Element) -> bool:
     names = " ".join([*attrs.get("class", "").split(), attrs.get("id", "")])
     # an id made from the element's own heading ("the-module-search-path" for "6.1.2. The Module Search Path") names
     # a section of the text, whatever words its heading has
-    named = _framing(attrs.get("class", "")) or (_framing(attrs.get("id", "")) and not _titled_by_id(element))
+    named = _framing(attrs.get("class", "")) or _named_by_id(element)
     if not (name in _BOILER_TAGS or role in _BOILER_ROLES or named):
         return False
     if _inside(element, _HEADINGS):
@@ -221,7 +221,8 @@ def _frames(element: _Element) -> bool:
         return False  # footnotes are content, even in an <aside>
     if name == "header" and _in_content(element):
         return False  # an article's own header holds its title
-    if name == "aside" and not named and role not in _BOILER_ROLES and _in_content(element):
+    if name == "aside" and not named and role not in _BOILER_ROLES and _in_content(element) \
+            and not _mostly_links(element):
         return False  # an aside within the text (an abstract, a side note) is the text's; the page's is its frame
     return not any(e.name in ("main", "article") or e.attrs.get("role") == "main"
                    for e in _elements(element, skip_dropped=True))  # not a wrapper of content
@@ -245,15 +246,60 @@ def _framing(names: str) -> bool:
     return bool(_BOILER_NAME.search(names)) or "banner" in names.lower().split()
 
 
-def _titled_by_id(element: _Element) -> bool:
-    """Is the element's id its heading's words ("the-module-search-path" over "The Module Search Path"), as Sphinx,
-    Pandoc and others name a section? Of one word only for a ``<section>``: ``<div id="search"><h3>Search</h3>`` is
-    a search box."""
-    words = _ID_WORDS.findall(element.attrs.get("id", "").lower())
-    if not words or (len(words) < 2 and element.name != "section"):
+def _named_by_id(element: _Element) -> bool:
+    """Does the element's id name a frame? Not an API entry's anchor ("email.message.EmailMessage.make_related"), nor
+    a section's made from its own heading (``_titled_by_id``) that is more than a list of links."""
+    element_id = element.attrs.get("id", "")
+    if not _framing(element_id) or "." in element_id or element.name in ("dt", "dd"):
         return False
-    heading = next((e for e in _elements(element, skip_dropped=True) if e.name in _HEADINGS), None)
-    return heading is not None and set(words) <= set(_ID_WORDS.findall("".join(_strings(heading)).lower()))
+    return not _titled_by_id(element) or _mostly_links(element)
+
+
+def _titled_by_id(element: _Element) -> bool:
+    """Is the element's id its own heading's words ("the-module-search-path" over "The Module Search Path",
+    "search-path-1"), as Sphinx, Pandoc, MkDocs and others name a section or a heading? Of one word only for a heading
+    or a section: ``<div id="search"><h3>Search</h3>`` is a search box."""
+    words = [w for w in _ID_WORDS.findall(element.attrs.get("id", "").lower()) if not w.isdigit()]
+    sectioned = element.name in ("section", *_HEADINGS) or "section" in element.attrs.get("class", "").split()
+    if not words or (len(words) < 2 and not sectioned):
+        return False
+    heading = element if element.name in _HEADINGS else _first_element(element)
+    return heading is not None and heading.name in _HEADINGS \
+        and set(words) <= set(_ID_WORDS.findall("".join(_strings(heading)).lower()))
+
+
+def _first_element(element: _Element) -> _Element | None:
+    """The first child holding text, when no text comes before it (empty anchors are passed over)."""
+    for child in element.children:
+        if isinstance(child, str):
+            if child.strip():
+                return None
+        elif "".join(_strings(child)).strip():
+            return child
+    return None
+
+
+def _mostly_links(element: _Element) -> bool:
+    """Is most of the element's text (its headings aside) the text of links: a list of them, as a frame holds?"""
+    text = links = 0
+    for e in _elements(element, skip_dropped=True):
+        if e.name == "a" and not _inside_any(e, element, _HEADINGS):
+            links += len("".join(_strings(e)).strip())
+    for piece in _strings(element):
+        text += len(piece.strip())
+    headings = sum(len("".join(_strings(e)).strip()) for e in _elements(element, skip_dropped=True)
+                   if e.name in _HEADINGS)
+    return links * 2 > max(text - headings, 1)
+
+
+def _inside_any(element: _Element, top: _Element, names: Collection[str]) -> bool:
+    """Whether an element of one of ``names`` below ``top`` encloses ``element``."""
+    parent = element.parent
+    while parent is not None and parent is not top:
+        if parent.name in names:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _in_content(element: _Element) -> bool:
@@ -294,7 +340,7 @@ def _text(root: _Element) -> str:
             if not literal:  # the page's own control characters could read as the markers below
                 node = _MARKS.sub("", node)
             if in_pre and not literal:  # a code block's spaces are its layout ("    import sys"): kept, marked
-                node = node.replace(" ", _PRE_SPACE).replace("\t", _PRE_TAB)
+                node = node.replace(" ", _PRE_SPACE).replace("\u00a0", _PRE_SPACE).replace("\t", _PRE_TAB)
             out.append(node if literal or in_pre else _SPACES.sub(" ", node))
             continue
         name = node.name
@@ -314,7 +360,8 @@ def _text(root: _Element) -> str:
         elif name in _BLOCKS:
             stack.append(("\n\n" + _LIST_END if name == "dl" else "\n\n", False, True))
             stack.extend(children)
-            out.append("" if _opens_item(out) else "\n\n")  # "<li><p>Text": the item's line starts "- Text"
+            # "<li><p>Text": the item's line starts "- Text"
+            out.append("" if name == "p" and _opens_item(out) else "\n\n")
         elif name == "li":
             stack.extend(children)
             out.append("\n- ")

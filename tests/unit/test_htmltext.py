@@ -25,6 +25,9 @@ from assistant.htmltext import html_text
     # is on the item's line.
     (b"<ul><li>\n <p>Item <b>one</b>.</p><p>More.</p></li></ul><pre>if x:\n\tx = 1\n    y  = 2  \n</pre>",
      "- Item one.\n\nMore.\n\nif x:\n\tx = 1\n    y  = 2"),
+    # a code block in an item starts on a line of its own; non-breaking spaces indent code too
+    (b"<ul><li><div><pre>    a\n  b</pre></div></li></ul><pre>&nbsp;&nbsp;x<br>  y</pre>",
+     "-\n\n    a\n  b\n\n  x\n  y"),
 ])
 def test_markup_real_pages_hold_gives_the_visible_text(html: bytes, text: str) -> None:
     assert html_text(html)[0] == text

@@ -287,6 +287,26 @@ def test_a_section_named_after_its_heading_is_text_whatever_words_the_heading_ha
                                   "\n\nSearch\n\nFind a word.")
 
 
+@pytest.mark.parametrize(("page", "text"), [
+    # a heading holding its own id (MkDocs, Pandoc), a numbered duplicate id, an older Sphinx's one-word section
+    (b'<h2 id="search-path">Search path</h2><p>Body.</p>', "Search path\n\nBody."),
+    (b'<div class="section" id="search-path-1"><h2>Search path</h2><p>Body.</p></div>', "Search path\n\nBody."),
+    (b'<div class="section" id="menu"><h2>Menu</h2><p>Body.</p></div>', "Menu\n\nBody."),
+    # an API entry's anchor names no frame
+    (b'<dl><dt id="m.Message.make_related">make_related()</dt><dd>Convert it.</dd></dl>',
+     "make_related(): Convert it."),
+    # named after its heading but only a list of links: a frame still
+    (b'<div id="related-posts"><h3>Related posts</h3><ul><li><a href="x">Other post</a></li></ul></div><p>Body.</p>',
+     "Body."),
+    (b'<section><aside><h3>Share this</h3><a href="t">Twitter</a> <a href="f">Facebook</a></aside><p>Body.</p>'
+     b'</section>', "Body."),
+])
+def test_ids_and_asides_tell_a_frame_from_the_text(page: bytes, text: str) -> None:
+    from assistant.htmltext import html_text
+
+    assert html_text(page)[0] == text
+
+
 def test_an_aside_within_the_text_is_text_and_the_pages_own_is_its_frame() -> None:
     from assistant.htmltext import html_text
 
