@@ -3,9 +3,10 @@
 A question word the corpus does not know ("compnies", "matricies") is replaced by the passage word one edit away
 (two for long words), starting with the same letter, when exactly one such word is nearest; a shorter word only to
 the one question word it has two letters swapped from ("waht" -> "what") or one letter more or less than ("wher" ->
-"where"). A code name ("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of
-the passages: one changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the
-corpus knows, short words and numbers are left alone: the dictionary is the user's own documents, never a word list.
+"where"; an English word only as the question's first word, before an auxiliary: "wat is"). A code name
+("read.tabel") is corrected only by swapping two adjacent characters back, to a code name of the passages: one
+changed character in code is often another real name ("Sys.setenv" / "Sys.getenv"). Words the corpus knows, short
+words and numbers are left alone: the dictionary is the user's own documents, never a word list.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.text import QUESTION_WORDS, Token, hyphen_parts, is_function_word
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
+_ASKING = frozenset("is are was were do does did will would can could shall should may might must has have had".split())
 _CODE = re.compile(r"[^\W\d_][\w.]*[._][\w.]*\w")  # a name with a dot or underscore inside: read.table, max_len
 
 
@@ -57,8 +59,11 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
         return any(a < t.start < b for a, b in code_spans)
 
     # the words of a hyphenated compound ("Kishda-Biden") each, but not those of an option ("--enable-R-shlib")
-    words = [part for whole in tokens(question) for part in (
+    whole_words = tokens(question)
+    words = [part for whole in whole_words for part in (
         [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
+    # the question's first word, before an auxiliary ("wat is", "wen did"), stands where its question word would
+    opening = whole_words[0] if len(whole_words) > 1 and whole_words[1].low in _ASKING else None
     for t in words:
         w = t.low
         if w in out or (known is not None and known(w)):
@@ -70,7 +75,8 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
             # "from"). Not an acronym ("HWY"), nor a word of the passages
             typed = t.text.isalpha() and len(w) >= 3 and not t.text.isupper() and w not in vocab.get(w[0], ())
             # a letter more or less makes a word of its own or a name as often ("whey", "President Wen", `howl`)
-            loose = typed and not (english is not None and english(w)) and not quoted(t) \
+            opens = opening is not None and t.start == opening.start
+            loose = typed and not (english is not None and english(w) and not opens) and not quoted(t) \
                 and not (t.text[:1].isupper() and question[:t.start].strip())
             swaps = [q for q in QUESTION_WORDS if _swapped(w, q) or (loose and _one_letter_off(w, q))] if typed else []
             if len(swaps) == 1 and not is_function_word(w):

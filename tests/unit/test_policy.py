@@ -512,3 +512,18 @@ def test_a_pdf_quote_keeps_a_consoles_output_marks_when_its_lines_are_joined() -
     run = AnswerRun(Grounder(Calibration.load()), question, question, passages, Examination({}, 1.0, None, ranked))
     assert "".join(d.text for d in run.extractive()) == "Typing statef at the prompt gives [1] tas sa qld as its " \
         "levels [1]."
+
+
+def test_a_yes_no_question_gets_the_sentence_holding_what_it_asks_of_its_subject() -> None:
+    # the best sentence names the paper; the one saying what it did names it otherwise and ranks low
+    text = "The Asahi Shimbun reported the plan on Saturday. While the newspaper did not cite its sources, it hinted " \
+           "at more. Funding rises next year."
+    passages, ranked = _one_passage(text, (0.8, 0.45, 0.1))
+    assert _evidence("Did the Asahi Shimbun cite its sources?", passages, ranked) == [
+        "The Asahi Shimbun reported the plan on Saturday.",
+        "While the newspaper did not cite its sources, it hinted at more."]
+    # not below COMPLETES, and not for a question asking for something
+    assert _evidence("Did the Asahi Shimbun cite its sources?", *_one_passage(text, (0.8, 0.3, 0.1))) == [
+        "The Asahi Shimbun reported the plan on Saturday."]
+    assert _evidence("Which paper cites its sources?", passages, ranked) == [
+        "The Asahi Shimbun reported the plan on Saturday."]

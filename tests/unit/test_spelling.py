@@ -30,6 +30,10 @@ def test_a_short_word_is_corrected_only_to_a_question_word_with_two_letters_swap
     assert corrections("whos framework were they in?", PASSAGES) == {}
     # nor a word English knows, a name past the first word, or code
     assert corrections("Is whey in the framework?", PASSAGES, english=lambda w: w == "whey") == {}
+    # but a word English knows opening the question before an auxiliary stands for its question word
+    english = {"wat", "wen", "whey"}.__contains__
+    assert corrections("wat is the framework?", PASSAGES, english=english) == {"wat": "what"}
+    assert corrections("Wen did it join, and wat framework?", PASSAGES, english=english) == {"wen": "when"}
     assert corrections("Wher will President Wen join?", PASSAGES) == {"wher": "where"}
     assert corrections("What does `howl` print?", PASSAGES) == {}
     # "hwo" is as near "how" as "who"; "form" is a word of its own, a swap away from "from"; "teh" asks nothing
