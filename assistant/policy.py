@@ -46,10 +46,10 @@ MAX_SENTENCES = 3  # the small model pads answers with loosely related passage s
 # splits: 0.5 gave the same fact recall with longer answers, 0.7 lower fact recall.
 ALSO_QUOTE = 0.6
 # A yes/no question is answered by the sentence holding what it asks of its subject ("… did not cite its sources"),
-# which may name the subject otherwise and rank below one naming it: a sentence among the next ``COMPLETE_DEPTH``
-# holding at least half the question's words the chosen ones lack is quoted from this score. Chosen on dev: the seed's
-# two "Did … cite its sources?" questions (one dev, one probe) gained their fact; for other questions the same rule
-# lengthened 26 answers for no fact, so it holds for yes/no questions only.
+# which may name the subject otherwise and rank below one naming it: a sentence ranked within ``MAX_SENTENCES +
+# COMPLETE_DEPTH`` holding at least half the question's words the chosen ones lack is quoted from this score. Chosen
+# on dev and the probes: the seed's two "Did … cite its sources?" questions gained their fact; the same rule for every
+# question made 26 more answers longer for no fact, so it holds for yes/no questions only.
 COMPLETES = 0.4
 COMPLETE_DEPTH = 2
 # Ranking bonus of the sentence right after the one a follow-up's borrowed words point at. Chosen on dev: 0.5 took
