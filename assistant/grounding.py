@@ -100,10 +100,13 @@ _YES_NO = re.compile(r"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:d
                      r"find\s+out|see)\s+(?:(?:me|us)\s+)?(?:who|whom|whose|what|which|when|where|how)\b)")
 # a preposition of time before "which"/"what" ("Since which version …", "as of what release …")
 _SINCE = re.compile(r"\b(?:since|as\s+of)\s*$")  # not "until which step": a step, not a time
+# "How long", "how often": an adjective asking for an amount, which a passage states as one without the word ("Wrap
+# lines so that they don't exceed 79 characters" for "How long should lines be?"); not a compound ("how high-level"),
+# and "how far/high/deep …" only before an auxiliary or the end ("How deep copy differs …" asks no amount).
+_DEGREE = (r"(?:(?:long|big|large|old|often)\b(?![-'’])|(?:far|tall|high|wide|deep|fast|heavy)\b(?=\s+(?:is|are|was|"
+           r"were|do|does|did|will|would|can|could|should|may|might|must|has|have|had)\b|\s*[?]|\s*$))")
 _TYPE_PATTERNS = [
-    (AnswerType.AMOUNT, r"^how (much|many|long|big|large|old|often)\b(?![-'’])|^how (?:far|tall|high|wide|deep|fast|"
-                        r"heavy)\b(?=\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|may|might|must|"
-                        r"has|have|had)\b|\s*[?]|\s*$)|^(what|which) (number|amount|percentage|size)\b"),
+    (AnswerType.AMOUNT, rf"^how (?:much|many|{_DEGREE})|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
     (AnswerType.TIME, r"^when\b"),
     (AnswerType.PERSON, r"^(who|whom|whose)\b"),
@@ -168,8 +171,8 @@ _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 # …"): a noun of writing after a determiner and before a function word or a mark, or before a verb of saying.
 # Otherwise the noun is what is asked about ("Did the paper cite its sources?", "What document will they sign?",
 # "How do I open a text file?", "What is the source of the Nile?").
-_WRITING_NOUN = re.compile(r"(?<![\w./-])(?:documents?|texts?|passages?|sources?)\b(?![./-]\w)", re.I)
 _WRITING_WORDS = r"(?:documents?|texts?|passages?|sources?)"
+_WRITING_NOUN = re.compile(rf"(?<![\w./-]){_WRITING_WORDS}\b(?![./-]\w)", re.I)
 _NAMES_WRITING = (r"(?=\s*(?:[^\w\s-]|$)|\s+(?:and|or|but|you|i|we|they|it|at|in|on|for|about|by|with|above|below|here|"
                   r"provided|given|is|are|was|were|do|does|did|will|would|can|could|should|may|might|must|has|have|"
                   r"had)\b|\s+\w+ed\b)")
@@ -186,11 +189,7 @@ _ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|
                          r"(?:\s+of\s+the\s+(?:week|month|year))?"
                          r"(?=\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|may|might|has|have|"
                          r"had)\b|\s*[?,;]|\s*$)", re.I)
-# "How long", "how often": the adjective asks for an amount, which a passage states as one without the word ("Wrap
-# lines so that they don't exceed 79 characters" for "How long should lines be?").
-_ASKED_DEGREE = re.compile(r"\b(how)\s+(?:(?:long|big|large|old|often)\b(?![-'’])|(?:far|tall|high|wide|deep|fast|"
-                           r"heavy)\b(?=\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|may|might|"
-                           r"must|has|have|had)\b|\s*[?]|\s*$))", re.I)
+_ASKED_DEGREE = re.compile(rf"\b(how)\s+{_DEGREE}", re.I)  # the degree asked (``_DEGREE``): no content word
 # A request in the imperative ("Name the two leaders …", "List all …", "Tell me who …") asks as a question word does;
 # "going to" before a verb tells the future ("Who is going to host …"), as "will" does. General English.
 _REQUEST = re.compile(r"^\W*(?:please\s+)?(?:name|list|give|tell|show|describe|explain|identify|state|summari[sz]e|"

@@ -210,8 +210,6 @@ def _frames(element: _Element) -> bool:
         return False
     role = attrs.get("role", "").lower()
     names = " ".join([*attrs.get("class", "").split(), attrs.get("id", "")])
-    # an id made from the element's own heading ("the-module-search-path" for "6.1.2. The Module Search Path") names
-    # a section of the text, whatever words its heading has
     named = _framing(attrs.get("class", "")) or _named_by_id(element)
     if not (name in _BOILER_TAGS or role in _BOILER_ROLES or named):
         return False
@@ -283,23 +281,13 @@ def _mostly_links(element: _Element) -> bool:
     """Is most of the element's text (its headings aside) the text of links: a list of them, as a frame holds?"""
     text = links = 0
     for e in _elements(element, skip_dropped=True):
-        if e.name == "a" and not _inside_any(e, element, _HEADINGS):
+        if e.name == "a" and not _inside(e, _HEADINGS, below=element):
             links += len("".join(_strings(e)).strip())
     for piece in _strings(element):
         text += len(piece.strip())
     headings = sum(len("".join(_strings(e)).strip()) for e in _elements(element, skip_dropped=True)
                    if e.name in _HEADINGS)
     return links * 2 > max(text - headings, 1)
-
-
-def _inside_any(element: _Element, top: _Element, names: Collection[str]) -> bool:
-    """Whether an element of one of ``names`` below ``top`` encloses ``element``."""
-    parent = element.parent
-    while parent is not None and parent is not top:
-        if parent.name in names:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _in_content(element: _Element) -> bool:
@@ -312,10 +300,10 @@ def _in_content(element: _Element) -> bool:
     return False
 
 
-def _inside(element: _Element, names: Collection[str]) -> bool:
-    """Whether an element of one of ``names`` encloses ``element``."""
+def _inside(element: _Element, names: Collection[str], below: _Element | None = None) -> bool:
+    """Whether an element of one of ``names`` (under ``below``, when given) encloses ``element``."""
     parent = element.parent
-    while parent is not None:
+    while parent is not None and parent is not below:
         if parent.name in names:
             return True
         parent = parent.parent
