@@ -33,6 +33,8 @@ from assistant.calibration import Calibration
 from assistant.language import SAMPLE_CHARS, other_language
 from assistant.results import Passage
 from assistant.text import (
+    AUX,
+    AUXILIARIES,
     META_WORDS,
     MONTHS,
     NUMBER_WORDS,
@@ -94,8 +96,7 @@ _LEAD = re.compile(r"\b(?:who|whom|whose|what(?:'?s)?|which|when|where|why|how)\
 # A question opening with an auxiliary asks yes or no ("Does code run quicker when …", "Did the paper reveal where
 # …"): a question word after it opens a clause, not what is asked, unless it asks why ("Is there a reason why …") or
 # a verb of telling asks for it ("Can you tell me when …", "Is there a way to find out which …").
-_YES_NO = re.compile(r"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:do|does|did|is|are|was|were|am|can|could|"
-                     r"will|would|shall|should|may|might|must|has|have|had)(?:n['’]?t)?)\b(?!.*\bwhy\b)"
+_YES_NO = re.compile(rf"^\W*(?:(?:and|but|so|also)\W+)?(?:(?:won|can)['’]t|(?:{AUX}|am)(?:n['’]?t)?)\b(?!.*\bwhy\b)"
                      r"(?!.*\b(?:tell(?:s|ing)?|show(?:s|ing)?|explain(?:s|ing)?|know|say|remind|remember|list|"
                      r"find\s+out|see)\s+(?:(?:me|us)\s+)?(?:who|whom|whose|what|which|when|where|how)\b)")
 # a preposition of time before "which"/"what" ("Since which version …", "as of what release …")
@@ -103,8 +104,8 @@ _SINCE = re.compile(r"\b(?:since|as\s+of)\s*$")  # not "until which step": a ste
 # "How long", "how often": an adjective asking for an amount, which a passage states as one without the word ("Wrap
 # lines so that they don't exceed 79 characters" for "How long should lines be?"); not a compound ("how high-level"),
 # and "how far/high/deep …" only before an auxiliary or the end ("How deep copy differs …" asks no amount).
-_DEGREE = (r"(?:(?:long|big|large|old|often)\b(?![-'’])|(?:far|tall|high|wide|deep|fast|heavy)\b(?=\s+(?:is|are|was|"
-           r"were|do|does|did|will|would|can|could|should|may|might|must|has|have|had)\b|\s*[?]|\s*$))")
+_DEGREE = (r"(?:(?:long|big|large|old|often)\b(?![-'’])|"
+           rf"(?:far|tall|high|wide|deep|fast|heavy)\b(?=\s+{AUX}\b|\s*[?]|\s*$))")
 _TYPE_PATTERNS = [
     (AnswerType.AMOUNT, rf"^how (?:much|many|{_DEGREE})|^(what|which) (number|amount|percentage|size)\b"),
     (AnswerType.DATE, r"^(what|which) (date|day|year|month)\b"),
@@ -120,8 +121,7 @@ _AFTER_VERB = frozenset("the a an to it this that these those my your his her it
                         "some any every another many much several".split())
 # What can follow the noun a which/what question asks about, never a verb: an auxiliary ("which files are …"), or
 # a subject ("which stocks I should buy": "it", "you" follow verbs too).
-_AFTER_NOUN = frozenset("is are was were be been do does did will would can could shall should may might must has have "
-                        "had i we they he she".split())
+_AFTER_NOUN = AUXILIARIES | frozenset("be been i we they he she".split())
 _ENUMERATION = re.compile(r"[\w.()-]+(?:,\s+[\w.()-]+)+,?\s+(?:and|or)\s+"
                           r"(?!(?:the|a|an|this|that|these|those|it|its|their|they|we|you|he|she)\b)[\w.()-]+")
 _PAIR = re.compile(r"([\w.()-]+)\s+(?:and|or)\s+([\w.()-]+)")
@@ -174,8 +174,7 @@ _META_STEMS = frozenset(stem(w) for w in META_WORDS)
 _WRITING_WORDS = r"(?:documents?|texts?|passages?|sources?)"
 _WRITING_NOUN = re.compile(rf"(?<![\w./-]){_WRITING_WORDS}\b(?![./-]\w)", re.I)
 _NAMES_WRITING = (r"(?=\s*(?:[^\w\s-]|$)|\s+(?:and|or|but|you|i|we|they|it|at|in|on|for|about|by|with|above|below|here|"
-                  r"provided|given|is|are|was|were|do|does|did|will|would|can|could|should|may|might|must|has|have|"
-                  r"had)\b|\s+\w+ed\b)")
+                  rf"provided|given|{AUX})\b|\s+\w+ed\b)")
 _SAYING = r"(?:say|says|said|state|states|stated|mention|mentions|mentioned|tell|tells|told|cover|covers|covered|" \
           r"describe|describes|described|discuss|discusses|discussed)"
 _THE_WRITING = re.compile(
@@ -187,8 +186,7 @@ _THE_WRITING = re.compile(
 # followed by a verb, the end or "of the week", not by a noun it qualifies ("what date format …").
 _ASKED_UNIT = re.compile(r"\b(what|which)\s+(?:time|date|day|weekday|week|month|year|hour|decade|century)"
                          r"(?:\s+of\s+the\s+(?:week|month|year))?"
-                         r"(?=\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|may|might|has|have|"
-                         r"had)\b|\s*[?,;]|\s*$)", re.I)
+                         rf"(?=\s+{AUX}\b|\s*[?,;]|\s*$)", re.I)
 _ASKED_DEGREE = re.compile(rf"\b(how)\s+{_DEGREE}", re.I)  # the degree asked (``_DEGREE``): no content word
 # A request in the imperative ("Name the two leaders …", "List all …", "Tell me who …") asks as a question word does;
 # "going to" before a verb tells the future ("Who is going to host …"), as "will" does. General English.

@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-from assistant.text import QUESTION_WORDS, Token, hyphen_parts, is_function_word, stem, tokens
+from assistant.text import AUXILIARIES, QUESTION_WORDS, Token, hyphen_parts, is_function_word, stem, tokens
 
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("lift" / "list")
 LONG = 8  # from this length two edits are allowed
-_ASKING = frozenset("is are was were do does did will would can could shall should may might must has have had".split())
 _CODE = re.compile(r"[^\W\d_][\w.]*[._][\w.]*\w")  # a name with a dot or underscore inside: read.table, max_len
 
 
@@ -63,7 +62,7 @@ def corrections(question: str, passages: Iterable[str], known: Callable[[str], b
     words = [part for whole in whole_words for part in (
         [whole] if question[max(whole.start - 1, 0):whole.start] in ("-", "/") else hyphen_parts(whole))]
     # the question's first word, before an auxiliary ("wat is", "wen did"), stands where its question word would
-    opening = whole_words[0] if len(whole_words) > 1 and whole_words[1].low in _ASKING else None
+    opening = whole_words[0] if len(whole_words) > 1 and whole_words[1].low in AUXILIARIES else None
     for t in words:
         w = t.low
         if w in out or (known is not None and known(w)):

@@ -266,6 +266,10 @@ def as_written(terms: Iterable[str], text: str) -> list[str]:
     return list(dict.fromkeys(t if t in lows else written.get(t, t) for t in terms))
 
 
+# The auxiliaries: they open a yes/no question and follow the subject of a which/what question ("which files are …")
+AUXILIARIES = frozenset("is are was were do does did will would shall should can could may might must has have had"
+                        .split())
+AUX = "(?:" + "|".join(sorted(AUXILIARIES)) + ")"  # as a regular expression
 # Auxiliaries as they stand before "n't" ("isn't", "can't", "won't"), which users also write without the apostrophe
 _NOT_AUX = frozenset("is are was were do does did has have had can could would should must might need ca wo sha ai"
                      .split())
