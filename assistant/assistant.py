@@ -26,7 +26,7 @@ from assistant.config import Settings, load_settings
 from assistant.documents import FileHashes
 from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.generation import Usage, build_llm, stream_reply
-from assistant.grounding import Embed, Examination, Grounder, rare_terms
+from assistant.grounding import Embed, Examination, Grounder, question_stems, rare_terms
 from assistant.language import SAMPLE_CHARS, language, other_than
 from assistant.lexicon import CorpusTerms, Lexicon, unheard_names, unknown_words
 from assistant.patterns import CONTROL_CHARS as _CONTROL
@@ -262,9 +262,10 @@ class Assistant:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
         A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); a borrowed rare term (a
         name, number or code string) the passages lack but the corpus holds is the subject carried over, not something
-        the new question asks about. A word of the question neither English nor the corpus knows is something the
-        corpus never mentions, unless the question was ``translated`` (a word the translation left as it was may be
-        one of the question's language)."""
+        the new question asks about, and its other borrowed words need not all be found where the passages hold one.
+        A word of the question neither English nor the corpus knows is something the corpus never mentions, unless
+        the question was ``translated`` (a word the translation left as it was may be one of the question's
+        language)."""
         known_share = self._known_share()
         if not known_share:
             return self.grounder.examine(query, passages)
@@ -278,8 +279,9 @@ class Assistant:
             unheard += [w for w in [*unknown_words(own, self.lexicon, terms), *unheard_names(own, self.lexicon, terms)]
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
+        carried = question_stems(query) - question_stems(question) if question is not None else set()
         return self.grounder.examine(query, passages, known_share(query), unheard,
-                                     held={t for t in borrowed if known_share(t) == 1.0})
+                                     held={t for t in borrowed if known_share(t) == 1.0}, borrowed=carried)
 
     def _terms(self) -> CorpusTerms | None:
         """The retriever's terms of the corpus, when it has them (hybrid retrieval)."""

@@ -48,7 +48,7 @@ hers herself him himself his how i if in into is it its itself just me more most
 off on once only or other our ours ourselves out over own same she should so some such than that the their
 theirs them themselves then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours yourself yourselves ’s 's among per via
-shall may might must let us else yet ever even still much many
+shall may might must let us else yet ever even still much many every
 everybody everyone everything somebody someone something anybody anyone anything nobody nothing whoever whatever
 """.split())
 # Words a user says about the corpus itself ("according to the documents"), never about its subject.

@@ -503,6 +503,18 @@ def test_a_held_rare_term_counts_as_found(grounder: Grounder) -> None:
     assert grounder.examine(question, _passages(), held={"suga"}).features["rare"] == 1.0
 
 
+def test_a_follow_ups_borrowed_words_the_passages_lack_are_not_asked_when_they_hold_one(grounder: Grounder) -> None:
+    # "When will he visit?" after "Has the prime minister set a date?": the passages speak of the prime minister
+    question = "When will he visit? (prime minister set)"
+    borrowed = question_stems(question) - question_stems("When will he visit?")
+    assert grounder.examine(question, _passages()).features["all_coverage"] < 1.0  # no passage says "set"
+    assert grounder.examine(question, _passages(), borrowed=borrowed).features["all_coverage"] == 1.0
+    # passages holding none of the borrowed words speak of something else: those words are still asked
+    question = "When will he visit? (quantum set)"
+    borrowed = question_stems(question) - question_stems("When will he visit?")
+    assert grounder.examine(question, _passages(), borrowed=borrowed).features["all_coverage"] < 1.0
+
+
 @pytest.mark.parametrize(("term", "found"), [
     ("`quantum`", False),
     ("`Kishida`", True),
@@ -745,6 +757,11 @@ def test_a_contraction_of_an_auxiliary_is_a_function_word_with_or_without_its_ap
     for word in ("want", "ant", "event", "Python's", "mount"):
         assert not is_function_word(word), word
     assert question_stems("Why isnt R good for large data?") == question_stems("Why is R good for large data?")
+
+
+def test_a_determiner_is_no_word_the_passages_must_hold() -> None:
+    # "before it has gone through every item": a quantifier, like "each" and "all"
+    assert question_stems("Can I stop before every item?") == question_stems("Can I stop before each item?")
 
 
 def test_a_question_is_embedded_without_its_backticks() -> None:
