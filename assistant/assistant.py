@@ -33,7 +33,7 @@ from assistant.patterns import CONTROL_CHARS as _CONTROL
 from assistant.policy import AnswerRun, condense, prompt_windows, standalone_parts
 from assistant.prompts import Prompts
 from assistant.results import Answer, Citation, IndexedDocument, Passage, StreamEvent, TextDelta, Timings
-from assistant.text import is_function_word, sentence_spans
+from assistant.text import is_function_word, sentence_spans, stem, tokens
 from assistant.translation import Apertium, Translator, without_code
 from assistant.verify import code_terms
 
@@ -262,7 +262,8 @@ class Assistant:
         """The gate's view of the passages for ``query`` (with how much of it the corpus knows, when measurable).
         A follow-up's ``query`` borrows words of the previous question (see :func:`condense`); a borrowed rare term (a
         name, number or code string) the passages lack but the corpus holds is the subject carried over, not something
-        the new question asks about, and its other borrowed words need not all be found where the passages hold one.
+        the new question asks about, and its other borrowed words the corpus holds need not all be found where the
+        passages hold one of them.
         A word of the question neither English nor the corpus knows is something the corpus never mentions, unless
         the question was ``translated`` (a word the translation left as it was may be one of the question's
         language)."""
@@ -279,7 +280,9 @@ class Assistant:
             unheard += [w for w in [*unknown_words(own, self.lexicon, terms), *unheard_names(own, self.lexicon, terms)]
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
+        # the other borrowed words the corpus holds (one it never holds, "climate summit", stays asked)
         carried = question_stems(query) - question_stems(question) if question is not None else set()
+        carried = {stem(t.text) for t in tokens(query) if stem(t.text) in carried and known_share(t.text) == 1.0}
         return self.grounder.examine(query, passages, known_share(query), unheard,
                                      held={t for t in borrowed if known_share(t) == 1.0}, borrowed=carried)
 

@@ -819,9 +819,10 @@ class Grounder:
         ``unheard``: code strings of the question (typed exactly, so no paraphrase can stand for them) that the corpus
         nowhere holds: nothing in it can answer about them. ``held``: rare terms to count as found although the passages
         lack them (a follow-up's subject, borrowed from the previous question, that other passages hold).
-        ``borrowed``: stems a follow-up's query took from the question before (see ``policy.condense``): they say
-        what "it" refers to, so passages holding one of them speak of it, and the others need not be found ("And on
-        Windows, how do I activate it?" after "How do I set up a virtual environment for my project?")."""
+        ``borrowed``: stems a follow-up's query took from the question before (see ``policy.condense``) whose words
+        the corpus holds: they say what "it" refers to, so passages holding one of them speak of it, and the others
+        need not be found ("And on Windows, what do I run to activate it?" after "How do I set up a virtual
+        environment for my project?"); a borrowed word the corpus never holds is not among them and stays asked."""
         if not passages:
             return Examination({}, 0.0, "no passage is close enough to the question")
         wanted = question_stems(question)
@@ -837,7 +838,7 @@ class Grounder:
         bodies = [p.text for p in passages]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
-        if set(borrowed) & all_have:
+        if set(borrowed) & wanted & all_have:
             wanted -= set(borrowed) - all_have
         # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
         # where the passages name the country their way

@@ -16,6 +16,7 @@ from assistant.assistant import Assistant
 from assistant.config import load_settings
 from assistant.lexical import tokenize
 from assistant.lexicon import CorpusTerms, Lexicon
+from assistant.policy import condense
 from assistant.prompts import Prompts
 from assistant.results import Answer, IndexedDocument, Passage, TextDelta
 from assistant.text import content_stems, strip_markers
@@ -193,6 +194,20 @@ def test_a_follow_ups_borrowed_name_held_elsewhere_in_the_corpus_is_not_missing(
     assert a.examine(query, firms, query).features["rare"] < 1.0
     assert a.examine("Which companies will join? (official visit Suga)", firms, "Which companies will join?"
                      ).features["rare"] < 1.0
+
+
+def test_a_follow_ups_borrowed_words_the_corpus_holds_are_not_asked_where_the_passages_hold_one(llm: ScriptedLLM
+                                                                                                 ) -> None:
+    a = _built(VocabularyRetriever(), llm)
+    firms = [p for p in _passages() if "Nvidia" in p.text]  # "companies", but not "official visit"
+    follow_up = "Who will join it?"
+    query = condense(follow_up, [{"role": "user", "content": "Which companies come with the official visit?"}])
+    assert a.examine(query, firms, follow_up).features["all_coverage"] \
+        > a.examine(query, firms, query).features["all_coverage"]
+    # a borrowed word no document holds ("climate summit") is still asked: the question before was about it
+    query = condense(follow_up, [{"role": "user", "content": "Which companies come to the climate summit?"}])
+    assert a.examine(query, firms, follow_up).features["all_coverage"] \
+        == a.examine(query, firms, query).features["all_coverage"] < 1.0
 
 
 class BlindRetriever(VocabularyRetriever):
