@@ -281,8 +281,9 @@ class Assistant:
                         if not any(w == t.lower() for t in unheard)]
         borrowed = rare_terms(query) - rare_terms(question) if question is not None else set()
         # the other borrowed words the corpus holds (one it never holds, "climate summit", stays asked)
-        carried = question_stems(query) - question_stems(question) if question is not None else set()
-        carried = {stem(t.text) for t in tokens(query) if stem(t.text) in carried and known_share(t.text) == 1.0}
+        carried: set[str] = set()
+        if question is not None and (taken := question_stems(query) - question_stems(question)):
+            carried = {stem(t.text) for t in tokens(query) if stem(t.text) in taken and known_share(t.text) == 1.0}
         return self.grounder.examine(query, passages, known_share(query), unheard,
                                      held={t for t in borrowed if known_share(t) == 1.0}, borrowed=carried)
 

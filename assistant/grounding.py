@@ -838,8 +838,8 @@ class Grounder:
         bodies = [p.text for p in passages]
         all_have = {st for s in texts for st in held_stems(s)} | {stem(t.text) for p in passages
                                                                        for t in tokens(p.text)}
-        if set(borrowed) & wanted & all_have:
-            wanted -= set(borrowed) - all_have
+        if wanted & all_have & (carried := set(borrowed)):
+            wanted -= carried - all_have
         # a country's demonym or other name, written with its capital ("Japanese", "America"; not "polished"), is held
         # where the passages name the country their way
         all_have |= places.country_words_held(question, "\n".join(bodies))
